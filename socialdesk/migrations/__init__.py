@@ -1,0 +1,1 @@
+"""Alembic migrations of the workspace database (run on open by ``services.workspace``)."""

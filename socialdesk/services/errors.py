@@ -1,0 +1,28 @@
+"""Errors that carry a message meant for the user: what happened and what to do."""
+
+from __future__ import annotations
+
+
+class SocialDeskError(Exception):
+    """A failure the user can act on; ``str(error)`` is the message to show."""
+
+
+class WorkspaceError(SocialDeskError):
+    """The workspace cannot be opened: missing, not ours, too new, corrupt or locked."""
+
+
+class NotFoundError(SocialDeskError):
+    pass
+
+
+class NotAllowedError(SocialDeskError):
+    """A product rule refuses the action; the message is the rule's reason."""
+
+
+class ValidationError(SocialDeskError):
+    """One or more fields are wrong; ``problems`` maps a field to its message."""
+
+    def __init__(self, problems: dict[str, str] | list[tuple[str, str]]) -> None:
+        items = list(problems.items()) if isinstance(problems, dict) else list(problems)
+        self.problems: list[tuple[str, str]] = items
+        super().__init__("; ".join(f"{f}: {m}" if f else m for f, m in items))

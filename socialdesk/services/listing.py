@@ -1,0 +1,157 @@
+"""Turning selected profile rows into records for the command line (JSON, CSV, table)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection as DbConnection
+
+from socialdesk.models.catalogue import KIND_LABELS, PLATFORMS, ConnectionState
+from socialdesk.services.clock import iso
+from socialdesk.services.query import ProfileRows
+
+
+def load_grants(
+    conn: DbConnection, profile_ids: Sequence[int]
+) -> dict[tuple[int, str], list[dict[str, Any]]]:
+    """Grants per (profile id, connection type), as ``{member, state, expires_at}``."""
+    out: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    if not profile_ids:
+        return out
+    wanted = set(profile_ids)
+    query = text(
+        "SELECT c.profile_id, c.type, m.name, g.state, g.expires_at FROM grants g "
+        "JOIN connections c ON c.id = g.connection_id JOIN members m ON m.id = g.member_id "
+        "ORDER BY g.id"
+    )
+    for pid, ctype, member, state, expires in conn.execute(query):
+        if pid in wanted:
+            out[(pid, ctype)].append({"member": member, "state": state, "expires_at": _iso_text(expires)})
+    return out
+
+
+def _iso_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.replace(" ", "T").split(".")[0] + "Z"
+    return iso(value)
+
+
+def json_records(rows: ProfileRows, selected: Sequence[int], conn: DbConnection) -> list[dict[str, Any]]:
+    grants = load_grants(conn, [rows.ids[r] for r in selected])
+    out = []
+    for r in selected:
+        pid = rows.ids[r]
+        out.append(
+            {
+                "id": pid,
+                "platform": rows.platform[r],
+                "kind": rows.kind[r],
+                "handle": rows.handle[r],
+                "display_name": rows.display_name[r],
+                "visibility": rows.visibility[r],
+                "platform_id": rows.platform_id[r],
+                "ownership": rows.ownership[r].value,
+                "status": rows.status[r].value,
+                "owners": list(rows.owners[r]),
+                "groups": list(rows.groups[r]),
+                "added_at": iso(rows.added_at[r]),
+                "connections": [
+                    {
+                        "type": t.value,
+                        "state": s.value,
+                        "grants": grants.get((pid, t.value), [])
+                        if s is not ConnectionState.NOT_ESTABLISHED
+                        else [],
+                    }
+                    for t, s in rows.connections[r]
+                ],
+            }
+        )
+    return out
+
+
+CSV_HEADER = (
+    "id",
+    "display_name",
+    "handle",
+    "platform",
+    "kind",
+    "visibility",
+    "platform_id",
+    "ownership",
+    "status",
+    "connections",
+    "owners",
+    "groups",
+    "added_at",
+)
+
+
+def csv_records(rows: ProfileRows, selected: Sequence[int]) -> list[list[str]]:
+    out = []
+    for r in selected:
+        out.append(
+            [
+                str(rows.ids[r]),
+                rows.display_name[r],
+                rows.handle[r],
+                rows.platform[r],
+                rows.kind[r],
+                rows.visibility[r],
+                rows.platform_id[r] or "",
+                rows.ownership[r].value,
+                rows.status[r].value,
+                ";".join(f"{t.value}:{s.value}" for t, s in rows.connections[r]),
+                "; ".join(rows.owners[r]),
+                "; ".join(rows.groups[r]),
+                iso(rows.added_at[r]) or "",
+            ]
+        )
+    return out
+
+
+TABLE_HEADER = (
+    "ID",
+    "Name",
+    "Platform",
+    "Kind",
+    "Ownership",
+    "Connection status",
+    "Connections",
+    "Owners",
+    "Groups",
+    "Added",
+)
+
+
+def table_records(rows: ProfileRows, selected: Sequence[int]) -> list[tuple[str, ...]]:
+    return [
+        (
+            str(rows.ids[r]),
+            rows.display_name[r],
+            PLATFORMS[rows.platform[r]].label,
+            KIND_LABELS.get(rows.kind[r], rows.kind[r]),
+            rows.ownership[r].label,
+            rows.status[r].label,
+            rows.connections_text(r),
+            ", ".join(rows.owners[r]),
+            ", ".join(rows.groups[r]),
+            rows.added_at[r].strftime("%Y-%m-%d"),
+        )
+        for r in selected
+    ]
+
+
+def format_table(header: Sequence[str], records: Sequence[Sequence[str]], max_width: int = 34) -> str:
+    def cut(value: str) -> str:
+        return value if len(value) <= max_width else value[: max_width - 1] + "…"
+
+    cells = [[cut(c) for c in header]] + [[cut(c) for c in rec] for rec in records]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines)

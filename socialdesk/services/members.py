@@ -1,0 +1,189 @@
+"""Team members: add, rename, change role, remove (handing over ownerships), and who *me* is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from socialdesk.models.catalogue import MEMBER_ADMIN_ROLES, GrantState, Role
+from socialdesk.models.schema import Grant, Member, Meta, ProfileOwner, ProfileShare
+from socialdesk.services import audit
+from socialdesk.services.clock import utcnow
+from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError
+from socialdesk.services.rules import Actor
+
+MAX_NAME = 200
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def active_members(session: Session) -> Sequence[Member]:
+    return session.scalars(select(Member).where(Member.removed_at.is_(None)).order_by(Member.name_key)).all()
+
+
+def get(session: Session, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None or member.removed_at is not None:
+        raise NotFoundError(f"There is no team member with id {member_id}")
+    return member
+
+
+def find(session: Session, key: str | int) -> Member:
+    """A member by id or by name (case-insensitive)."""
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        return get(session, int(key))
+    member = session.scalar(
+        select(Member).where(Member.name_key == name_key(key), Member.removed_at.is_(None))
+    )
+    if member is None:
+        raise NotFoundError(f"There is no team member named {key!r}")
+    return member
+
+
+def me(session: Session) -> Member | None:
+    meta = session.get(Meta, "me")
+    if meta is None or not meta.value:
+        return None
+    member = session.get(Member, int(meta.value))
+    return member if member is not None and member.removed_at is None else None
+
+
+def me_actor(session: Session) -> Actor | None:
+    member = me(session)
+    return Actor(member.id, Role(member.role)) if member is not None else None
+
+
+def set_me(session: Session, member_id: int) -> Member:
+    member = get(session, member_id)
+    session.merge(Meta(key="me", value=str(member.id)))
+    return member
+
+
+def _check_name(session: Session, name: str, exclude_id: int | None = None) -> str:
+    clean = " ".join(name.split())
+    if not clean:
+        raise ValidationError({"name": "A member needs a name"})
+    if len(clean) > MAX_NAME:
+        raise ValidationError({"name": f"At most {MAX_NAME} characters"})
+    clash = session.scalar(
+        select(Member.id).where(
+            Member.name_key == name_key(clean), Member.removed_at.is_(None), Member.id != (exclude_id or -1)
+        )
+    )
+    if clash is not None:
+        raise ValidationError({"name": f"There is already a team member named {clean!r}"})
+    return clean
+
+
+def _may_manage(actor: Actor | None) -> None:
+    # With no *me* yet (first run) anyone may set the team up.
+    if actor is not None and actor.role not in MEMBER_ADMIN_ROLES:
+        raise NotAllowedError("Only Administrators and Managers can change the team")
+
+
+def add(session: Session, actor: Actor | None, name: str, role: Role, email: str | None = None) -> Member:
+    _may_manage(actor)
+    clean = _check_name(session, name)
+    member = Member(
+        name=clean, name_key=name_key(clean), role=Role(role).value, email=email, created_at=utcnow()
+    )
+    session.add(member)
+    session.flush()
+    audit.record(
+        session, actor.id if actor else None, "member_added", member_id=member.id, details=f"{clean} ({role})"
+    )
+    return member
+
+
+def rename(session: Session, actor: Actor | None, member_id: int, name: str) -> Member:
+    _may_manage(actor)
+    member = get(session, member_id)
+    clean = _check_name(session, name, exclude_id=member.id)
+    old = member.name
+    member.name, member.name_key = clean, name_key(clean)
+    audit.record(
+        session,
+        actor.id if actor else None,
+        "member_renamed",
+        member_id=member.id,
+        details=f"{old} → {clean}",
+    )
+    return member
+
+
+def set_role(session: Session, actor: Actor | None, member_id: int, role: Role) -> Member:
+    _may_manage(actor)
+    member = get(session, member_id)
+    old = member.role
+    member.role = Role(role).value
+    if role is Role.ANALYST:
+        # Analysts are read-only: shares (which let others post) no longer apply to them.
+        session.execute(delete(ProfileShare).where(ProfileShare.member_id == member.id))
+    audit.record(
+        session, actor.id if actor else None, "member_role", member_id=member.id, details=f"{old} → {role}"
+    )
+    return member
+
+
+def remove(session: Session, actor: Actor | None, member_id: int, hand_over_to: int | None) -> dict[str, int]:
+    """Remove a member: their ownerships go to ``hand_over_to`` (or the profiles are left without owners),
+    their shares end and their grants are revoked. Returns counts of what changed."""
+    _may_manage(actor)
+    member = get(session, member_id)
+    if actor is not None and actor.id == member.id:
+        raise NotAllowedError("You cannot remove yourself; choose another member as *me* first")
+    heir = get(session, hand_over_to) if hand_over_to is not None else None
+    if heir is not None and heir.id == member.id:
+        raise ValidationError({"hand_over_to": "Choose another member to take over the ownerships"})
+    now = utcnow()
+    owned = session.scalars(select(ProfileOwner.profile_id).where(ProfileOwner.member_id == member.id)).all()
+    handed = 0
+    for profile_id in owned:
+        if heir is not None and session.get(ProfileOwner, (profile_id, heir.id)) is None:
+            session.add(ProfileOwner(profile_id=profile_id, member_id=heir.id, since=now))
+            handed += 1
+        audit.record(
+            session,
+            actor.id if actor else None,
+            "ownership_handed_over" if heir else "ownership_released",
+            profile_id=profile_id,
+            member_id=member.id,
+            details=f"from {member.name} to {heir.name}" if heir else f"{member.name} removed from the team",
+        )
+    session.execute(delete(ProfileOwner).where(ProfileOwner.member_id == member.id))
+    shares = _rowcount(session.execute(delete(ProfileShare).where(ProfileShare.member_id == member.id)))
+    revoked = _rowcount(
+        session.execute(
+            update(Grant)
+            .where(Grant.member_id == member.id, Grant.state != GrantState.REVOKED.value)
+            .values(
+                state=GrantState.REVOKED.value,
+                state_changed_at=now,
+                last_error="member removed from the team",
+            )
+        )
+    )
+    member.removed_at = now
+    audit.record(
+        session,
+        actor.id if actor else None,
+        "member_removed",
+        member_id=member.id,
+        details=f"{member.name}: {len(owned)} ownerships, {shares} shares ended, {revoked} grants revoked",
+    )
+    return {
+        "ownerships": len(owned),
+        "handed_over": handed,
+        "shares": shares or 0,
+        "grants_revoked": revoked or 0,
+    }
+
+
+def _rowcount(result: Any) -> int:
+    """Rows touched by a bulk UPDATE/DELETE (a CursorResult; typed loosely by SQLAlchemy)."""
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,456 @@
+"""Profile use cases: add, edit, share, stop sharing, claim, remove ownership, delete and restore.
+
+Each use case asks ``rules`` first (so refusals carry the same reason everywhere) and writes the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlparse
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from socialdesk.models.catalogue import (
+    PLATFORMS,
+    ConnectionState,
+    ConnectionType,
+    GrantState,
+    Role,
+    Visibility,
+    default_kind,
+    platform,
+)
+from socialdesk.models.schema import (
+    Connection,
+    Grant,
+    Group,
+    GroupItem,
+    Member,
+    Profile,
+    ProfileOwner,
+    ProfileShare,
+)
+from socialdesk.services import audit
+from socialdesk.services import members as members_service
+from socialdesk.services.clock import utcnow
+from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError
+from socialdesk.services.rules import (
+    Actor,
+    Decision,
+    ProfileView,
+    can_acquire,
+    can_claim,
+    can_delete,
+    can_edit,
+    can_remove_ownership,
+    can_restore,
+    can_share,
+    can_share_with,
+    can_stop_sharing,
+    claim_needs_sign_in,
+    connection_state,
+)
+
+HANDLE_RE = re.compile(r"^[\w.\-+]{1,200}$", re.UNICODE)
+
+
+def clean_handle(handle: str) -> str:
+    """Handles are stored without the leading ``@`` and surrounding blanks."""
+    return handle.strip().lstrip("@").strip()
+
+
+def handle_key(handle: str) -> str:
+    return clean_handle(handle).casefold()
+
+
+def _require(decision: Decision) -> None:
+    if not decision:
+        raise NotAllowedError(decision.reason)
+
+
+def get_profile(session: Session, profile_id: int, *, include_deleted: bool = False) -> Profile:
+    profile = session.get(Profile, profile_id)
+    if profile is None or (profile.deleted_at is not None and not include_deleted):
+        raise NotFoundError(f"There is no profile with id {profile_id}")
+    return profile
+
+
+def connection_states(session: Session, profile_id: int) -> dict[ConnectionType, ConnectionState]:
+    rows = session.execute(
+        select(Connection.type, Grant.state)
+        .select_from(Connection)
+        .outerjoin(Grant, Grant.connection_id == Connection.id)
+        .where(Connection.profile_id == profile_id)
+    ).all()
+    grants: dict[ConnectionType, list[str]] = defaultdict(list)
+    for ctype, state in rows:
+        grants[ConnectionType(ctype)]
+        if state is not None:
+            grants[ConnectionType(ctype)].append(state)
+    return {t: connection_state(s) for t, s in grants.items()}
+
+
+def group_names(session: Session, profile_id: int) -> tuple[str, ...]:
+    return tuple(
+        session.scalars(
+            select(Group.name)
+            .join(GroupItem, GroupItem.group_id == Group.id)
+            .where(GroupItem.profile_id == profile_id)
+            .order_by(Group.name_key)
+        ).all()
+    )
+
+
+def view(session: Session, profile: Profile | int) -> ProfileView:
+    """The rule-facing record of one profile."""
+    if isinstance(profile, int):
+        profile = get_profile(session, profile, include_deleted=True)
+    owners = frozenset(
+        session.scalars(select(ProfileOwner.member_id).where(ProfileOwner.profile_id == profile.id))
+    )
+    shares = frozenset(
+        session.scalars(select(ProfileShare.member_id).where(ProfileShare.profile_id == profile.id))
+    )
+    return ProfileView(
+        id=profile.id,
+        platform=profile.platform,
+        kind=profile.kind,
+        visibility=Visibility(profile.visibility),
+        like_count=profile.like_count,
+        owners=owners,
+        shared_with=shares,
+        shared_with_all=profile.shared_with_all,
+        deleted=profile.deleted_at is not None,
+        connections=connection_states(session, profile.id),
+        in_groups=group_names(session, profile.id),
+    )
+
+
+# -- adding --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedProfileRef:
+    platform: str | None
+    handle: str
+    kind: str | None = None
+
+
+def parse_profile_ref(text: str) -> ParsedProfileRef:
+    """Read platform and handle from a profile URL (or a bare ``@handle``)."""
+    raw = text.strip()
+    if not raw:
+        raise ValidationError({"handle": "Enter a profile URL or a handle"})
+    if "://" not in raw and "/" in raw and "." in raw.split("/", 1)[0]:
+        raw = "https://" + raw
+    if "://" not in raw:
+        return ParsedProfileRef(None, clean_handle(raw))
+    url = urlparse(raw)
+    host = (url.hostname or "").lower()
+    parts = [p for p in url.path.split("/") if p]
+    for key, info in PLATFORMS.items():
+        if host not in info.url_hosts:
+            continue
+        kind = None
+        if parts and parts[0] in info.url_path_prefixes:
+            kind = info.url_path_prefixes[parts[0]]
+            parts = parts[1:]
+        elif parts and parts[0] in info.url_query_handles:
+            query = parse_qs(url.query)
+            parts = query.get(info.url_query_handles[parts[0]], [""])[:1]
+        if not parts or not parts[0]:
+            raise ValidationError({"url": f"The {info.label} address has no profile name in it"})
+        return ParsedProfileRef(key, clean_handle(parts[0]), kind)
+    raise ValidationError({"url": f"{host or raw!r} is not an address of a supported platform"})
+
+
+def find_by_handle(
+    session: Session, platform_key: str, handle: str, kind: str | None = None
+) -> Profile | None:
+    query = select(Profile).where(Profile.platform == platform_key, Profile.handle_key == handle_key(handle))
+    if kind is not None:
+        query = query.where(Profile.kind == kind)
+    return session.scalars(query.order_by(Profile.deleted_at.is_not(None), Profile.id)).first()
+
+
+def add_public_profile(
+    session: Session,
+    actor: Actor | None,
+    platform_key: str,
+    handle: str,
+    kind: str | None = None,
+    display_name: str | None = None,
+) -> tuple[Profile, bool]:
+    """Add a profile the organisation only tracks; the member adding it owns the entry.
+
+    A deleted profile with the same platform and handle is restored instead of duplicated.
+    Returns the profile and whether it was restored.
+    """
+    info = platform(platform_key)
+    kind = kind or default_kind(platform_key)
+    if kind not in info.kinds:
+        raise ValidationError(
+            {"kind": f"{info.label} profiles are of kind {', '.join(info.kinds)}, not {kind!r}"}
+        )
+    clean = clean_handle(handle)
+    if not HANDLE_RE.match(clean):
+        raise ValidationError({"handle": "A handle is 1–200 letters, digits, '.', '_', '-' or '+'"})
+    if actor is None:
+        raise NotAllowedError("Choose who you are in the team first")
+    if actor.role is Role.ANALYST:
+        raise NotAllowedError("Analysts have read-only access")
+    existing = find_by_handle(session, platform_key, clean, kind)
+    if existing is not None:
+        if existing.deleted_at is None:
+            raise ValidationError(
+                {"handle": f"{info.label} profile @{clean} is already in the workspace (id {existing.id})"}
+            )
+        _restore(session, actor, existing)
+        return existing, True
+    now = utcnow()
+    profile = Profile(
+        platform=platform_key,
+        kind=kind,
+        handle=clean,
+        handle_key=clean.casefold(),
+        display_name=(display_name or "").strip() or clean,
+        platform_id=None,
+        visibility=Visibility.PUBLIC.value,
+        url=info.profile_url(clean) or None,
+        added_at=now,
+        added_by=actor.id,
+        notes="",
+    )
+    session.add(profile)
+    session.flush()
+    session.add(ProfileOwner(profile_id=profile.id, member_id=actor.id, since=now))
+    audit.record(
+        session, actor.id, "profile_added", profile_id=profile.id, details=f"public {info.label} @{clean}"
+    )
+    return profile, False
+
+
+# -- editing --------------------------------------------------------------------------------------
+
+MAX_DISPLAY_NAME = 300
+
+
+def edit_profile(
+    session: Session,
+    actor: Actor | None,
+    profile_id: int,
+    *,
+    display_name: str | None = None,
+    url: str | None = None,
+    notes: str | None = None,
+    acquire_data: bool | None = None,
+    acquire_messages: bool | None = None,
+) -> Profile:
+    profile = get_profile(session, profile_id)
+    pv = view(session, profile)
+    _require(can_edit(actor, pv))
+    assert actor is not None
+    problems: dict[str, str] = {}
+    if display_name is not None:
+        if not display_name.strip():
+            problems["display_name"] = "A profile needs a display name"
+        elif len(display_name.strip()) > MAX_DISPLAY_NAME:
+            problems["display_name"] = f"At most {MAX_DISPLAY_NAME} characters"
+    if url is not None and url.strip():
+        parsed = urlparse(url.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            problems["url"] = "Enter a full address starting with https://"
+    if acquire_data and not profile.acquire_data and not (d := can_acquire(pv)):
+        problems["acquire_data"] = d.reason
+    if acquire_messages and not profile.acquire_messages and not (d := can_acquire(pv, messages=True)):
+        problems["acquire_messages"] = d.reason
+    if problems:
+        raise ValidationError(problems)
+    changes = []
+    if display_name is not None and display_name.strip() != profile.display_name:
+        changes.append(f"name: {profile.display_name} → {display_name.strip()}")
+        profile.display_name = display_name.strip()
+    if url is not None and (url.strip() or None) != profile.url:
+        changes.append("url")
+        profile.url = url.strip() or None
+    if notes is not None and notes != profile.notes:
+        changes.append("notes")
+        profile.notes = notes
+    for attr, value in (("acquire_data", acquire_data), ("acquire_messages", acquire_messages)):
+        if value is not None and value != getattr(profile, attr):
+            changes.append(f"{attr}: {'on' if value else 'off'}")
+            setattr(profile, attr, value)
+    if changes:
+        audit.record(session, actor.id, "profile_edited", profile_id=profile.id, details="; ".join(changes))
+    return profile
+
+
+# -- ownership and sharing ------------------------------------------------------------------------
+
+
+def share(
+    session: Session,
+    actor: Actor | None,
+    profile_id: int,
+    member_ids: Iterable[int] = (),
+    *,
+    all_users: bool = False,
+) -> list[str]:
+    """Share with chosen members and/or all users. Returns the names shared with."""
+    profile = get_profile(session, profile_id)
+    pv = view(session, profile)
+    _require(can_share(actor, pv))
+    assert actor is not None
+    now = utcnow()
+    done: list[str] = []
+    for member_id in member_ids:
+        member = members_service.get(session, member_id)
+        _require(can_share_with(actor, pv, member.id, Role(member.role)))
+        if member.id in pv.shared_with:
+            continue
+        session.add(ProfileShare(profile_id=profile.id, member_id=member.id, shared_by=actor.id, since=now))
+        audit.record(
+            session, actor.id, "shared", profile_id=profile.id, member_id=member.id, details=member.name
+        )
+        done.append(member.name)
+    if all_users and not profile.shared_with_all:
+        profile.shared_with_all = True
+        audit.record(session, actor.id, "shared", profile_id=profile.id, details="all users")
+        done.append("all users")
+    return done
+
+
+def stop_sharing(
+    session: Session, actor: Actor | None, profile_id: int, member_ids: Iterable[int] | None = None
+) -> int:
+    """Stop sharing with the given members, or entirely (``None``). Returns how many shares ended."""
+    profile = get_profile(session, profile_id)
+    pv = view(session, profile)
+    _require(can_stop_sharing(actor, pv))
+    assert actor is not None
+    targets = set(pv.shared_with if member_ids is None else member_ids) & pv.shared_with
+    ended = 0
+    for member_id in sorted(targets):
+        session.execute(
+            delete(ProfileShare).where(
+                ProfileShare.profile_id == profile.id, ProfileShare.member_id == member_id
+            )
+        )
+        audit.record(session, actor.id, "sharing_stopped", profile_id=profile.id, member_id=member_id)
+        ended += 1
+    if member_ids is None and profile.shared_with_all:
+        profile.shared_with_all = False
+        audit.record(session, actor.id, "sharing_stopped", profile_id=profile.id, details="all users")
+        ended += 1
+    return ended
+
+
+def remove_ownership(session: Session, actor: Actor | None, profile_id: int) -> bool:
+    """Remove my ownership. Returns True when the profile is now without owners."""
+    profile = get_profile(session, profile_id)
+    pv = view(session, profile)
+    _require(can_remove_ownership(actor, pv))
+    assert actor is not None
+    session.execute(
+        delete(ProfileOwner).where(ProfileOwner.profile_id == profile.id, ProfileOwner.member_id == actor.id)
+    )
+    orphaned = pv.owners == {actor.id}
+    audit.record(
+        session,
+        actor.id,
+        "ownership_removed",
+        profile_id=profile.id,
+        member_id=actor.id,
+        details="the profile is now without owners" if orphaned else "",
+    )
+    return orphaned
+
+
+def claim_ownership(
+    session: Session, actor: Actor | None, profile_id: int, signed_in_account_id: str | None = None
+) -> None:
+    """Become an owner. Where the platform signs in, a sign-in must have returned this very profile."""
+    profile = get_profile(session, profile_id)
+    pv = view(session, profile)
+    _require(can_claim(actor, pv))
+    assert actor is not None
+    if claim_needs_sign_in(pv):
+        if signed_in_account_id is None:
+            raise NotAllowedError(
+                f"Sign in to {platform(profile.platform).label} as this profile to claim it"
+            )
+        if profile.platform_id is None or signed_in_account_id != profile.platform_id:
+            raise NotAllowedError(
+                "This sign-in is for another account; sign in as the profile you want to claim"
+            )
+    session.add(ProfileOwner(profile_id=profile.id, member_id=actor.id, since=utcnow()))
+    audit.record(session, actor.id, "ownership_claimed", profile_id=profile.id, member_id=actor.id)
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteImpact:
+    """What a deletion affects, for the confirmation."""
+
+    shared_with: tuple[str, ...]
+    groups: tuple[str, ...]
+
+
+def delete_impact(session: Session, profile_id: int) -> DeleteImpact:
+    profile = get_profile(session, profile_id)
+    pv = view(session, profile)
+    names = [m.name for m in session.scalars(select(Member).where(Member.id.in_(pv.shared_with))).all()]
+    if profile.shared_with_all:
+        names.insert(0, "all users")
+    return DeleteImpact(tuple(names), pv.in_groups)
+
+
+def delete_profile(session: Session, actor: Actor | None, profile_id: int) -> None:
+    """Soft delete: the profile is hidden; its acquired data, messages, owners and history stay."""
+    profile = get_profile(session, profile_id)
+    _require(can_delete(actor, view(session, profile)))
+    assert actor is not None
+    profile.deleted_at = utcnow()
+    profile.deleted_by = actor.id
+    audit.record(session, actor.id, "profile_deleted", profile_id=profile.id)
+
+
+def _restore(session: Session, actor: Actor, profile: Profile) -> None:
+    profile.deleted_at = None
+    profile.deleted_by = None
+    audit.record(session, actor.id, "profile_restored", profile_id=profile.id)
+
+
+def restore_profile(session: Session, actor: Actor | None, profile_id: int) -> Profile:
+    profile = get_profile(session, profile_id, include_deleted=True)
+    _require(can_restore(actor, view(session, profile)))
+    assert actor is not None
+    _restore(session, actor, profile)
+    return profile
+
+
+def deleted_profiles(session: Session) -> Sequence[Profile]:
+    return session.scalars(
+        select(Profile).where(Profile.deleted_at.is_not(None)).order_by(Profile.deleted_at.desc())
+    ).all()
+
+
+def grants_by_connection(session: Session, profile_id: int) -> dict[ConnectionType, list[tuple[Grant, str]]]:
+    """Each connection's grants with the member's name, for the details pane and the JSON output."""
+    rows = session.execute(
+        select(Connection.type, Grant, Member.name)
+        .join(Grant, Grant.connection_id == Connection.id)
+        .join(Member, Member.id == Grant.member_id)
+        .where(Connection.profile_id == profile_id)
+        .order_by(Grant.id)
+    ).all()
+    out: dict[ConnectionType, list[tuple[Grant, str]]] = defaultdict(list)
+    for ctype, grant, name in rows:
+        out[ConnectionType(ctype)].append((grant, name))
+    return dict(out)
+
+
+GRANT_STATES = tuple(GrantState)

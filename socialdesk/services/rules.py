@@ -1,0 +1,272 @@
+"""The product rules of ownership, sharing and connection status, as pure functions.
+
+They work on plain records (no session, no ORM), so the profile list, the command line, the
+details pane and the tests all ask the same questions and get the same answers and reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from socialdesk.models.catalogue import (
+    INTERACTION_TYPES,
+    SHAREABLE_ROLES,
+    STATUS_NEUTRAL_TYPES,
+    ConnectionState,
+    ConnectionType,
+    GrantState,
+    Ownership,
+    ProfileFacts,
+    Role,
+    Status,
+    Visibility,
+    platform,
+    supported_types,
+)
+
+
+def connection_state(grant_states: Iterable[GrantState | str]) -> ConnectionState:
+    """Active with at least one active grant; expired with grants but none active; else not established."""
+    any_grant = False
+    for state in grant_states:
+        if state == GrantState.ACTIVE:
+            return ConnectionState.ACTIVE
+        any_grant = True
+    return ConnectionState.EXPIRED if any_grant else ConnectionState.NOT_ESTABLISHED
+
+
+def profile_status(
+    visibility: Visibility | str, connections: Mapping[ConnectionType, ConnectionState]
+) -> Status:
+    """Expired wins over Connected; Shared insights never counts; public profiles are never connected."""
+    if visibility == Visibility.PUBLIC:
+        return Status.NOT_CONNECTED
+    active = False
+    for ctype, state in connections.items():
+        if ctype in STATUS_NEUTRAL_TYPES:
+            continue
+        if state == ConnectionState.EXPIRED:
+            return Status.EXPIRED
+        if state == ConnectionState.ACTIVE:
+            active = True
+    return Status.CONNECTED if active else Status.NOT_CONNECTED
+
+
+def ownership(
+    me: int | None, owners: Iterable[int], shared_with: Iterable[int], shared_with_all: bool
+) -> Ownership:
+    """The profile's category relative to *me*.
+
+    A profile with no owners is Without owners even if old shares remain: nobody can publish with it
+    until someone claims it.
+    """
+    owner_set = set(owners)
+    if me is not None and me in owner_set:
+        return Ownership.OWNED
+    if not owner_set:
+        return Ownership.NONE
+    if shared_with_all or (me is not None and me in set(shared_with)):
+        return Ownership.SHARED
+    return Ownership.OTHERS
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Whether an action is allowed, and if not, why (shown as the disabled action's tooltip)."""
+
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(True)
+
+
+def deny(reason: str) -> Decision:
+    return Decision(False, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    """Everything the permission rules look at for one profile, relative to *me*."""
+
+    id: int
+    platform: str
+    kind: str
+    visibility: Visibility
+    like_count: int | None
+    owners: frozenset[int]
+    shared_with: frozenset[int]
+    shared_with_all: bool
+    deleted: bool
+    connections: Mapping[ConnectionType, ConnectionState] = field(default_factory=dict)
+    in_groups: tuple[str, ...] = ()
+
+    @property
+    def facts(self) -> ProfileFacts:
+        return ProfileFacts(self.platform, self.kind, self.visibility, self.like_count)
+
+    def relative_to(self, me: int | None) -> Ownership:
+        return ownership(me, self.owners, self.shared_with, self.shared_with_all)
+
+    @property
+    def status(self) -> Status:
+        return profile_status(self.visibility, self.supported_connections())
+
+    def supported_connections(self) -> dict[ConnectionType, ConnectionState]:
+        """One state per type the catalogue supports for this profile (not established when absent)."""
+        return {
+            t: self.connections.get(t, ConnectionState.NOT_ESTABLISHED) for t in supported_types(self.facts)
+        }
+
+    @property
+    def allows_interactions(self) -> bool:
+        return any(self.connections.get(t) == ConnectionState.ACTIVE for t in INTERACTION_TYPES)
+
+    @property
+    def is_shared(self) -> bool:
+        return self.shared_with_all or bool(self.shared_with)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The member acting (normally *me*)."""
+
+    id: int
+    role: Role
+
+
+READ_ONLY = "Analysts have read-only access"
+
+
+def _writable(actor: Actor | None) -> Decision:
+    if actor is None:
+        return deny("Choose who you are in the team first")
+    if actor.role is Role.ANALYST:
+        return deny(READ_ONLY)
+    return ALLOW
+
+
+def _live(profile: ProfileView) -> Decision:
+    return deny("The profile is deleted; restore it first") if profile.deleted else ALLOW
+
+
+def can_share(actor: Actor | None, profile: ProfileView) -> Decision:
+    """Only an owner shares, and only a profile that allows interactions (others may post as it)."""
+    for check in (_writable(actor), _live(profile)):
+        if not check:
+            return check
+    assert actor is not None
+    if actor.id not in profile.owners:
+        return deny("Only an owner of the profile can share it")
+    if not profile.allows_interactions:
+        return deny("Sharing needs an active Publishing or Messaging connection")
+    return ALLOW
+
+
+def can_share_with(actor: Actor | None, profile: ProfileView, target_id: int, target_role: Role) -> Decision:
+    if not (decision := can_share(actor, profile)):
+        return decision
+    if target_role not in SHAREABLE_ROLES:
+        return deny(f"Profiles cannot be shared with {target_role.label}s: they have read-only access")
+    if target_id in profile.owners:
+        return deny("This member already owns the profile")
+    return ALLOW
+
+
+def can_stop_sharing(actor: Actor | None, profile: ProfileView) -> Decision:
+    for check in (_writable(actor), _live(profile)):
+        if not check:
+            return check
+    assert actor is not None
+    if actor.id not in profile.owners:
+        return deny("Only an owner of the profile can stop sharing it")
+    if not profile.is_shared:
+        return deny("The profile is not shared")
+    return ALLOW
+
+
+def can_remove_ownership(actor: Actor | None, profile: ProfileView) -> Decision:
+    for check in (_writable(actor), _live(profile)):
+        if not check:
+            return check
+    assert actor is not None
+    if actor.id not in profile.owners:
+        return deny("You are not an owner of this profile")
+    return ALLOW
+
+
+def claim_needs_sign_in(profile: ProfileView) -> bool:
+    """Claiming proves access with a sign-in, except where there is nothing to sign in to."""
+    return platform(profile.platform).signs_in and profile.visibility is Visibility.OWNED
+
+
+def can_claim(actor: Actor | None, profile: ProfileView) -> Decision:
+    for check in (_writable(actor), _live(profile)):
+        if not check:
+            return check
+    assert actor is not None
+    category = profile.relative_to(actor.id)
+    if category is Ownership.OWNED:
+        return deny("You already own this profile")
+    if category is Ownership.OTHERS:
+        return deny("The profile is neither shared with you nor without owners")
+    return ALLOW
+
+
+def can_delete(actor: Actor | None, profile: ProfileView) -> Decision:
+    """Owners (also of a multi-owner profile) and anyone for a profile without owners; never shared-only."""
+    for check in (_writable(actor), _live(profile)):
+        if not check:
+            return check
+    assert actor is not None
+    category = profile.relative_to(actor.id)
+    if category in (Ownership.OWNED, Ownership.NONE):
+        return ALLOW
+    if category is Ownership.SHARED:
+        return deny("A profile that is only shared with you cannot be deleted; ask an owner")
+    return deny("Only an owner can delete this profile")
+
+
+def can_restore(actor: Actor | None, profile: ProfileView) -> Decision:
+    if not (check := _writable(actor)):
+        return check
+    assert actor is not None
+    if not profile.deleted:
+        return deny("The profile is not deleted")
+    if profile.owners and actor.id not in profile.owners:
+        return deny("Only one of the profile's owners can restore it")
+    return ALLOW
+
+
+def can_edit(actor: Actor | None, profile: ProfileView) -> Decision:
+    """Editing name, URL, notes and switches: owners, or anyone for a profile without owners."""
+    for check in (_writable(actor), _live(profile)):
+        if not check:
+            return check
+    assert actor is not None
+    if profile.relative_to(actor.id) in (Ownership.OWNED, Ownership.NONE):
+        return ALLOW
+    return deny("Only an owner can edit this profile")
+
+
+def can_publish(profile: ProfileView) -> Decision:
+    if not profile.owners:
+        return deny("A profile without owners cannot be used for publishing; claim it first")
+    if profile.connections.get(ConnectionType.PUBLISHING) != ConnectionState.ACTIVE:
+        return deny("The profile has no active Publishing connection")
+    return ALLOW
+
+
+def can_acquire(profile: ProfileView, messages: bool = False) -> Decision:
+    """Data acquisition needs a valid token; private messages exist for Facebook pages and X accounts."""
+    if profile.visibility is Visibility.PUBLIC:
+        return deny("Only owned profiles can acquire data")
+    if messages and profile.kind not in platform(profile.platform).message_acquisition_kinds:
+        return deny("Private messages can be acquired only for Facebook pages and X accounts")
+    if not any(s == ConnectionState.ACTIVE for s in profile.connections.values()):
+        return deny("Acquisition needs a valid token: connect the profile first")
+    return ALLOW

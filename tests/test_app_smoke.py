@@ -1,0 +1,29 @@
+"""The GUI entry point opens a workspace in a main window without blocking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QLabel, QMainWindow
+from pytestqt.qtbot import QtBot
+
+from socialdesk.app import create_main_window
+
+
+def test_create_main_window_on_a_new_folder(qtbot: QtBot, tmp_path: Path) -> None:
+    window = create_main_window(tmp_path / "fresh")
+    qtbot.addWidget(window)
+    assert isinstance(window, QMainWindow)
+    assert (tmp_path / "fresh" / "socialdesk.db").exists()
+    window.show()
+    qtbot.waitExposed(window)
+
+
+def test_create_main_window_reports_a_broken_workspace_inside_the_window(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    (tmp_path / "socialdesk.db").write_bytes(b"garbage" * 20)
+    window = create_main_window(tmp_path)
+    qtbot.addWidget(window)
+    message = window.findChild(QLabel, "workspaceMessage")
+    assert message is not None and "not a SQLite database" in message.text()

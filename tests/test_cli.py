@@ -1,0 +1,376 @@
+"""The command line as CONTRACTS.md describes it: demo, profiles (filters, sort, formats), profiles add."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from socialdesk.cli import main
+from socialdesk.models.catalogue import PLATFORMS, platforms_with_connections
+
+ALL = ["--ownership", "owned", "--ownership", "shared", "--ownership", "none", "--ownership", "others"]
+OWNERSHIP_ORDER = ["owned", "shared", "none", "others"]
+STATUS_ORDER = ["expired", "connected", "not_connected"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def profiles_json(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> list[dict[str, Any]]:
+    code, out, err = run(capsys, "--data-dir", str(data), "profiles", *args, "--format", "json")
+    assert code == 0, err
+    result: list[dict[str, Any]] = json.loads(out)
+    return result
+
+
+@pytest.fixture
+def everything(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> list[dict[str, Any]]:
+    return profiles_json(capsys, demo_dir, *ALL)
+
+
+# -- demo -------------------------------------------------------------------------------------------
+
+
+def test_demo_json_follows_the_contract_and_status_agrees_with_connections(
+    everything: list[dict[str, Any]],
+) -> None:
+    keys = {
+        "id",
+        "platform",
+        "kind",
+        "handle",
+        "display_name",
+        "visibility",
+        "platform_id",
+        "ownership",
+        "status",
+        "owners",
+        "groups",
+        "added_at",
+        "connections",
+    }
+    assert len(everything) >= 55  # 60 minus the deleted ones
+    for p in everything:
+        assert set(p) == keys
+        assert p["platform"] in PLATFORMS and p["kind"] in PLATFORMS[p["platform"]].kinds
+        assert not p["handle"].startswith("@")
+        assert p["added_at"].endswith("Z")
+        assert (p["platform_id"] is None) == (p["visibility"] == "public")
+        counted = [c["state"] for c in p["connections"] if c["type"] != "shared_insights"]
+        if p["visibility"] == "public":
+            expected = "not_connected"
+        elif "expired" in counted:
+            expected = "expired"
+        elif "active" in counted:
+            expected = "connected"
+        else:
+            expected = "not_connected"
+        assert p["status"] == expected, p
+        for c in p["connections"]:
+            states = [g["state"] for g in c["grants"]]
+            if c["state"] == "active":
+                assert "active" in states
+            elif c["state"] == "expired":
+                assert states and "active" not in states
+            else:
+                assert states == []
+
+
+def test_demo_covers_every_platform_category_and_status(everything: list[dict[str, Any]]) -> None:
+    seen = {(p["platform"], p["kind"]) for p in everything}
+    assert seen >= {(k, kind) for k, info in PLATFORMS.items() for kind in info.kinds}
+    assert {p["ownership"] for p in everything} == set(OWNERSHIP_ORDER)
+    for key in platforms_with_connections():
+        statuses = {p["status"] for p in everything if p["platform"] == key and p["ownership"] == "owned"}
+        assert statuses == set(STATUS_ORDER), key
+    grants = [g for p in everything for c in p["connections"] for g in c["grants"]]
+    assert {g["state"] for g in grants} == {"active", "expired", "revoked"}
+    assert {p["visibility"] for p in everything} == {"owned", "public"}
+
+
+def test_demo_is_deterministic_and_refuses_a_non_empty_workspace(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    outputs = []
+    for name in ("a", "b"):
+        code, _, err = run(
+            capsys, "--data-dir", str(tmp_path / name), "demo", "--profiles", "80", "--seed", "7"
+        )
+        assert code == 0, err
+        rows = profiles_json(capsys, tmp_path / name, *ALL)
+        outputs.append([(p["handle"], p["status"], p["ownership"], p["owners"]) for p in rows])
+    assert outputs[0] == outputs[1]
+    code, _, err = run(capsys, "--data-dir", str(tmp_path / "c"), "demo", "--profiles", "80", "--seed", "8")
+    assert code == 0
+    other = [
+        (p["handle"], p["status"], p["ownership"], p["owners"])
+        for p in profiles_json(capsys, tmp_path / "c", *ALL)
+    ]
+    assert other != outputs[0]
+    code, _, err = run(capsys, "--data-dir", str(tmp_path / "a"), "demo")
+    assert code == 1 and "not empty" in err and err.count("\n") == 1
+
+
+# -- filters ----------------------------------------------------------------------------------------
+
+
+def _ids(rows: list[dict[str, Any]]) -> list[int]:
+    return [p["id"] for p in rows]
+
+
+def test_default_leaves_out_owned_by_others(
+    capsys: pytest.CaptureFixture[str], demo_dir: Path, everything: list[dict[str, Any]]
+) -> None:
+    default = profiles_json(capsys, demo_dir)
+    assert _ids(default) == [p["id"] for p in everything if p["ownership"] != "others"]
+
+
+@pytest.mark.parametrize(
+    ("args", "predicate"),
+    [
+        (["--ownership", "owned"], lambda p: p["ownership"] == "owned"),
+        (["--ownership", "shared", "--ownership", "none"], lambda p: p["ownership"] in ("shared", "none")),
+        (["--ownership", "others"], lambda p: p["ownership"] == "others"),
+        (["--status", "expired"], lambda p: p["status"] == "expired" and p["ownership"] != "others"),
+        (
+            ["--status", "connected", "--status", "not_connected", *ALL],
+            lambda p: p["status"] in ("connected", "not_connected"),
+        ),
+        (["--platform", "x", "--platform", "whatsapp", *ALL], lambda p: p["platform"] in ("x", "whatsapp")),
+        (
+            ["--connection-type", "insights", *ALL],
+            lambda p: any(
+                c["type"] == "insights" and c["state"] != "not_established" for c in p["connections"]
+            ),
+        ),
+        (
+            ["--connection-type", "publishing:expired", *ALL],
+            lambda p: any(c["type"] == "publishing" and c["state"] == "expired" for c in p["connections"]),
+        ),
+        (
+            ["--connection-type", "publishing:active", "--connection-type", "messaging:active", *ALL],
+            lambda p: any(
+                c["type"] in ("publishing", "messaging") and c["state"] == "active" for c in p["connections"]
+            ),
+        ),
+        (["--owner", "priya shah", *ALL], lambda p: "Priya Shah" in p["owners"]),
+        (
+            ["--owner", "Priya Shah", "--owner", "Chen Wei", *ALL],
+            lambda p: bool({"Priya Shah", "Chen Wei"} & set(p["owners"])),
+        ),
+        (["--group", "emea", *ALL], lambda p: "EMEA" in p["groups"]),
+        (["--search", "SUPPORT", *ALL], lambda p: "support" in (p["display_name"] + p["handle"]).casefold()),
+        # AND across filters
+        (
+            ["--ownership", "owned", "--status", "expired", "--platform", "facebook"],
+            lambda p: p["ownership"] == "owned" and p["status"] == "expired" and p["platform"] == "facebook",
+        ),
+    ],
+)
+def test_filters_match_the_rows(
+    capsys: pytest.CaptureFixture[str],
+    demo_dir: Path,
+    everything: list[dict[str, Any]],
+    args: list[str],
+    predicate: Any,
+) -> None:
+    expected = [p["id"] for p in everything if predicate(p)]
+    assert expected, "the demo should have rows for every filter"
+    assert _ids(profiles_json(capsys, demo_dir, *args)) == expected
+
+
+def test_search_matches_notes_too(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    rows = profiles_json(capsys, demo_dir, "--search", "regional TEAM", *ALL)
+    assert rows, "demo notes include 'Run by the regional team.'"
+    # Neither name nor handle says it: the match came from the notes.
+    assert all("regional" not in (p["display_name"] + p["handle"]).casefold() for p in rows)
+
+
+def test_group_filter_includes_nested_groups(
+    capsys: pytest.CaptureFixture[str], demo_dir: Path, everything: list[dict[str, Any]]
+) -> None:
+    # "Global" holds the groups EMEA, North America and APAC, not profiles.
+    regions = {"EMEA", "North America", "APAC"}
+    expected = [p["id"] for p in everything if regions & set(p["groups"])]
+    assert expected
+    assert _ids(profiles_json(capsys, demo_dir, "--group", "Global", *ALL)) == expected
+
+
+# -- sorting ----------------------------------------------------------------------------------------
+
+
+def _key(column: str, p: dict[str, Any]) -> Any:
+    return {
+        "name": lambda: p["display_name"].casefold(),
+        "platform": lambda: PLATFORMS[p["platform"]].label.casefold(),
+        "kind": lambda: p["kind"].replace("_", " "),
+        "ownership": lambda: OWNERSHIP_ORDER.index(p["ownership"]),
+        "status": lambda: STATUS_ORDER.index(p["status"]),
+        "connections": lambda: (
+            sum(c["state"] == "active" for c in p["connections"]),
+            sum(c["state"] == "expired" for c in p["connections"]),
+        ),
+        "owners": lambda: "; ".join(sorted(p["owners"], key=str.casefold)).casefold(),
+        "groups": lambda: "; ".join(p["groups"]).casefold(),
+        "added": lambda: p["added_at"],
+    }[column]()
+
+
+@pytest.mark.parametrize(
+    "column", ["name", "platform", "kind", "ownership", "status", "connections", "owners", "groups", "added"]
+)
+def test_sort_each_column_ties_by_id_and_desc_reverses(
+    capsys: pytest.CaptureFixture[str], demo_dir: Path, everything: list[dict[str, Any]], column: str
+) -> None:
+    expected = [p["id"] for p in sorted(everything, key=lambda p: (_key(column, p), p["id"]))]
+    assert _ids(profiles_json(capsys, demo_dir, *ALL, "--sort", column)) == expected
+    assert _ids(profiles_json(capsys, demo_dir, *ALL, "--sort", f"{column}:desc")) == expected[::-1]
+
+
+def test_semantic_orders(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    rows = profiles_json(capsys, demo_dir, *ALL, "--sort", "ownership")
+    seen = [p["ownership"] for p in rows]
+    assert seen == sorted(seen, key=OWNERSHIP_ORDER.index) and seen[0] == "owned" and seen[-1] == "others"
+    rows = profiles_json(capsys, demo_dir, *ALL, "--sort", "status")
+    seen = [p["status"] for p in rows]
+    assert seen == sorted(seen, key=STATUS_ORDER.index) and seen[0] == "expired"
+
+
+# -- formats ----------------------------------------------------------------------------------------
+
+
+def test_csv_and_table_formats(
+    capsys: pytest.CaptureFixture[str], demo_dir: Path, everything: list[dict[str, Any]]
+) -> None:
+    code, out, _ = run(capsys, "--data-dir", str(demo_dir), "profiles", *ALL, "--format", "csv")
+    assert code == 0
+    records = list(csv.DictReader(io.StringIO(out)))
+    assert [int(r["id"]) for r in records] == [p["id"] for p in everything]
+    assert records[0]["status"] == everything[0]["status"]
+    code, out, _ = run(capsys, "--data-dir", str(demo_dir), "profiles", "--platform", "whatsapp")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["ID", "Name", "Platform"]
+    assert "WhatsApp" in lines[1]
+    assert lines[-1].startswith("Showing ")
+
+
+# -- profiles add -----------------------------------------------------------------------------------
+
+
+def test_profiles_add_prints_the_id_and_restores_a_deleted_one(
+    capsys: pytest.CaptureFixture[str], demo_dir: Path
+) -> None:
+    code, out, err = run(
+        capsys,
+        "--data-dir",
+        str(demo_dir),
+        "profiles",
+        "add",
+        "--platform",
+        "tiktok",
+        "--handle",
+        "@NewBrand",
+        "--display-name",
+        "New Brand",
+    )
+    assert code == 0, err
+    new_id = int(out.strip())
+    rows = profiles_json(capsys, demo_dir, "--search", "newbrand")
+    assert [(p["id"], p["handle"], p["visibility"], p["platform_id"], p["kind"]) for p in rows] == [
+        (new_id, "NewBrand", "public", None, "account")
+    ]
+    code, _, err = run(
+        capsys, "--data-dir", str(demo_dir), "profiles", "add", "--platform", "tiktok", "--handle", "newbrand"
+    )
+    assert code == 1 and "already in the workspace" in err
+    # The demo has a deleted Snapchat profile; adding it again restores it.
+    from socialdesk.services.workspace import Workspace
+
+    ws = Workspace.open(demo_dir)
+    with ws.engine.connect() as conn:
+        pid, handle = conn.exec_driver_sql(
+            "SELECT id, handle FROM profiles WHERE deleted_at IS NOT NULL AND platform = 'snapchat'"
+        ).first()  # type: ignore[misc]
+    ws.close()
+    code, out, err = run(
+        capsys, "--data-dir", str(demo_dir), "profiles", "add", "--platform", "snapchat", "--handle", handle
+    )
+    assert code == 0 and int(out) == pid and "restored" in err
+
+
+# -- bad input --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (["profiles", "--platform", "myspace"], 2, "myspace"),
+        (["profiles", "--sort", "colour"], 2, "unknown sort column"),
+        (["profiles", "--connection-type", "telepathy"], 2, "unknown connection type"),
+        (["profiles", "--connection-type", "publishing:sleepy"], 2, "active"),
+        (["profiles", "--format", "xml"], 2, "xml"),
+        (["profiles", "--group", "No Such Group"], 1, "no group named"),
+        (["profiles", "--owner", "Nobody"], 1, "no team member named"),
+        (["profiles", "add", "--platform", "x", "--handle", "bad handle!"], 1, "handle"),
+        (["profiles", "add", "--platform", "x", "--handle", "ok", "--kind", "page"], 1, "kind"),
+        (["demo", "--profiles", "0"], 2, "positive"),
+        (["frobnicate"], 2, "frobnicate"),
+    ],
+)
+def test_bad_input_gives_one_clear_line(
+    capsys: pytest.CaptureFixture[str], demo_dir: Path, args: list[str], code: int, needle: str
+) -> None:
+    got, _out, err = run(capsys, "--data-dir", str(demo_dir), *args)
+    assert got == code
+    assert needle.casefold() in err.casefold()
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+
+
+def test_missing_workspace_exits_1_and_creates_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "--data-dir", str(tmp_path / "none"), "profiles")
+    assert code == 1 and "There is no workspace" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "none").exists()
+
+
+def test_console_script_in_a_subprocess(tmp_path: Path) -> None:
+    """The installed entry point: no traceback for a user error, and exit codes as promised."""
+    exe = Path(sys.executable).with_name("socialdesk")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "socialdesk"]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "socialdesk.db").write_bytes(b"garbage" * 50)
+    done = subprocess.run(
+        [*cmd, "--data-dir", str(corrupt), "profiles"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 1
+    assert "not a SQLite database" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run(
+        [*cmd, "--data-dir", str(tmp_path / "d"), "demo", "--profiles", "40"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run(
+        [*cmd, "--data-dir", str(tmp_path / "d"), "profiles", "--sort", "nope"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
