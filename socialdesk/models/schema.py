@@ -145,6 +145,9 @@ class Grant(Base):
     last_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     state_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Health checks that could not reach the platform back off until then.
+    next_check_at: Mapped[datetime | None] = mapped_column(DateTime)
+    check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     __table_args__ = (
         UniqueConstraint("connection_id", "member_id"),
@@ -232,3 +235,18 @@ class Notification(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
     __table_args__ = (Index("ix_notifications_read", "read", "created_at"),)
+
+
+class CustomProfile(Base):
+    """An X/Twitter custom profile (name + avatar) replies can be sent as (avatar file in the workspace)."""
+
+    __tablename__ = "custom_profiles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(50))
+    #: Path of the avatar image relative to the workspace folder.
+    avatar_path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+    __table_args__ = (Index("ix_custom_profiles_profile", "profile_id"),)

@@ -1,0 +1,154 @@
+"""``socialdesk profiles``: list profiles as the main window would; ``profiles add`` adds a public one."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from socialdesk.commands.common import Parser, open_workspace
+from socialdesk.models.catalogue import PLATFORM_KEYS, ConnectionState, ConnectionType, Ownership, Status
+from socialdesk.services.errors import SocialDeskError
+
+
+def _connection_type_arg(value: str) -> tuple[ConnectionType, ConnectionState | None]:
+    name, _, state = value.partition(":")
+    try:
+        ctype = ConnectionType(name)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"unknown connection type {name!r}; choose from {', '.join(t.value for t in ConnectionType)}"
+        ) from None
+    if not state:
+        return ctype, None
+    if state not in ("active", "expired"):
+        raise argparse.ArgumentTypeError(f"connection state must be 'active' or 'expired', not {state!r}")
+    return ctype, ConnectionState(state)
+
+
+def _sort_arg(value: str) -> tuple[str, bool]:
+    from socialdesk.services.query import COLUMN_KEYS
+
+    column, _, direction = value.partition(":")
+    if column not in COLUMN_KEYS:
+        raise argparse.ArgumentTypeError(
+            f"unknown sort column {column!r}; choose from {', '.join(COLUMN_KEYS)}"
+        )
+    if direction not in ("", "asc", "desc"):
+        raise argparse.ArgumentTypeError(f"sort direction must be 'desc' (or 'asc'), not {direction!r}")
+    return column, direction == "desc"
+
+
+def register(commands: Any) -> None:
+    profiles = commands.add_parser("profiles", help="list profiles as the main window would; add public ones")
+    profiles.add_argument("--ownership", action="append", choices=[o.value for o in Ownership], default=[])
+    profiles.add_argument("--status", action="append", choices=[s.value for s in Status], default=[])
+    profiles.add_argument("--platform", action="append", choices=PLATFORM_KEYS, default=[])
+    profiles.add_argument(
+        "--connection-type",
+        action="append",
+        type=_connection_type_arg,
+        default=[],
+        metavar="TYPE[:active|:expired]",
+    )
+    profiles.add_argument("--group", action="append", default=[], metavar="NAME")
+    profiles.add_argument("--owner", action="append", default=[], metavar="NAME")
+    profiles.add_argument("--search", action="append", default=[], metavar="TEXT")
+    profiles.add_argument("--sort", type=_sort_arg, default=None, metavar="COLUMN[:desc]")
+    profiles.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    profile_commands = profiles.add_subparsers(dest="profiles_command", parser_class=Parser, metavar="add")
+    add = profile_commands.add_parser("add", help="add a public profile (or restore a deleted one)")
+    add.add_argument("--platform", dest="add_platform", required=True, choices=PLATFORM_KEYS)
+    add.add_argument("--handle", required=True)
+    add.add_argument("--kind", default=None)
+    add.add_argument("--display-name", default=None)
+    profiles.set_defaults(handler=run)
+    add.set_defaults(handler=run_add)
+
+
+def run(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services import listing
+    from socialdesk.services.query import ProfileFilter, ProfileRows
+
+    flt = ProfileFilter(
+        ownership={Ownership(o) for o in args.ownership},
+        status={Status(s) for s in args.status},
+        platform=set(args.platform),
+        connection_types=set(args.connection_type),
+        groups=set(args.group),
+        owners=set(args.owner),
+        search="",
+    )
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.engine.connect() as conn:
+            _check_names(conn, "groups", args.group)
+            _check_names(conn, "members", args.owner)
+            rows = ProfileRows.load(conn, workspace.me_id)
+            column, descending = args.sort or (None, False)
+            # Several --search values are OR'ed like any other repeated filter.
+            if args.search:
+                selected_set: set[int] = set()
+                for needle in args.search:
+                    flt.search = needle
+                    selected_set.update(rows.select(flt))
+                order = rows.order(column, descending) if column else range(len(rows))
+                selected = [r for r in order if r in selected_set]
+            else:
+                selected = rows.select(flt, column, descending)
+            out = sys.stdout
+            if args.format == "json":
+                json.dump(listing.json_records(rows, selected, conn), out, ensure_ascii=False, indent=2)
+                out.write("\n")
+            elif args.format == "csv":
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(listing.CSV_HEADER)
+                writer.writerows(listing.csv_records(rows, selected))
+            else:
+                print(listing.format_table(listing.TABLE_HEADER, listing.table_records(rows, selected)))
+                print(f"\nShowing {len(selected)} of {len(rows)} profiles")
+    finally:
+        workspace.close()
+    return 0
+
+
+def _check_names(conn: Any, table: str, names: Sequence[str]) -> None:
+    """A filter naming a group or member that does not exist is a typo: say so instead of showing nothing."""
+    if not names:
+        return
+    from sqlalchemy import text
+
+    where = " WHERE removed_at IS NULL" if table == "members" else ""
+    known = {n.casefold() for (n,) in conn.execute(text(f"SELECT name FROM {table}{where}"))}
+    for name in names:
+        if name.casefold() not in known:
+            what = "group" if table == "groups" else "team member"
+            raise SocialDeskError(f"There is no {what} named {name!r}")
+
+
+def run_add(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services import members, profiles
+
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            profile, restored = profiles.add_public_profile(
+                session,
+                members.me_actor(session),
+                args.add_platform,
+                args.handle,
+                kind=args.kind,
+                display_name=args.display_name,
+            )
+            session.flush()
+            profile_id = profile.id
+    finally:
+        workspace.close()
+    if restored:
+        print(f"restored deleted profile {profile_id}", file=sys.stderr)
+    print(profile_id)
+    return 0
