@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from socialdesk.commands import MODULES
+from socialdesk.commands import modules
 from socialdesk.commands.common import Parser, UsageError
 from socialdesk.services.errors import SocialDeskError, ValidationError
 
@@ -30,8 +30,10 @@ def build_parser() -> Parser:
     parser.add_argument("--data-dir", type=Path, help="workspace folder (default: your user data folder)")
     parser.add_argument("--verbose", "-v", action="store_true", help="log what happens to stderr")
     commands = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
-    for name in MODULES:
-        importlib.import_module(name).register(commands)
+    for name in modules():
+        module = importlib.import_module(name)
+        if hasattr(module, "register"):
+            module.register(commands)
     return parser
 
 
