@@ -338,3 +338,35 @@ def test_unsupported_reasons_are_explained() -> None:
     assert reason is not None and "30 likes" in reason
     reason = unsupported_reason(ProfileFacts("snapchat", "account", Visibility.OWNED), PUB)
     assert reason == "Snapchat has no Publishing connection"
+
+
+def test_profile_without_owners_cannot_publish(workspace, team) -> None:  # type: ignore[no-untyped-def]
+    from socialdesk.services.rules import can_publish
+
+    with workspace.session() as s:
+        m = _members(s, team)
+        p = f.profile(s, owners=(m["me"],))
+        f.connect(s, p, PUB, (m["me"], ACTIVE))
+        assert can_publish(svc.view(s, p))
+        svc.remove_ownership(s, f.actor(m["me"]), p.id)
+        decision = can_publish(svc.view(s, p))
+        assert not decision and "without owners" in decision.reason
+
+
+def test_acquisition_switches_need_a_valid_token(workspace, team) -> None:  # type: ignore[no-untyped-def]
+    with workspace.session() as s:
+        m = _members(s, team)
+        me = f.actor(m["me"])
+        page = f.profile(s, owners=(m["me"],))
+        with pytest.raises(ValidationError, match="valid token"):
+            svc.edit_profile(s, me, page.id, acquire_data=True)
+        assert page.acquire_data is False  # both switches are off by default
+        f.connect(s, page, PUB, (m["me"], EXPIRED), (m["ann"], ACTIVE))
+        svc.edit_profile(s, me, page.id, acquire_data=True, acquire_messages=True)
+        assert page.acquire_data and page.acquire_messages
+        # Private messages exist only for Facebook pages and X accounts.
+        insta = f.profile(s, "instagram", "account", owners=(m["me"],))
+        f.connect(s, insta, PUB, (m["me"], ACTIVE))
+        with pytest.raises(ValidationError, match="Facebook pages and X accounts"):
+            svc.edit_profile(s, me, insta.id, acquire_messages=True)
+        assert "profile_edited" in _audit_actions(s, page.id)
