@@ -1,0 +1,77 @@
+"""``socialdesk notifications``: the notification centre's entries; ``notifications read`` marks them read."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from socialdesk.commands.common import Parser, open_workspace, positive_int
+
+TABLE_HEADER = ("id", "created", "kind", "profile", "type", "read", "text")
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("notifications", help="list the notification centre's entries")
+    parser.add_argument("--unread", action="store_true", help="only the unread ones")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    sub = parser.add_subparsers(dest="notifications_command", parser_class=Parser, metavar="read")
+    read = sub.add_parser("read", help="mark notifications read")
+    read.add_argument("ids", nargs="*", type=positive_int, metavar="ID")
+    read.add_argument("--all", action="store_true", help="mark every notification read")
+    parser.set_defaults(handler=run)
+    read.set_defaults(handler=run_read)
+
+
+def run(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services import notifications
+
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            entries = notifications.list_notifications(session, unread_only=args.unread)
+    finally:
+        workspace.close()
+    if args.format == "json":
+        json.dump([e.to_json() for e in entries], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    from socialdesk.services.listing import format_table
+
+    rows = [
+        (
+            str(e.id),
+            e.created_at.strftime("%Y-%m-%d %H:%M"),
+            e.kind,
+            "" if e.profile_id is None else str(e.profile_id),
+            e.connection_type or "",
+            "yes" if e.read else "no",
+            e.text,
+        )
+        for e in entries
+    ]
+    print(format_table(TABLE_HEADER, rows, max_width=160))
+    unread = sum(1 for e in entries if not e.read)
+    print(f"\n{len(entries)} notification(s), {unread} unread")
+    return 0
+
+
+def run_read(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.commands.common import UsageError
+    from socialdesk.services import notifications
+
+    if not args.ids and not args.all:
+        raise UsageError("socialdesk notifications read: give notification ids or --all (see --help)")
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            if args.all:
+                changed = notifications.mark_all_read(session)
+            else:
+                changed = notifications.mark_read(session, args.ids)
+    finally:
+        workspace.close()
+    print(f"{changed} notification(s) marked read")
+    return 0

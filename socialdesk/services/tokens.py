@@ -1,0 +1,294 @@
+"""Tokens and client secrets in the OS keyring, named per workspace.
+
+Only the keyring holds secrets; the database keeps a grant's metadata and the *name* of its keyring
+entry (``Grant.token_ref``). Entries live under the service name ``SocialDesk/<workspace id>``, so two
+workspaces on one computer never see each other's tokens:
+
+* ``token:<uuid>`` — one sign-in's token set (JSON: access token, refresh token, expiry, scopes);
+  every grant recorded from that sign-in points at it;
+* ``client-secret:<platform>`` — the client secret the user entered for a platform.
+
+When there is no usable keyring (no Secret Service / KWallet / macOS / Windows store, a locked one
+whose unlock prompt cannot be answered, or only a plaintext-file backend) the store says so once
+(:attr:`TokenStore.warning`, logged once per process) and keeps secrets in memory for this session
+only. Secrets are never written to a plaintext file.
+
+Public API: :class:`TokenStore` (``save``/``load``/``delete`` token sets, ``set_client_secret``/
+``client_secret``), :class:`TokenSet`, :data:`NO_KEYRING_HELP`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+from socialdesk.services import redact
+from socialdesk.services.clock import iso, parse_iso
+
+log = logging.getLogger(__name__)
+
+SERVICE_PREFIX = "SocialDesk"
+TOKEN_PREFIX = "token:"
+SECRET_PREFIX = "client-secret:"
+PROBE_USER = "socialdesk-probe"
+
+NO_KEYRING_HELP = (
+    "Install and unlock a keyring: on Linux GNOME Keyring (package gnome-keyring, unlocked when you log "
+    "in) or KWallet; macOS Keychain and Windows Credential Manager work as they are. Then restart "
+    "SocialDesk."
+)
+
+#: Backends that store secrets in a file SocialDesk would have to trust as plaintext, or that ask for
+#: a password on the terminal: never used, even when installed and preferred by ``keyring``.
+_REFUSED_BACKENDS = ("keyrings.alt", "keyrings.cryptfile", "keyring.backends.null", "keyring.backends.fail")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSet:
+    """What a sign-in or refresh returned. ``repr`` shows no secret."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    #: Naive UTC; ``None`` when the platform gave no expiry.
+    expires_at: datetime | None = None
+    token_type: str = "Bearer"
+    scopes: tuple[str, ...] = ()
+    id_token: str | None = field(default=None, repr=False)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "access_token": self.access_token,
+                "refresh_token": self.refresh_token,
+                "expires_at": iso(self.expires_at),
+                "token_type": self.token_type,
+                "scopes": list(self.scopes),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> TokenSet:
+        data = json.loads(text)
+        return cls(
+            access_token=str(data["access_token"]),
+            refresh_token=data.get("refresh_token") or None,
+            expires_at=parse_iso(data["expires_at"]) if data.get("expires_at") else None,
+            token_type=str(data.get("token_type") or "Bearer"),
+            scopes=tuple(data.get("scopes") or ()),
+        )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.access_token, self.refresh_token, self.id_token) if s)
+
+
+def _backend_name(backend: Any) -> str:
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
+
+
+def _acceptable(backend: keyring.backend.KeyringBackend) -> bool:
+    name = _backend_name(backend)
+    if any(name.startswith(prefix) for prefix in _REFUSED_BACKENDS):
+        return False
+    if "plaintext" in name.lower() or "encrypted" in type(backend).__name__.lower():
+        return False
+    try:
+        return float(backend.priority) > 0
+    except Exception:
+        return False
+
+
+def choose_backend() -> keyring.backend.KeyringBackend | None:
+    """The keyring backend to pin, or ``None`` when there is no usable one.
+
+    The chainer that ``keyring`` picks when several backends are installed may include a plaintext or
+    terminal-prompting one; SocialDesk pins the best acceptable backend instead.
+    """
+    current = keyring.get_keyring()
+    candidates = list(getattr(current, "backends", None) or [current])
+    good = [b for b in candidates if _acceptable(b)]
+    if not good:
+        return None
+    best: keyring.backend.KeyringBackend = max(good, key=lambda b: float(b.priority))
+    return best
+
+
+# Secrets kept for this process only, when there is no usable keyring: (service, name) -> secret.
+_session_memory: dict[tuple[str, str], str] = {}
+_memory_lock = threading.Lock()
+_warned = False
+
+
+class TokenStore:
+    """The secrets of one workspace (``workspace_id``: ``Workspace.workspace_id``).
+
+    Thread-safe: keyring calls are serialised (the Secret Service is one D-Bus conversation).
+    The backend is chosen and probed once, on first use.
+    """
+
+    def __init__(self, workspace_id: str, backend: keyring.backend.KeyringBackend | None = None) -> None:
+        if not workspace_id:
+            raise ValueError("a token store needs the workspace id")
+        redact.install()
+        self.workspace_id = workspace_id
+        self.service = f"{SERVICE_PREFIX}/{workspace_id}"
+        self._backend = backend
+        self._probed = False
+        self._lock = threading.RLock()
+        self.warning: str | None = None
+        #: Milliseconds taken by each keyring write (for the benchmark and diagnostics).
+        self.write_times_ms: list[float] = []
+
+    # -- backend ------------------------------------------------------------------------------
+
+    @property
+    def available(self) -> bool:
+        """True when secrets go to a real OS keyring; False: kept for this session only."""
+        self._ensure_backend()
+        return self._backend is not None
+
+    @property
+    def backend_name(self) -> str:
+        self._ensure_backend()
+        return _backend_name(self._backend) if self._backend is not None else "memory (this session only)"
+
+    def _ensure_backend(self) -> None:
+        with self._lock:
+            if self._probed:
+                return
+            self._probed = True
+            backend = self._backend if self._backend is not None else choose_backend()
+            if backend is None:
+                self._fall_back("no usable keyring was found")
+                return
+            probe = f"{PROBE_USER}-{uuid.uuid4().hex}"
+            try:
+                backend.set_password(self.service, probe, "probe")
+                backend.delete_password(self.service, probe)
+            except (keyring.errors.KeyringError, OSError) as exc:
+                reason = (
+                    "the keyring is locked and cannot be unlocked here"
+                    if _locked(exc)
+                    else (f"the keyring does not work ({type(exc).__name__})")
+                )
+                self._fall_back(reason)
+                return
+            except Exception as exc:  # D-Bus and backend libraries raise their own errors
+                self._fall_back(f"the keyring does not work ({type(exc).__name__})")
+                return
+            self._backend = backend
+
+    def _fall_back(self, reason: str) -> None:
+        global _warned
+        self._backend = None
+        self.warning = (
+            f"Tokens are kept only until SocialDesk closes: {reason}. You will have to sign in again next "
+            f"time. {NO_KEYRING_HELP}"
+        )
+        with _memory_lock:
+            first = not _warned
+            _warned = True
+        if first:
+            log.warning("%s", self.warning)
+
+    # -- raw entries --------------------------------------------------------------------------
+
+    def _set(self, name: str, secret: str) -> None:
+        redact.remember(secret)
+        self._ensure_backend()
+        with self._lock:
+            if self._backend is not None:
+                started = time.perf_counter()
+                try:
+                    self._backend.set_password(self.service, name, secret)
+                    self.write_times_ms.append((time.perf_counter() - started) * 1000)
+                    return
+                except Exception as exc:
+                    self._fall_back(f"writing to the keyring failed ({type(exc).__name__})")
+            with _memory_lock:
+                _session_memory[(self.service, name)] = secret
+
+    def _get(self, name: str) -> str | None:
+        self._ensure_backend()
+        with self._lock:
+            with _memory_lock:
+                remembered = _session_memory.get((self.service, name))
+            if remembered is not None or self._backend is None:
+                return remembered
+            try:
+                value = self._backend.get_password(self.service, name)
+            except Exception as exc:
+                self._fall_back(f"reading the keyring failed ({type(exc).__name__})")
+                return None
+        redact.remember(value)
+        return value
+
+    def _delete(self, name: str) -> None:
+        self._ensure_backend()
+        with self._lock:
+            with _memory_lock:
+                _session_memory.pop((self.service, name), None)
+            if self._backend is None:
+                return
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                self._backend.delete_password(self.service, name)
+
+    # -- token sets ---------------------------------------------------------------------------
+
+    @staticmethod
+    def new_ref() -> str:
+        """A fresh keyring entry name for one sign-in's tokens (stored in ``Grant.token_ref``)."""
+        return f"{TOKEN_PREFIX}{uuid.uuid4().hex}"
+
+    def save(self, ref: str, tokens: TokenSet) -> None:
+        if not ref.startswith(TOKEN_PREFIX):
+            raise ValueError("token entries are named token:<id>")
+        redact.remember(*tokens.secrets)
+        self._set(ref, tokens.to_json())
+
+    def load(self, ref: str | None) -> TokenSet | None:
+        """The token set, or ``None`` when it is not on this computer (or unreadable)."""
+        if not ref:
+            return None
+        text = self._get(ref)
+        if text is None:
+            return None
+        try:
+            tokens = TokenSet.from_json(text)
+        except (ValueError, KeyError, TypeError):
+            log.warning("The keyring entry %s of this workspace is damaged; it is ignored", ref)
+            return None
+        redact.remember(*tokens.secrets)
+        return tokens
+
+    def delete(self, ref: str | None) -> None:
+        if ref:
+            self._delete(ref)
+
+    # -- client secrets -----------------------------------------------------------------------
+
+    def set_client_secret(self, platform: str, secret: str | None) -> None:
+        """Store (or with ``None``/empty, remove) the client secret of a platform's app."""
+        if secret:
+            self._set(f"{SECRET_PREFIX}{platform}", secret.strip())
+        else:
+            self._delete(f"{SECRET_PREFIX}{platform}")
+
+    def client_secret(self, platform: str) -> str | None:
+        return self._get(f"{SECRET_PREFIX}{platform}") or None
+
+
+def _locked(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return "locked" in text or "prompt dismissed" in text or "dismissed" in text
