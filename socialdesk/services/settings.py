@@ -1,0 +1,271 @@
+"""Per-platform profile settings: load, validate and save (the profile manager, PRODUCT.md §5).
+
+The fields and rules are declared in ``models.settings_catalogue``; this module adds what needs the
+workspace: the flows that exist, the profile's custom profiles, who may edit (Administrators only), and the
+stored record with its push state.
+
+Saving follows the command line's contract: keys present replace, keys absent keep their value, an unknown
+key is an error, and nothing is saved while any rule is broken — every problem is reported at once as
+``(field, message)`` in a ``ValidationError``. A change to a setting the platform holds makes the record
+*pending*; ``settings_push`` then sends it when a valid connection exists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from socialdesk.models.catalogue import PLATFORMS, Role
+from socialdesk.models.schema import CustomProfile, Flow, PlatformSettings, Profile
+from socialdesk.models.settings_catalogue import (
+    Problem,
+    SettingsSpec,
+    ValidationContext,
+    spec_for,
+    upgrade_stored,
+    why_not_here,
+)
+from socialdesk.services import audit
+from socialdesk.services.clock import iso, utcnow
+from socialdesk.services.errors import NotAllowedError, ValidationError
+from socialdesk.services.profiles import get_profile
+from socialdesk.services.rules import ALLOW, Actor, Decision, deny
+
+
+class SyncState(StrEnum):
+    """Where a profile's saved settings stand with the platform (``platform_settings.sync_state``)."""
+
+    LOCAL = "local"  # nothing to push: Live Chat, colour only, in-app settings only
+    PENDING = "pending"  # saved here, waiting to be pushed (no valid connection, no token, offline)
+    SYNCED = "synced"  # the platform has this version
+    FAILED = "failed"  # the last push failed; the local version is kept and ``sync_error`` says why
+
+    @property
+    def label(self) -> str:
+        return {
+            SyncState.LOCAL: "Saved locally",
+            SyncState.PENDING: "Pending",
+            SyncState.SYNCED: "Pushed",
+            SyncState.FAILED: "Push failed",
+        }[self]
+
+
+NO_ACTOR = "Choose who you are in the team first"
+
+
+def can_edit_settings(actor: Actor | None) -> Decision:
+    """The profile manager is for Administrators only (PRODUCT.md §2, §5)."""
+    if actor is None:
+        return deny(NO_ACTOR)
+    if actor.role is not Role.ADMINISTRATOR:
+        return deny(
+            "Only Administrators can change profile settings (the profile manager); "
+            f"you are a {actor.role.label}"
+        )
+    return ALLOW
+
+
+def require_settings_editor(actor: Actor | None) -> Actor:
+    decision = can_edit_settings(actor)
+    if not decision:
+        raise NotAllowedError(decision.reason)
+    assert actor is not None
+    return actor
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSettings:
+    """A profile's settings as the form and ``settings show`` see them."""
+
+    profile_id: int
+    platform: str
+    kind: str
+    visibility: str
+    display_name: str
+    handle: str
+    spec: SettingsSpec
+    #: Every key of ``spec``, in catalogue order; missing ones take their default.
+    values: dict[str, Any]
+    sync_state: SyncState
+    sync_error: str | None
+    updated_at: datetime | None
+    pushed_at: datetime | None
+    #: Non-blocking advice (WhatsApp avatar, empty Live Chat allowlist, ...).
+    warnings: list[Problem] = field(default_factory=list)
+    #: Rules the stored values break today (e.g. written by an older version); saving asks to fix them.
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def platform_label(self) -> str:
+        return PLATFORMS[self.platform].label
+
+    def state_json(self) -> dict[str, Any]:
+        return {
+            "state": self.sync_state.value,
+            "error": self.sync_error,
+            "updated_at": iso(self.updated_at),
+            "pushed_at": iso(self.pushed_at),
+        }
+
+
+def validation_context(session: Session, profile_id: int) -> ValidationContext:
+    flows = session.scalars(select(Flow.name)).all()
+    customs = session.scalar(
+        select(func.count()).select_from(CustomProfile).where(CustomProfile.profile_id == profile_id)
+    )
+    return ValidationContext.with_flows(flows, int(customs or 0))
+
+
+def stored_values(row: PlatformSettings | None) -> dict[str, Any]:
+    """The stored JSON as a dict; a damaged record reads as empty rather than failing the whole form."""
+    if row is None:
+        return {}
+    try:
+        data = json.loads(row.values_json or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _profile_spec(profile: Profile) -> SettingsSpec:
+    return spec_for(profile.platform, profile.kind, profile.visibility)
+
+
+def _shown(
+    spec: SettingsSpec, stored: Mapping[str, Any], ctx: ValidationContext
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Stored values normalised for display; a value failing its check is shown as stored (nothing lost)."""
+    defaults = spec.defaults()
+    shown: dict[str, Any] = {}
+    for f in spec.fields:
+        raw = stored.get(f.key, defaults[f.key])
+        value, problems = f.clean(raw, ctx)
+        shown[f.key] = raw if problems else value
+    return shown, spec.validate(shown, ctx)
+
+
+def load(session: Session, profile_id: int) -> ProfileSettings:
+    """The profile's settings with their push state (anyone may look; only Administrators may change)."""
+    profile = get_profile(session, profile_id)
+    spec = _profile_spec(profile)
+    row = session.get(PlatformSettings, profile.id)
+    ctx = validation_context(session, profile.id)
+    values, problems = _shown(spec, upgrade_stored(spec, stored_values(row)), ctx)
+    default_state = SyncState.LOCAL
+    return ProfileSettings(
+        profile_id=profile.id,
+        platform=profile.platform,
+        kind=profile.kind,
+        visibility=profile.visibility,
+        display_name=profile.display_name,
+        handle=profile.handle,
+        spec=spec,
+        values=values,
+        sync_state=SyncState(row.sync_state) if row is not None else default_state,
+        sync_error=row.sync_error if row is not None else None,
+        updated_at=row.updated_at if row is not None else None,
+        pushed_at=row.pushed_at if row is not None else None,
+        warnings=spec.warnings(values, ctx),
+        problems=problems,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The outcome of validating changes without saving (what the form shows as the user types)."""
+
+    values: dict[str, Any]
+    problems: list[Problem]
+    warnings: list[Problem]
+    changed: tuple[str, ...]
+
+
+def check(session: Session, profile_id: int, changes: Mapping[str, Any]) -> Checked:
+    """Merge ``changes`` into the stored settings and validate the result; nothing is written."""
+    profile = get_profile(session, profile_id)
+    spec = _profile_spec(profile)
+    row = session.get(PlatformSettings, profile.id)
+    ctx = validation_context(session, profile.id)
+    stored = upgrade_stored(spec, stored_values(row))
+    before, _ = _shown(spec, stored, ctx)
+    problems: list[Problem] = [
+        (key, why_not_here(key, profile.platform, profile.kind, profile.visibility))
+        for key in changes
+        if not spec.has(key)
+    ]
+    merged = {**before, **{k: v for k, v in changes.items() if spec.has(k)}}
+    cleaned, found = spec.clean(merged, ctx)
+    problems += found
+    changed = tuple(k for k in spec.keys if cleaned[k] != before[k])
+    return Checked(cleaned, problems, spec.warnings(cleaned, ctx), changed)
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    settings: ProfileSettings
+    #: Keys whose value changed (empty: nothing to save, nothing written).
+    changed: tuple[str, ...]
+
+
+def save(session: Session, actor: Actor | None, profile_id: int, changes: Mapping[str, Any]) -> Saved:
+    """Validate and store ``changes``; raises ``ValidationError`` with every problem and writes nothing then.
+
+    A change to a setting the platform holds makes the record pending (the caller pushes it); a change to
+    in-app settings only (colour, case creation, attached quick replies) keeps the push state as it was.
+    """
+    actor = require_settings_editor(actor)
+    profile = get_profile(session, profile_id)
+    spec = _profile_spec(profile)
+    result = check(session, profile.id, changes)
+    if result.problems:
+        raise ValidationError(result.problems)
+    row = session.get(PlatformSettings, profile.id)
+    if not result.changed:
+        return Saved(load(session, profile.id), ())
+    stored = upgrade_stored(spec, stored_values(row))
+    # Keys the spec does not know (e.g. written by a newer version) are kept as they are.
+    kept = {k: v for k, v in stored.items() if not spec.has(k)}
+    values = {**kept, **result.values}
+    now = utcnow()
+    pushed_change = spec.pushes and any(spec.field(k).pushed for k in result.changed)
+    if row is None:
+        row = PlatformSettings(profile_id=profile.id, sync_state=SyncState.LOCAL.value)
+        session.add(row)
+    if pushed_change:
+        row.sync_state, row.sync_error = SyncState.PENDING.value, None
+    elif not spec.pushes:
+        row.sync_state, row.sync_error = SyncState.LOCAL.value, None
+    row.values_json = json.dumps(values, ensure_ascii=False)
+    row.updated_at = now
+    row.updated_by = actor.id
+    audit.record(
+        session,
+        actor.id,
+        "settings_changed",
+        profile_id=profile.id,
+        details=f"{spec.label}: {', '.join(result.changed)}",
+    )
+    session.flush()
+    return Saved(load(session, profile.id), result.changed)
+
+
+def pending_profile_ids(session: Session) -> list[int]:
+    """Profiles whose settings wait for a push or a retry."""
+    return list(
+        session.scalars(
+            select(PlatformSettings.profile_id)
+            .join(Profile, Profile.id == PlatformSettings.profile_id)
+            .where(
+                PlatformSettings.sync_state.in_((SyncState.PENDING.value, SyncState.FAILED.value)),
+                Profile.deleted_at.is_(None),
+            )
+            .order_by(PlatformSettings.profile_id)
+        )
+    )
