@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+log = logging.getLogger("socialdesk")
 
 
 def create_main_window(data_dir: Path) -> QMainWindow:
@@ -20,7 +25,7 @@ def create_main_window(data_dir: Path) -> QMainWindow:
 
 
 def run_gui(data_dir: Path) -> int:
-    if os.geteuid() == 0 if hasattr(os, "geteuid") else False:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium (QtWebEngine, used for sign-in) refuses to run its sandbox as root.
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     app = QApplication.instance() or QApplication(sys.argv)
@@ -29,5 +34,23 @@ def run_gui(data_dir: Path) -> int:
     app.setOrganizationName("SocialDesk")
     app.setApplicationDisplayName("SocialDesk")
     window = create_main_window(data_dir)
+
+    # SIGTERM (logout, shutdown) and Ctrl+C close the window the normal way, so its state is saved.
+    # Python only sees a signal when it runs, hence the idle timer.
+    def _stop(signum: int, _frame: object) -> None:
+        log.info("Received signal %s; closing", signum)
+        window.close()
+        app.quit()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    heartbeat = QTimer(app)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(250)
+
+    loaded = getattr(window, "rowsLoaded", None)
+    count = window.findChild(QLabel, "statusCount")
+    if loaded is not None and count is not None:
+        loaded.connect(lambda: log.info("Main window ready: %s", count.text()))
     window.show()
     return app.exec()

@@ -380,12 +380,11 @@ class ProfileRows:
     def facet_counts(self, flt: ProfileFilter) -> dict[str, dict[Any, int]]:
         """For each filter, how many profiles each of its choices would show given the other filters."""
         masks = self._facet_masks(flt)
-        # The ownership facet counts across all categories, so "Owned by others" gets a number too.
-        masks_all = dict(masks)
-        masks_all["ownership"] = [True] * len(self.ids)
 
         def without(name: str) -> list[bool]:
-            others = [m for k, m in masks_all.items() if k != name]
+            # Each facet counts with every other filter applied, but not its own; so the ownership
+            # facet also counts "Owned by others", which the default filter hides.
+            others = [m for k, m in masks.items() if k != name]
             if not others:
                 return [True] * len(self.ids)
             result = others[0]

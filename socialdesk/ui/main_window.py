@@ -1,34 +1,192 @@
-"""The main window: opens a workspace and shows its profiles."""
+"""The main window: filter panel, profile table, details pane, actions and status bar.
+
+It opens without blocking: the profile rows load in a worker thread and arrive by signal. An empty
+workspace shows an offer to load the demo inside the window; a workspace that cannot be opened
+shows why, also inside the window.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import func, select
 
+from socialdesk.models.catalogue import ConnectionState, ConnectionType, Ownership, Status
+from socialdesk.models.schema import Group, Member, Notification
 from socialdesk.services.errors import WorkspaceError
+from socialdesk.services.query import ProfileFilter, ProfileRows
 from socialdesk.services.workspace import Workspace
+from socialdesk.ui.details_pane import DetailsPane
+from socialdesk.ui.filter_panel import FilterPanel
+from socialdesk.ui.i18n import plural
+from socialdesk.ui.profile_model import ProfileTableModel
+from socialdesk.ui.profile_table import ProfileTableView
+from socialdesk.ui.resources import icon
+from socialdesk.ui.workers import run_in_thread
+
+log = logging.getLogger(__name__)
+
+UI_STATE_FILE = "socialdesk-ui.ini"
+COUNTS_DELAY_MS = 120
+
+#: (object name, text, shortcut, reason it is not available yet — None when it works)
+ACTIONS: tuple[tuple[str, str, str | None, str | None], ...] = (
+    (
+        "actionAddProfile",
+        "Add profiles…",
+        "Ctrl+N",
+        "Not available yet: signing in to a platform to add owned profiles comes with the sign-in window.",
+    ),
+    (
+        "actionAddPublicProfile",
+        "Add public profile…",
+        "Ctrl+Shift+N",
+        "Not available yet in the window; use `socialdesk profiles add` meanwhile.",
+    ),
+    (
+        "actionShare",
+        "Share…",
+        None,
+        "Not available yet: sharing from the window comes with the details pane.",
+    ),
+    (
+        "actionStopSharing",
+        "Stop sharing",
+        None,
+        "Not available yet: stopping shares from the window comes with the details pane.",
+    ),
+    (
+        "actionClaimOwnership",
+        "Claim ownership…",
+        None,
+        "Not available yet: claiming needs the sign-in window, which is not built yet.",
+    ),
+    (
+        "actionRemoveOwnership",
+        "Remove my ownership",
+        None,
+        "Not available yet: ownership changes from the window come with the details pane.",
+    ),
+    (
+        "actionDelete",
+        "Delete…",
+        "Del",
+        "Not available yet: deleting from the window comes with the details pane.",
+    ),
+    (
+        "actionReconnect",
+        "Re-connect",
+        "Ctrl+R",
+        "Not available yet: re-connecting needs the sign-in window, which is not built yet.",
+    ),
+    (
+        "actionBulkReconnect",
+        "Re-connect many…",
+        "Ctrl+Shift+R",
+        "Not available yet: bulk re-connect needs the sign-in window, which is not built yet.",
+    ),
+    ("actionGroups", "Groups…", "Ctrl+G", "Not available yet: the groups editor is not built yet."),
+    (
+        "actionExport",
+        "Export…",
+        "Ctrl+E",
+        "Not available yet in the window; use `socialdesk profiles --format csv`.",
+    ),
+    (
+        "actionProfileManager",
+        "Profile manager…",
+        "Ctrl+M",
+        "Not available yet: the per-platform settings editor is not built yet.",
+    ),
+    ("actionMembers", "Team members…", None, "Not available yet: the team members dialog is not built yet."),
+)
+
+
+def filter_to_json(flt: ProfileFilter) -> str:
+    return json.dumps(
+        {
+            "ownership": sorted(o.value for o in flt.ownership),
+            "status": sorted(s.value for s in flt.status),
+            "platform": sorted(flt.platform),
+            "connection_types": sorted([t.value, s.value if s else None] for t, s in flt.connection_types),
+            "groups": sorted(flt.groups),
+            "owners": sorted(flt.owners),
+            "search": flt.search,
+        }
+    )
+
+
+def filter_from_json(text: str) -> ProfileFilter:
+    """The saved filter; anything unreadable is dropped rather than failing the start."""
+    try:
+        data = json.loads(text)
+        return ProfileFilter(
+            ownership={Ownership(v) for v in data.get("ownership", [])},
+            status={Status(v) for v in data.get("status", [])},
+            platform=set(data.get("platform", [])),
+            connection_types={
+                (ConnectionType(t), ConnectionState(s) if s else None)
+                for t, s in data.get("connection_types", [])
+            },
+            groups=set(data.get("groups", [])),
+            owners=set(data.get("owners", [])),
+            search=str(data.get("search", "")),
+        )
+    except (ValueError, TypeError, AttributeError):
+        log.warning("Ignoring an unreadable saved filter")
+        return ProfileFilter()
 
 
 class MainWindow(QMainWindow):
+    #: Emitted each time profile rows have been (re)loaded and shown.
+    rowsLoaded = Signal()
+
     def __init__(self, data_dir: Path, workspace: Workspace | None, error: str | None = None) -> None:
         super().__init__()
         self.data_dir = data_dir
         self.workspace = workspace
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("SocialDesk — {0}").format(data_dir))
-        self.resize(1280, 800)
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        self.message = QLabel(central)
-        self.message.setObjectName("workspaceMessage")
-        self.message.setWordWrap(True)
-        layout.addWidget(self.message)
-        self.setCentralWidget(central)
-        if error:
-            self.message.setText(error)
-        elif workspace is not None and workspace.is_empty():
-            self.message.setText(self.tr("This workspace is empty."))
+        self.resize(1360, 820)
+        self.setMinimumSize(760, 480)
+        self.actions_by_name: dict[str, QAction] = {}
+        self.model = ProfileTableModel(self)
+        self._loading = False
+        self._closing = False
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(COUNTS_DELAY_MS)
+        self._counts_timer.timeout.connect(self._update_counts)
+
+        self._build_actions()
+        self._build_central()
+        self._build_menus_and_toolbar()
+        self._build_status_bar()
+        self.settings: QSettings | None = None
+        if error is not None:
+            self._show_error(error)
+            return
+        self.settings = QSettings(str(data_dir / UI_STATE_FILE), QSettings.Format.IniFormat)
+        self._restore_state()
+        self.reload()
 
     @classmethod
     def open(cls, data_dir: Path) -> MainWindow:
@@ -38,7 +196,406 @@ class MainWindow(QMainWindow):
             return cls(data_dir, None, str(exc))
         return cls(data_dir, workspace)
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    # -- building --------------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        for name, text, shortcut, not_yet in ACTIONS:
+            action = QAction(self.tr(text), self)
+            action.setObjectName(name)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            if not_yet:
+                action.setEnabled(False)
+                action.setToolTip(self.tr(not_yet))
+                action.setStatusTip(self.tr(not_yet))
+            self.actions_by_name[name] = action
+        self.action_find = QAction(self.tr("Find"), self)
+        self.action_find.setObjectName("actionFind")
+        self.action_find.setShortcut(QKeySequence.StandardKey.Find)
+        self.action_find.triggered.connect(lambda: self.filter_panel.focus_search())
+        self.action_clear_filters = QAction(self.tr("Clear filters"), self)
+        self.action_clear_filters.setObjectName("actionClearFilters")
+        self.action_clear_filters.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.action_clear_filters.triggered.connect(lambda: self.filter_panel.clear())
+        self.action_refresh = QAction(self.tr("Reload"), self)
+        self.action_refresh.setObjectName("actionRefresh")
+        self.action_refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.action_refresh.triggered.connect(self.reload)
+        self.action_load_demo = QAction(self.tr("Load the demo workspace"), self)
+        self.action_load_demo.setObjectName("actionLoadDemo")
+        self.action_load_demo.triggered.connect(self.load_demo)
+        self.action_quit = QAction(self.tr("Quit"), self)
+        self.action_quit.setObjectName("actionQuit")
+        self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
+        self.action_quit.triggered.connect(self.close)
+        for action in (self.action_find, self.action_clear_filters, self.action_refresh, self.action_quit):
+            self.addAction(action)
+
+    def action(self, name: str) -> QAction:
+        return self.actions_by_name[name]
+
+    def _build_central(self) -> None:
+        self.stack = QStackedWidget(self)
+        self.filter_panel = FilterPanel(self)
+        self.filter_panel.changed.connect(self._on_filter_changed)
+        self.table = ProfileTableView(self.model, self)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._on_selection_changed)
+        self.model.layoutChanged.connect(self._on_selection_changed)
+        self.details = DetailsPane(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.filter_panel)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([260, 820, 270])
+        self.splitter.setCollapsible(0, True)
+        self.splitter.setCollapsible(2, True)
+        self.stack.addWidget(self.splitter)
+        self.empty_page = self._build_empty_page()
+        self.stack.addWidget(self.empty_page)
+        self.error_page = QWidget(self)
+        error_layout = QVBoxLayout(self.error_page)
+        error_layout.addStretch(1)
+        self.error_label = QLabel(self.error_page)
+        self.error_label.setObjectName("workspaceMessage")
+        self.error_label.setWordWrap(True)
+        self.error_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setMaximumWidth(640)
+        error_layout.addWidget(self.error_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        error_layout.addStretch(2)
+        self.stack.addWidget(self.error_page)
+        self.setCentralWidget(self.stack)
+        for action in self.actions_by_name.values():
+            self.table.addAction(action)
+        self.setTabOrder(self.filter_panel.search, self.table)
+
+    def _build_empty_page(self) -> QWidget:
+        page = QWidget(self)
+        page.setObjectName("emptyWorkspacePage")
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        title = QLabel(self.tr("Welcome to SocialDesk"), page)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        title.setFont(font)
+        text = QLabel(
+            self.tr(
+                "This workspace has no profiles yet. Load the demo to look around: a team, profiles on every "
+                "platform in every state, groups and settings. Or start empty and add your own."
+            ),
+            page,
+        )
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setMaximumWidth(560)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.load_demo_button = QPushButton(self.tr("Load the demo workspace"), page)
+        self.load_demo_button.setObjectName("loadDemoButton")
+        self.load_demo_button.setDefault(True)
+        self.load_demo_button.clicked.connect(self.load_demo)
+        self.start_empty_button = QPushButton(self.tr("Start empty"), page)
+        self.start_empty_button.setObjectName("startEmptyButton")
+        self.start_empty_button.clicked.connect(lambda: self.stack.setCurrentWidget(self.splitter))
+        buttons.addWidget(self.load_demo_button)
+        buttons.addWidget(self.start_empty_button)
+        buttons.addStretch(1)
+        layout.addWidget(title)
+        layout.addSpacing(8)
+        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(16)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+        return page
+
+    def _build_menus_and_toolbar(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.addAction(self.action_load_demo)
+        file_menu.addAction(self.action("actionExport"))
+        file_menu.addSeparator()
+        file_menu.addAction(self.action_quit)
+        profiles = bar.addMenu(self.tr("&Profiles"))
+        for name in (
+            "actionAddProfile",
+            "actionAddPublicProfile",
+            None,
+            "actionShare",
+            "actionStopSharing",
+            "actionClaimOwnership",
+            "actionRemoveOwnership",
+            "actionDelete",
+            None,
+            "actionReconnect",
+            "actionBulkReconnect",
+        ):
+            if name is None:
+                profiles.addSeparator()
+            else:
+                profiles.addAction(self.action(name))
+        view = bar.addMenu(self.tr("&View"))
+        self.action_show_filters = self._pane_toggle(
+            self.tr("Filter panel"), "Ctrl+Shift+F", self.filter_panel
+        )
+        self.action_show_filters.setObjectName("actionShowFilters")
+        self.action_show_details = self._pane_toggle(self.tr("Details pane"), "Ctrl+Shift+D", self.details)
+        self.action_show_details.setObjectName("actionShowDetails")
+        view.addAction(self.action_show_filters)
+        view.addAction(self.action_show_details)
+        view.addSeparator()
+        view.addAction(self.action_find)
+        view.addAction(self.action_clear_filters)
+        view.addAction(self.action_refresh)
+        tools = bar.addMenu(self.tr("&Tools"))
+        for name in ("actionGroups", "actionProfileManager", "actionMembers"):
+            tools.addAction(self.action(name))
+
+        toolbar = QToolBar(self.tr("Main toolbar"), self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for name in (
+            "actionAddProfile",
+            "actionAddPublicProfile",
+            None,
+            "actionShare",
+            "actionDelete",
+            None,
+            "actionReconnect",
+            "actionBulkReconnect",
+            None,
+            "actionGroups",
+            "actionExport",
+            "actionProfileManager",
+            "actionMembers",
+        ):
+            if name is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(self.action(name))
+        # The notification button sits in the menu bar's corner, where a narrow window never hides it.
+        self.notification_button = QToolButton(bar)
+        self.notification_button.setObjectName("notificationButton")
+        self.notification_button.setIcon(icon("bell"))
+        self.notification_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.notification_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.notification_button.setAccessibleName(self.tr("Notifications"))
+        self.notification_menu = QMenu(self.notification_button)
+        self.notification_menu.aboutToShow.connect(self._fill_notifications)
+        self.notification_button.setMenu(self.notification_menu)
+        self.notification_button.setAutoRaise(True)
+        self.notification_button.setIconSize(QSize(16, 16))
+        corner = QWidget(bar)
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(0, 0, 8, 0)
+        corner_layout.addWidget(self.notification_button)
+        bar.setCornerWidget(corner, Qt.Corner.TopRightCorner)
+        self.addToolBar(toolbar)
+
+    def _pane_toggle(self, text: str, shortcut: str, pane: QWidget) -> QAction:
+        """A checkable View action that shows or hides a side pane (hidden panes give the table room)."""
+        action = QAction(text, self)
+        action.setCheckable(True)
+        action.setChecked(True)
+        action.setShortcut(QKeySequence(shortcut))
+        action.toggled.connect(pane.setVisible)
+        self.addAction(action)
+        return action
+
+    def _build_status_bar(self) -> None:
+        self.status_count = QLabel(self)
+        self.status_count.setObjectName("statusCount")
+        self.selection_label = QLabel(self)
+        self.selection_label.setObjectName("selectionCount")
+        self.statusBar().addWidget(self.status_count)
+        self.statusBar().addPermanentWidget(self.selection_label)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Load all rows again in a worker thread; the table keeps showing the old ones meanwhile."""
+        if self.workspace is None or self._loading:
+            return
+        self._loading = True
+        self.status_count.setText(self.tr("Loading profiles…"))
+        workspace = self.workspace
+
+        def load() -> tuple[ProfileRows, bool, list[str], list[str], int]:
+            with workspace.engine.connect() as conn:
+                rows = ProfileRows.load(conn, workspace.me_id)
+            with workspace.session() as s:
+                groups = list(s.scalars(select(Group.name).order_by(Group.name_key)))
+                members = list(
+                    s.scalars(
+                        select(Member.name).where(Member.removed_at.is_(None)).order_by(Member.name_key)
+                    )
+                )
+                unread = s.scalar(
+                    select(func.count()).select_from(Notification).where(Notification.read.is_(False))
+                )
+            return rows, workspace.is_empty(), groups, members, int(unread or 0)
+
+        run_in_thread(load, self._on_loaded, self._on_load_failed)
+
+    def _on_loaded(self, result: tuple[ProfileRows, bool, list[str], list[str], int]) -> None:
+        self._loading = False
+        if self._closing:
+            return
+        rows, empty, groups, members, unread = result
+        snapshot = self.table.selection_snapshot()
+        self.filter_panel.set_choices(groups, members)
+        self.model.set_rows(rows)
+        self.table.restore_selection(snapshot)
+        if empty:
+            self.stack.setCurrentWidget(self.empty_page)
+        elif self.stack.currentWidget() is not self.splitter:
+            self.stack.setCurrentWidget(self.splitter)
+        self._set_unread(unread)
+        self._update_status()
+        self._on_selection_changed()
+        self._counts_timer.start()
+        self.rowsLoaded.emit()
+
+    def _on_load_failed(self, exc: BaseException, details: str) -> None:
+        self._loading = False
+        log.error("Loading profiles failed: %s\n%s", exc, details)
+        self._show_error(self.tr("The profiles could not be loaded: {0}").format(exc))
+
+    def _show_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.stack.setCurrentWidget(self.error_page)
+        self.status_count.setText(self.tr("No workspace open"))
+        for action in self.actions_by_name.values():
+            action.setEnabled(False)
+        self.action_load_demo.setEnabled(False)
+
+    def load_demo(self) -> None:
+        if self.workspace is None:
+            return
+        workspace = self.workspace
+        self.load_demo_button.setEnabled(False)
+        self.action_load_demo.setEnabled(False)
+        self.status_count.setText(self.tr("Loading the demo…"))
+
+        def build() -> dict[str, int]:
+            from socialdesk.services.demo import build_demo
+
+            return build_demo(workspace)
+
+        def done(_counts: dict[str, int]) -> None:
+            self.stack.setCurrentWidget(self.splitter)
+            self.reload()
+
+        def failed(exc: BaseException, _details: str) -> None:
+            self.load_demo_button.setEnabled(True)
+            self.statusBar().showMessage(self.tr("The demo could not be loaded: {0}").format(exc), 10000)
+
+        run_in_thread(build, done, failed)
+
+    # -- reacting --------------------------------------------------------------------------------
+
+    def _on_filter_changed(self, flt: ProfileFilter) -> None:
+        snapshot = self.table.selection_snapshot()
+        self.model.set_filter(flt)
+        self.table.restore_selection(snapshot)
+        self._update_status()
+        self._counts_timer.start()
+
+    def _update_counts(self) -> None:
+        if len(self.model.rows):
+            self.filter_panel.set_counts(self.model.rows.facet_counts(self.model.filter))
+
+    def _update_status(self) -> None:
+        shown, total = self.model.visible_count(), self.model.total_count()
+        self.status_count.setText(self.tr("Showing {0} of {1} profiles").format(f"{shown:,}", f"{total:,}"))
+
+    def _on_selection_changed(self, *_args: Any) -> None:
+        selection = self.table.selectionModel()
+        rows = sorted({i.row() for i in selection.selectedRows()})
+        n = len(rows)
+        self.selection_label.setText(plural(n, "{n} selected", "{n} selected") if n else "")
+        if n == 1:
+            self.details.show_profile(self.model.rows, self.model.source_row(rows[0]))
+        elif n > 1:
+            self.details.show_many(self.model.rows, [self.model.source_row(r) for r in rows])
+        else:
+            self.details.show_nothing()
+
+    def _set_unread(self, unread: int) -> None:
+        text = f"{unread:,}" if unread else ""
+        self.notification_button.setText(text)
+        # Room for the bell, the number and the frame: the corner of a menu bar does not grow by itself.
+        self.notification_button.setMinimumWidth(
+            self.notification_button.fontMetrics().horizontalAdvance(text) + 40
+        )
+        self.notification_button.setToolTip(
+            plural(unread, "{n} unread notification", "{n} unread notifications")
+        )
+
+    def _fill_notifications(self) -> None:
+        self.notification_menu.clear()
+        if self.workspace is None:
+            return
+        with self.workspace.session() as s:
+            latest = s.scalars(select(Notification).order_by(Notification.created_at.desc()).limit(15)).all()
+            entries = [(n.text, n.read, n.profile_id) for n in latest]
+        if not entries:
+            empty = self.notification_menu.addAction(self.tr("No notifications"))
+            empty.setEnabled(False)
+        for text, read, profile_id in entries:
+            item = self.notification_menu.addAction(("" if read else "● ") + text)
+            if profile_id is not None:
+                item.triggered.connect(lambda _=False, pid=profile_id: self.table.select_profile(pid))
+
+    # -- remembered state ------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        assert self.settings is not None
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = self.settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        for key, action in (
+            ("window/filters", self.action_show_filters),
+            ("window/details", self.action_show_details),
+        ):
+            action.setChecked(str(self.settings.value(key, "true")).lower() != "false")
+        header = self.settings.value("table/header")
+        if isinstance(header, QByteArray):
+            self.table.horizontalHeader().restoreState(header)
+        saved = self.settings.value("table/filter")
+        if isinstance(saved, str):
+            flt = filter_from_json(saved)
+            self.filter_panel.set_filter(flt)
+            self.model.set_filter(flt)
+
+    def save_state(self) -> None:
+        if self.settings is None:
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("window/filters", self.action_show_filters.isChecked())
+        self.settings.setValue("window/details", self.action_show_details.isChecked())
+        self.settings.setValue("table/header", self.table.horizontalHeader().saveState())
+        self.settings.setValue("table/filter", filter_to_json(self.model.filter))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
+        self.save_state()
         if self.workspace is not None:
             self.workspace.close()
         super().closeEvent(event)

@@ -1,0 +1,112 @@
+"""The profile table view: badges, remembered layout, and a selection that survives resets."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from socialdesk.ui.delegates import BadgeDelegate
+from socialdesk.ui.profile_model import COL, ProfileTableModel
+
+DEFAULT_WIDTHS = {
+    "name": 260,
+    "platform": 120,
+    "kind": 120,
+    "ownership": 140,
+    "status": 210,
+    "connections": 230,
+    "owners": 180,
+    "groups": 170,
+    "added": 100,
+}
+
+
+class ProfileTableView(QTableView):
+    def __init__(self, model: ProfileTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("profileTable")
+        self.setAccessibleName(self.tr("Profiles"))
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSortingEnabled(True)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        vertical = self.verticalHeader()
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 12)
+        header = self.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        for key, width in DEFAULT_WIDTHS.items():
+            self.setColumnWidth(COL[key], width)
+        badges = BadgeDelegate(self)
+        self.setItemDelegateForColumn(COL["ownership"], badges)
+        self.setItemDelegateForColumn(COL["status"], badges)
+
+    def profile_model(self) -> ProfileTableModel:
+        model = self.model()
+        assert isinstance(model, ProfileTableModel)
+        return model
+
+    # -- selection by profile id --------------------------------------------------------------------
+
+    def selected_profile_ids(self) -> list[int]:
+        model = self.profile_model()
+        rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
+        return [model.profile_id(r) for r in rows]
+
+    def current_profile_id(self) -> int | None:
+        index = self.currentIndex()
+        return self.profile_model().profile_id(index.row()) if index.isValid() else None
+
+    def selection_snapshot(self) -> tuple[list[int], int | None, int]:
+        current = self.currentIndex()
+        return (
+            self.selected_profile_ids(),
+            self.current_profile_id(),
+            current.column() if current.isValid() else 0,
+        )
+
+    def restore_selection(self, snapshot: tuple[list[int], int | None, int]) -> None:
+        """Select the same profiles (those still shown) after the model was reset."""
+        ids, current_id, column = snapshot
+        model = self.profile_model()
+        positions = sorted(p for p in (model.row_of_profile(i) for i in ids) if p is not None)
+        selection = QItemSelection()
+        last = model.columnCount() - 1
+        start = prev = None
+        for pos in positions:
+            if start is None:
+                start = prev = pos
+            elif pos == prev + 1:  # type: ignore[operator]
+                prev = pos
+            else:
+                selection.select(model.index(start, 0), model.index(prev, last))  # type: ignore[arg-type]
+                start = prev = pos
+        if start is not None:
+            selection.select(model.index(start, 0), model.index(prev, last))  # type: ignore[arg-type]
+        flags = QItemSelectionModel.SelectionFlag
+        selection_model = self.selectionModel()
+        if current_id is not None and (row := model.row_of_profile(current_id)) is not None:
+            selection_model.setCurrentIndex(model.index(row, column), flags.NoUpdate)
+        else:
+            selection_model.setCurrentIndex(QModelIndex(), flags.NoUpdate)
+        selection_model.select(selection, flags.ClearAndSelect)
+
+    def select_profile(self, profile_id: int) -> bool:
+        row = self.profile_model().row_of_profile(profile_id)
+        if row is None:
+            return False
+        self.selectRow(row)
+        self.scrollTo(self.profile_model().index(row, 0))
+        return True

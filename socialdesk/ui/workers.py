@@ -1,0 +1,64 @@
+"""Running work off the GUI thread and getting the result back on it.
+
+``run_in_thread(fn, on_done, on_error)`` runs ``fn`` in Qt's global thread pool; the callbacks are
+called on the GUI thread through a queued signal, so no widget is ever touched from a worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    finished = Signal(object)
+    failed = Signal(object, str)
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.fn = fn
+        self.relay = relay
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except BaseException as exc:  # reported on the GUI thread, never lost
+            self.relay.failed.emit(exc, traceback.format_exc())
+            return
+        self.relay.finished.emit(result)
+
+
+_alive: set[_Relay] = set()
+
+
+def run_in_thread(
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException, str], None] | None = None,
+) -> None:
+    relay = _Relay()
+    _alive.add(relay)  # keep the relay alive until its signal has been delivered
+
+    def done(result: Any) -> None:
+        _alive.discard(relay)
+        on_done(result)
+
+    def failed(exc: BaseException, details: str) -> None:
+        _alive.discard(relay)
+        if on_error is None:
+            log.error("Background task failed: %s\n%s", exc, details)
+        else:
+            on_error(exc, details)
+
+    relay.finished.connect(done)
+    relay.failed.connect(failed)
+    QThreadPool.globalInstance().start(_Task(fn, relay))
