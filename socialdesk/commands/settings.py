@@ -1,0 +1,190 @@
+"""``socialdesk settings``: show and set a profile's platform settings (CONTRACTS.md), push, embed code.
+
+``settings show ID`` prints the settings as one JSON object with every key of the profile's platform,
+which ``settings set ID FILE.json`` takes back: keys present replace, keys absent keep their value, an unknown
+key is an error, and any broken rule prints one ``field: message`` line per problem, exits 1 and saves
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from socialdesk.commands.common import Parser, open_workspace, positive_int
+from socialdesk.services.errors import SocialDeskError
+
+
+def register(commands: Any) -> None:
+    settings = commands.add_parser("settings", help="show and change a profile's platform settings")
+    sub = settings.add_subparsers(
+        dest="settings_command", parser_class=Parser, metavar="show|set|push|embed-code", required=True
+    )
+    show = sub.add_parser("show", help="the profile's platform settings as JSON")
+    show.add_argument("profile_id", type=positive_int, metavar="PROFILE_ID")
+    show.add_argument(
+        "--with-state",
+        action="store_true",
+        help="wrap the settings with the profile, the push state and warnings (not accepted by `set`)",
+    )
+    show.set_defaults(handler=run_show)
+    put = sub.add_parser("set", help="change the settings from a JSON file (keys absent keep their value)")
+    put.add_argument("profile_id", type=positive_int, metavar="PROFILE_ID")
+    put.add_argument(
+        "file", metavar="FILE.json", help="a JSON object like `settings show` prints; - reads stdin"
+    )
+    put.set_defaults(handler=run_set)
+    retry = sub.add_parser("push", help="push pending or failed settings now (one profile, or all)")
+    retry.add_argument("profile_id", type=positive_int, nargs="?", metavar="PROFILE_ID")
+    retry.set_defaults(handler=run_push)
+    embed = sub.add_parser("embed-code", help="the HTML snippet that puts a Live Chat widget on a web site")
+    embed.add_argument("profile_id", type=positive_int, metavar="PROFILE_ID")
+    embed.add_argument("--script-url", default=None, help="where your copy of the chat script is served")
+    embed.set_defaults(handler=run_embed)
+
+
+def credentials_provider(workspace: Any) -> Any:
+    """Where pushes get ``(api_base_url, access_token)``: ``providers.toml`` and this computer's keyring."""
+    from socialdesk.services.settings_push import workspace_credentials
+
+    return workspace_credentials(workspace)
+
+
+def _dump(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def run_show(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services import settings
+
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            shown = settings.load(session, args.profile_id)
+    finally:
+        workspace.close()
+    if args.with_state:
+        _dump(
+            {
+                "profile_id": shown.profile_id,
+                "platform": shown.platform,
+                "kind": shown.kind,
+                "settings": shown.values,
+                "sync": shown.state_json(),
+                "warnings": [{"field": f, "message": m} for f, m in shown.warnings],
+                "problems": [{"field": f, "message": m} for f, m in shown.problems],
+            }
+        )
+    else:
+        _dump(shown.values)
+    return 0
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def read_settings_file(name: str) -> dict[str, Any]:
+    """The JSON object in the file (or stdin for ``-``), or one clear error saying what is wrong with it."""
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise SocialDeskError(f"There is no file {name}; give the path of a JSON settings file") from None
+    except IsADirectoryError:
+        raise SocialDeskError(f"{name} is a folder; give the path of a JSON settings file") from None
+    except UnicodeDecodeError:
+        raise SocialDeskError(f"{name} is not UTF-8 text; save it as UTF-8 JSON") from None
+    except OSError as exc:
+        raise SocialDeskError(f"Cannot read {name}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise SocialDeskError(
+            f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; nothing was saved"
+        ) from None
+    except _DuplicateKey as exc:
+        raise SocialDeskError(
+            f"{name} gives the key {exc.args[0]!r} twice; keep one; nothing was saved"
+        ) from None
+    if not isinstance(data, dict):
+        raise SocialDeskError(
+            f"{name} must hold one JSON object of settings, like the output of `socialdesk settings show`"
+        )
+    return data
+
+
+def run_set(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services import members, settings
+    from socialdesk.services.settings_push import push
+
+    changes = read_settings_file(args.file)
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            saved = settings.save(session, members.me_actor(session), args.profile_id, changes)
+        shown = saved.settings
+        outcome = None
+        if saved.changed and shown.sync_state is settings.SyncState.PENDING:
+            outcome = push(workspace, shown.profile_id, credentials_provider(workspace))
+    finally:
+        workspace.close()
+    if saved.changed:
+        print(f"Saved locally: {', '.join(saved.changed)}")
+    else:
+        print("No changes: the settings already have these values")
+    state = outcome.state if outcome is not None else shown.sync_state
+    reason = outcome.reason if outcome is not None else shown.sync_error
+    print(f"Push state: {state.value}" + (f" ({reason})" if reason else ""))
+    for fld, message in shown.warnings:
+        print(f"Warning: {fld}: {message}")
+    return 0
+
+
+def run_push(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services.settings_push import push, push_pending
+
+    workspace = open_workspace(data_dir)
+    try:
+        credentials = credentials_provider(workspace)
+        if args.profile_id is not None:
+            outcomes = [push(workspace, args.profile_id, credentials)]
+        else:
+            outcomes = push_pending(workspace, credentials)
+    finally:
+        workspace.close()
+    if not outcomes:
+        print("Nothing to push: every profile's settings are pushed or local")
+    for outcome in outcomes:
+        print(
+            f"{outcome.profile_id}: {outcome.state.value}"
+            + (f" ({outcome.reason})" if outcome.reason else "")
+        )
+    return 0
+
+
+def run_embed(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services import livechat
+
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            code = livechat.embed_code_for(
+                session, args.profile_id, args.script_url or livechat.DEFAULT_SCRIPT_URL
+            )
+    finally:
+        workspace.close()
+    sys.stdout.write(code)
+    return 0
