@@ -384,6 +384,18 @@ class OAuthService:
             return {"include_client_id": True, "client_secret": secret, **extra}
         return {"auth": requests.auth.HTTPBasicAuth(client_id, secret), **extra}
 
+    def _refresh_kwargs(self, provider: Provider) -> dict[str, Any]:
+        """The same client authentication for a refresh (requests-oauthlib puts extra kwargs in the body)."""
+        client_id = self._client_id(provider)
+        secret = self.tokens.client_secret(provider.platform)
+        extra: dict[str, Any] = {provider.client_id_param: client_id}
+        if not secret:
+            return extra
+        redact.remember(secret)
+        if provider.client_auth == "body":
+            return {**extra, "client_secret": secret}
+        return {"auth": requests.auth.HTTPBasicAuth(client_id, secret)}
+
     def _hook(self, provider: Provider) -> Any:
         def check(response: requests.Response) -> requests.Response:
             error = classify_response(provider, response, token_endpoint=True)
@@ -546,7 +558,7 @@ class OAuthService:
                     provider.token_url,
                     refresh_token=tokens.refresh_token,
                     timeout=self.timeout,
-                    **self._auth_kwargs(provider),
+                    **self._refresh_kwargs(provider),
                 )
         except OAuthError:
             raise

@@ -263,7 +263,13 @@ BUILT_IN: dict[str, Provider] = {
             identity=_FB_ME,
             accounts=(
                 AccountSource(
-                    "page", Endpoint("me/accounts?fields=id,name,username", handle="username", items="data")
+                    "page",
+                    Endpoint(
+                        "me/accounts?fields=id,name,username,fan_count",
+                        handle="username",
+                        items="data",
+                        likes="fan_count",
+                    ),
                 ),
                 AccountSource("user"),
             ),
@@ -602,6 +608,11 @@ def _validate_table(
             continue
         changes[name] = value
     overridden = frozenset(k for k in table if k in FILE_KEYS)
+    if changes.get("authorize_url", base.authorize_url) != base.authorize_url:
+        # Another server (self-hosted, test) speaks plain RFC 6749: the platform's own quirks (comma
+        # separated scopes, TikTok's client_key) belong to the platform's endpoints only.
+        changes["scope_separator"] = " "
+        changes["client_id_param"] = "client_id"
     return replace(base, **changes, overridden=overridden)
 
 

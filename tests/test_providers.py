@@ -1,0 +1,190 @@
+"""Providers: the built-in catalogue as data, providers.toml overrides key by key, and writing it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from socialdesk.cli import main
+from socialdesk.models.catalogue import PLATFORMS, ConnectionType
+from socialdesk.services.errors import ValidationError
+from socialdesk.services.providers import (
+    BUILT_IN,
+    ProvidersFileError,
+    check_transport,
+    load_providers,
+    save_provider_settings,
+)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "providers.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_every_platform_that_signs_in_has_real_https_endpoints_scopes_and_docs() -> None:
+    signing = {k for k, p in PLATFORMS.items() if p.signs_in}
+    assert set(BUILT_IN) == signing
+    for provider in BUILT_IN.values():
+        for url in (provider.authorize_url, provider.token_url, provider.api_base_url, provider.docs_url):
+            assert urlsplit(url).scheme == "https", (provider.platform, url)
+            assert check_transport(url) is None
+        assert set(provider.scopes) == set(PLATFORMS[provider.platform].connections)
+        assert all(provider.scopes[t] for t in provider.scopes)
+        assert provider.client_id == ""  # SocialDesk ships no app credentials: the user enters theirs
+    assert BUILT_IN["youtube"].browser == "system"  # Google refuses embedded web views
+    assert BUILT_IN["facebook"].errors.numbers >= {190}
+    assert BUILT_IN["tiktok"].client_id_param == "client_key"
+
+
+def test_no_file_gives_the_built_in_catalogue(tmp_path: Path) -> None:
+    catalogue = load_providers(tmp_path)
+    assert catalogue.get("x") == BUILT_IN["x"]
+    assert catalogue.warnings == ()
+
+
+def test_keys_given_replace_the_defaults_one_by_one(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+[providers.x]
+client_id = "my-app"
+token_url = "http://127.0.0.1:9999/token"
+[providers.x.scopes]
+publishing = ["tweet.write", "offline.access"]
+""",
+    )
+    x = load_providers(tmp_path).get("x")
+    assert x.client_id == "my-app"
+    assert x.token_url == "http://127.0.0.1:9999/token"
+    assert x.scopes[ConnectionType.PUBLISHING] == ("tweet.write", "offline.access")
+    # everything not given keeps its default
+    assert x.scopes[ConnectionType.INSIGHTS] == BUILT_IN["x"].scopes[ConnectionType.INSIGHTS]
+    assert x.authorize_url == BUILT_IN["x"].authorize_url
+    assert x.revoke_url == BUILT_IN["x"].revoke_url
+    assert x.overridden == {"client_id", "token_url", "scopes"}
+    assert load_providers(tmp_path).get("facebook") == BUILT_IN["facebook"]
+
+
+def test_another_server_speaks_plain_oauth_without_the_platform_quirks(tmp_path: Path) -> None:
+    write(tmp_path, '[providers.tiktok]\nauthorize_url = "https://sso.example.org/authorize"\n')
+    tiktok = load_providers(tmp_path).get("tiktok")
+    assert tiktok.scope_separator == " "
+    assert tiktok.client_id_param == "client_id"
+    assert BUILT_IN["tiktok"].scope_separator == ","
+
+
+def test_a_client_secret_in_the_file_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    write(tmp_path, '[providers.facebook]\nclient_id = "123"\nclient_secret = "do-not-read-me"\n')
+    catalogue = load_providers(tmp_path)
+    assert catalogue.get("facebook").client_id == "123"
+    assert any("client_secret was ignored" in w and "keyring" in w for w in catalogue.warnings)
+    assert "do-not-read-me" not in repr(catalogue)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "words"),
+    [
+        ('[providers.x]\nredirect_uri = "https://example.com/cb"\n', "providers.x.redirect_uri", "loopback"),
+        (
+            '[providers.x]\nauthorize_url = "http://example.com/auth"\n',
+            "providers.x.authorize_url",
+            "https://",
+        ),
+        ('[providers.myspace]\nclient_id = "1"\n', "providers.myspace", "unknown platform"),
+        ('[providers.live_chat]\nclient_id = "1"\n', "providers.live_chat", "no sign-in"),
+        (
+            '[providers.x.scopes]\nteleport = ["a"]\n',
+            "providers.x.scopes.teleport",
+            "unknown connection type",
+        ),
+        (
+            '[providers.x.scopes]\nmessaging = ["a"]\n',
+            "providers.x.scopes.messaging",
+            "no Messaging connection",
+        ),
+        (
+            '[providers.x.scopes]\npublishing = "a b"\n',
+            "providers.x.scopes.publishing",
+            "list of scope names",
+        ),
+        ('[providers.x]\nbrowser = "lynx"\n', "providers.x.browser", "embedded, system"),
+        ("[providers.x]\nclient_id = 42\n", "providers.x.client_id", "text value"),
+    ],
+)
+def test_bad_values_are_clear_errors(tmp_path: Path, text: str, field: str, words: str) -> None:
+    write(tmp_path, text)
+    with pytest.raises(ProvidersFileError) as info:
+        load_providers(tmp_path)
+    fields = dict(info.value.problems)
+    assert field in fields
+    assert words in fields[field]
+
+
+def test_broken_toml_names_line_and_column_and_the_file_stays_unchanged(tmp_path: Path) -> None:
+    original = '[providers.x]\nclient_id = "abc\nbrowser = "system"\n'
+    path = write(tmp_path, original)
+    with pytest.raises(ProvidersFileError) as info:
+        load_providers(tmp_path)
+    assert "line 2" in str(info.value)
+    with pytest.raises(ProvidersFileError):
+        save_provider_settings(tmp_path, "x", client_id="new")
+    assert path.read_text(encoding="utf-8") == original
+
+
+def test_redirect_uri_without_port_gets_a_free_port_at_sign_in(tmp_path: Path) -> None:
+    write(tmp_path, '[providers.x]\nredirect_uri = "http://127.0.0.1/callback"\n')
+    x = load_providers(tmp_path).get("x")
+    uri = urlsplit(x.sign_in_redirect_uri())
+    assert uri.hostname == "127.0.0.1" and uri.port and uri.path == "/callback"
+    write(tmp_path, '[providers.x]\nredirect_uri = "http://localhost:8765/cb"\n')
+    assert load_providers(tmp_path).get("x").sign_in_redirect_uri() == "http://localhost:8765/cb"
+
+
+def test_save_keeps_everything_else_and_none_restores_the_default(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[providers.x]\nclient_id = "old"\nbrowser = "system"\n[providers.facebook]\nclient_id = "fb"\n',
+    )
+    catalogue = save_provider_settings(
+        tmp_path, "x", client_id="new-id", scopes={"publishing": ["tweet.write"]}
+    )
+    assert catalogue.get("x").client_id == "new-id"
+    assert catalogue.get("x").browser == "system"
+    assert catalogue.get("facebook").client_id == "fb"
+    reloaded = load_providers(tmp_path)
+    assert reloaded.get("x").scopes[ConnectionType.PUBLISHING] == ("tweet.write",)
+    save_provider_settings(tmp_path, "x", browser=None, scopes={"publishing": None})
+    reloaded = load_providers(tmp_path)
+    assert reloaded.get("x").browser == BUILT_IN["x"].browser
+    assert reloaded.get("x").scopes == BUILT_IN["x"].scopes
+    assert reloaded.get("x").client_id == "new-id"
+    assert "client_secret" not in path.read_text(encoding="utf-8")
+
+
+def test_save_refuses_bad_values_and_secrets_without_writing(tmp_path: Path) -> None:
+    path = write(tmp_path, '[providers.x]\nclient_id = "keep"\n')
+    before = path.read_bytes()
+    with pytest.raises(ValidationError) as info:
+        save_provider_settings(tmp_path, "x", redirect_uri="https://evil.example/cb")
+    assert "loopback" in str(info.value)
+    with pytest.raises(ValidationError):
+        save_provider_settings(tmp_path, "x", client_secret="s3cr3t-value")
+    with pytest.raises(ValidationError):
+        save_provider_settings(tmp_path, "nowhere", client_id="1")
+    assert path.read_bytes() == before
+
+
+def test_check_command_reports_a_broken_file_in_one_line_per_problem(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(demo_dir, '[providers.x]\nredirect_uri = "https://example.com/cb"\n')
+    assert main(["--data-dir", str(demo_dir), "check"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "providers.x.redirect_uri: must be a loopback URL such as http://127.0.0.1/callback "
+        "(a port is optional)"
+    ]
