@@ -1,0 +1,103 @@
+"""``socialdesk flows``: list, create, rename and delete the workspace's flows (names are keys)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from socialdesk.commands.common import Parser, open_workspace
+
+
+def register(commands: Any) -> None:
+    flows = commands.add_parser("flows", help="the named flows quick replies, ice breakers and menus start")
+    sub = flows.add_subparsers(
+        dest="flows_command", parser_class=Parser, metavar="list|create|rename|delete", required=True
+    )
+    show = sub.add_parser("list", help="every flow, with where it is used")
+    show.add_argument("--format", choices=("table", "json"), default="table")
+    show.set_defaults(handler=run_list)
+    create = sub.add_parser("create", help="add a flow")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--description", default="")
+    create.set_defaults(handler=run_create)
+    rename = sub.add_parser("rename", help="rename a flow; settings that use it follow")
+    rename.add_argument("name", metavar="NAME")
+    rename.add_argument("new_name", metavar="NEW_NAME")
+    rename.set_defaults(handler=run_rename)
+    delete = sub.add_parser("delete", help="delete a flow that no setting uses")
+    delete.add_argument("name", metavar="NAME")
+    delete.set_defaults(handler=run_delete)
+
+
+def run_list(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services import flows
+
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            records: list[dict[str, Any]] = [
+                {
+                    "id": flow.id,
+                    "name": flow.name,
+                    "description": flow.description,
+                    "used_by": [
+                        {"profile_id": u.profile_id, "field": u.field} for u in flows.usages(session, flow)
+                    ],
+                }
+                for flow in flows.list_flows(session)
+            ]
+    finally:
+        workspace.close()
+    if args.format == "json":
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    width = max((len(r["name"]) for r in records), default=4)
+    print(f"{'ID':>4}  {'Name':<{width}}  Used  Description")
+    for r in records:
+        print(f"{r['id']:>4}  {r['name']:<{width}}  {len(r['used_by']):>4}  {r['description']}")
+    return 0
+
+
+def run_create(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services import flows, members
+
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            flow = flows.create(session, members.me_actor(session), args.name, args.description)
+            flow_id = flow.id
+    finally:
+        workspace.close()
+    print(flow_id)
+    return 0
+
+
+def run_rename(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services import flows, members
+
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            flow, touched = flows.rename(session, members.me_actor(session), args.name, args.new_name)
+            name = flow.name
+    finally:
+        workspace.close()
+    print(f"Renamed to {name!r}; settings of {touched} profile(s) now point at the new name")
+    return 0
+
+
+def run_delete(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.services import flows, members
+
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            name = flows.delete(session, members.me_actor(session), args.name)
+    finally:
+        workspace.close()
+    print(f"Deleted the flow {name!r}")
+    return 0

@@ -1,0 +1,172 @@
+"""Flows: the workspace's named automations that quick replies, ice breakers, menus and Get Started start.
+
+Names are unique case-insensitively (blanks collapsed) and settings refer to flows by name, so renaming a
+flow rewrites every reference to it, and a flow in use cannot be deleted: the refusal says which profiles
+and fields use it. Changing flows is part of the profile manager, so it is for Administrators only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from socialdesk.models.catalogue import PLATFORMS
+from socialdesk.models.schema import Flow, PlatformSettings, Profile
+from socialdesk.models.settings_catalogue import flow_key, full_spec, spec_for
+from socialdesk.services import audit
+from socialdesk.services.clock import utcnow
+from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError
+from socialdesk.services.rules import Actor
+from socialdesk.services.settings import require_settings_editor, stored_values
+
+MAX_NAME = 200
+MAX_DESCRIPTION = 2000
+
+
+def list_flows(session: Session) -> Sequence[Flow]:
+    return session.scalars(select(Flow).order_by(Flow.name_key)).all()
+
+
+def find(session: Session, key: str | int) -> Flow:
+    """A flow by id or by name (case-insensitive)."""
+    if isinstance(key, int) or key.strip().isdigit():
+        flow = session.get(Flow, int(key))
+        if flow is None:
+            raise NotFoundError(f"There is no flow with id {key}")
+        return flow
+    found = session.scalar(select(Flow).where(Flow.name_key == flow_key(key)))
+    if found is None:
+        raise NotFoundError(f"There is no flow named {key!r}")
+    return found
+
+
+def _clean_name(session: Session, name: str, exclude_id: int | None = None) -> str:
+    clean = " ".join(name.split())
+    if not clean:
+        raise ValidationError({"name": "A flow needs a name"})
+    if len(clean) > MAX_NAME:
+        raise ValidationError({"name": f"At most {MAX_NAME} characters; this has {len(clean)}"})
+    if clean.isdigit():
+        # Commands accept ids and names as keys; an all-digit name would be taken for an id.
+        raise ValidationError({"name": "A flow name needs at least one letter"})
+    clash = session.scalar(
+        select(Flow).where(Flow.name_key == flow_key(clean), Flow.id != (exclude_id or -1))
+    )
+    if clash is not None:
+        raise ValidationError({"name": f"There is already a flow named {clash.name!r}"})
+    return clean
+
+
+def create(session: Session, actor: Actor | None, name: str, description: str = "") -> Flow:
+    actor = require_settings_editor(actor)
+    clean = _clean_name(session, name)
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationError({"description": f"At most {MAX_DESCRIPTION} characters"})
+    flow = Flow(name=clean, name_key=flow_key(clean), description=description.strip(), created_at=utcnow())
+    session.add(flow)
+    session.flush()
+    audit.record(session, actor.id, "flow_created", details=clean)
+    return flow
+
+
+@dataclass(frozen=True, slots=True)
+class FlowUse:
+    """One reference to a flow: which profile and which field."""
+
+    profile_id: int
+    platform: str
+    handle: str
+    display_name: str
+    field: str
+    deleted: bool = False
+
+    def describe(self) -> str:
+        where = f"{PLATFORMS[self.platform].label} {self.display_name} (@{self.handle}, id {self.profile_id}"
+        return f"{where}{', deleted' if self.deleted else ''}): {self.field}"
+
+
+def usages(session: Session, flow: Flow | str) -> list[FlowUse]:
+    """Where the flow is used: every profile (not deleted ones too) and field that points at it."""
+    name = flow.name if isinstance(flow, Flow) else flow
+    key = flow_key(name)
+    # JSON text holds the name escaped; a cheap substring test skips the records that cannot refer to it.
+    needle = json.dumps(" ".join(name.split()), ensure_ascii=False)[1:-1].casefold()
+    rows = session.execute(
+        select(PlatformSettings, Profile)
+        .join(Profile, Profile.id == PlatformSettings.profile_id)
+        .order_by(Profile.id)
+    ).all()
+    found: list[FlowUse] = []
+    for row, profile in rows:
+        if needle not in row.values_json.casefold():
+            continue
+        spec = full_spec(profile.platform, profile.kind) or spec_for(
+            profile.platform, profile.kind, profile.visibility
+        )
+        for where, ref in spec.flow_references(stored_values(row)):
+            if flow_key(ref) == key:
+                found.append(
+                    FlowUse(
+                        profile.id,
+                        profile.platform,
+                        profile.handle,
+                        profile.display_name,
+                        where,
+                        profile.deleted_at is not None,
+                    )
+                )
+    return found
+
+
+def rename(session: Session, actor: Actor | None, key: str | int, new_name: str) -> tuple[Flow, int]:
+    """Rename a flow and every setting that refers to it. Returns the flow and how many profiles changed."""
+    actor = require_settings_editor(actor)
+    flow = find(session, key)
+    clean = _clean_name(session, new_name, exclude_id=flow.id)
+    old = flow.name
+    touched = 0
+    if clean != old:
+        for row, profile in session.execute(
+            select(PlatformSettings, Profile).join(Profile, Profile.id == PlatformSettings.profile_id)
+        ).all():
+            spec = full_spec(profile.platform, profile.kind)
+            values = stored_values(row)
+            if spec is not None and spec.rename_flow(values, old, clean):
+                row.values_json = json.dumps(values, ensure_ascii=False)
+                touched += 1
+        flow.name, flow.name_key = clean, flow_key(clean)
+        audit.record(session, actor.id, "flow_renamed", details=f"{old} → {clean} ({touched} profiles)")
+    session.flush()
+    return flow, touched
+
+
+def describe(session: Session, actor: Actor | None, key: str | int, description: str) -> Flow:
+    actor = require_settings_editor(actor)
+    flow = find(session, key)
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationError({"description": f"At most {MAX_DESCRIPTION} characters"})
+    flow.description = description.strip()
+    return flow
+
+
+def delete(session: Session, actor: Actor | None, key: str | int) -> str:
+    """Delete a flow nobody uses; a flow in use is refused with the list of where it is used."""
+    actor = require_settings_editor(actor)
+    flow = find(session, key)
+    used = usages(session, flow)
+    if used:
+        shown = "; ".join(u.describe() for u in used[:10])
+        more = f"; and {len(used) - 10} more" if len(used) > 10 else ""
+        raise NotAllowedError(
+            f"The flow {flow.name!r} is used in {len(used)} place(s): {shown}{more}. "
+            "Point those settings at another flow first"
+        )
+    name = flow.name
+    session.delete(flow)
+    audit.record(session, actor.id, "flow_deleted", details=name)
+    session.flush()
+    return name
