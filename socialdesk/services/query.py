@@ -8,10 +8,12 @@ reverses it; filtering builds a mask over the rows.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import compress
+from operator import and_
 from typing import Any
 
 from sqlalchemy import text
@@ -117,6 +119,7 @@ class ProfileRows:
         #: Group name (casefolded) -> profile ids reachable through it, nested groups included.
         self.group_members: dict[str, frozenset[int]] = {}
         self._orders: dict[str, list[int]] = {}
+        self._mask_cache: dict[tuple[str, Any], list[bool]] = {}
         self._haystack: list[str] | None = None
         #: True when these are the deleted profiles (the trash).
         self.trash = False
@@ -308,6 +311,7 @@ class ProfileRows:
         before = len(self.ids)
         self._load(conn, deleted=self.trash, only_ids=wanted)
         self._orders.clear()
+        self._mask_cache.clear()
         self._haystack = None
         rows = [self.row_of[i] for i in wanted if i in self.row_of]
         return sorted(set(rows) | set(range(before, len(self.ids))))
@@ -337,87 +341,109 @@ class ProfileRows:
         return self._haystack
 
     def _facet_masks(self, flt: ProfileFilter) -> dict[str, list[bool]]:
-        """One boolean list per active filter."""
-        masks: dict[str, list[bool]] = {}
-        owned = flt.ownership or {Ownership.OWNED, Ownership.SHARED, Ownership.NONE}
-        masks["ownership"] = [o in owned for o in self.ownership]
+        """One boolean list per active filter, each cached by its value until the rows change.
+
+        Per-row Python work dominates at 100,000 rows, so a mask is built once per filter value:
+        a sort, a second filter or the counts reuse it.
+        """
+        owned = frozenset(flt.ownership or {Ownership.OWNED, Ownership.SHARED, Ownership.NONE})
+        wanted: dict[str, Any] = {"ownership": owned}
         if flt.status:
-            masks["status"] = [s in flt.status for s in self.status]
+            wanted["status"] = frozenset(flt.status)
         if flt.platform:
-            masks["platform"] = [p in flt.platform for p in self.platform]
+            wanted["platform"] = frozenset(flt.platform)
         if flt.connection_types:
-            wanted = flt.connection_types
-
-            def conn_match(states: ConnTuple) -> bool:
-                for t, s in states:
-                    if s is ConnectionState.NOT_ESTABLISHED:
-                        continue
-                    if (t, s) in wanted or (t, None) in wanted:
-                        return True
-                return False
-
-            masks["connection_types"] = [conn_match(c) for c in self.connections]
+            wanted["connection_types"] = frozenset(flt.connection_types)
         if flt.groups:
-            reach: set[int] = set()
-            for g in flt.groups:
-                reach |= self.group_members.get(g.casefold(), frozenset())
-            masks["groups"] = [i in reach for i in self.ids]
+            wanted["groups"] = frozenset(g.casefold() for g in flt.groups)
         if flt.owners:
-            keys = {o.casefold() for o in flt.owners}
-            masks["owners"] = [any(n.casefold() in keys for n in names) for names in self.owners]
+            wanted["owners"] = frozenset(o.casefold() for o in flt.owners)
         needle = flt.search.strip().casefold()
         if needle:
-            masks["search"] = [needle in h for h in self._search_haystack()]
+            wanted["search"] = needle
+        masks: dict[str, list[bool]] = {}
+        for name, value in wanted.items():
+            key = (name, value)
+            mask = self._mask_cache.get(key)
+            if mask is None:
+                if len(self._mask_cache) > 64:
+                    self._mask_cache.clear()
+                mask = self._mask_cache[key] = self._build_mask(name, value)
+            masks[name] = mask
         return masks
 
+    def _build_mask(self, name: str, value: Any) -> list[bool]:
+        if name == "ownership":
+            return [o in value for o in self.ownership]
+        if name == "status":
+            return [s in value for s in self.status]
+        if name == "platform":
+            return [p in value for p in self.platform]
+        if name == "connection_types":
+            # Few distinct connection tuples exist: decide each once.
+            verdict: dict[ConnTuple, bool] = {}
+            for states in set(self.connections):
+                verdict[states] = any(
+                    s is not ConnectionState.NOT_ESTABLISHED and ((t, s) in value or (t, None) in value)
+                    for t, s in states
+                )
+            return [verdict[c] for c in self.connections]
+        if name == "groups":
+            reach: set[int] = set()
+            for g in value:
+                reach |= self.group_members.get(g, frozenset())
+            return [i in reach for i in self.ids]
+        if name == "owners":
+            hit = {names: any(n.casefold() in value for n in names) for names in set(self.owners)}
+            return [hit[names] for names in self.owners]
+        if name == "search":
+            return [value in h for h in self._search_haystack()]
+        raise ValueError(name)
+
+    @staticmethod
+    def _and(masks: Iterable[list[bool]], size: int) -> list[bool]:
+        result: list[bool] | None = None
+        for m in masks:
+            result = m if result is None else list(map(and_, result, m))
+        return result if result is not None else [True] * size
+
     def mask(self, flt: ProfileFilter) -> list[bool]:
-        masks = list(self._facet_masks(flt).values())
-        result = masks[0]
-        for m in masks[1:]:
-            result = [a and b for a, b in zip(result, m, strict=True)]
-        return result
+        return self._and(self._facet_masks(flt).values(), len(self.ids))
 
     def facet_counts(self, flt: ProfileFilter) -> dict[str, dict[Any, int]]:
-        """For each filter, how many profiles each of its choices would show given the other filters."""
+        """For each filter, how many profiles each of its choices would show given the other filters.
+
+        Each facet counts with every other filter applied but not its own; so the ownership facet
+        also counts "Owned by others", which the default filter hides.
+        """
         masks = self._facet_masks(flt)
+        size = len(self.ids)
+        every = self._and(masks.values(), size)
 
-        def without(name: str) -> list[bool]:
-            # Each facet counts with every other filter applied, but not its own; so the ownership
-            # facet also counts "Owned by others", which the default filter hides.
-            others = [m for k, m in masks.items() if k != name]
-            if not others:
-                return [True] * len(self.ids)
-            result = others[0]
-            for m in others[1:]:
-                result = [a and b for a, b in zip(result, m, strict=True)]
-            return result
+        def keep(name: str) -> list[bool]:
+            if name not in masks:
+                return every  # the facet does not filter: the others are all of them
+            return self._and((m for k, m in masks.items() if k != name), size)
 
-        counts: dict[str, dict[Any, int]] = {}
-        keep = without("ownership")
-        counts["ownership"] = _count(o for o, k in zip(self.ownership, keep, strict=True) if k)
-        keep = without("status")
-        counts["status"] = _count(s for s, k in zip(self.status, keep, strict=True) if k)
-        keep = without("platform")
-        counts["platform"] = _count(p for p, k in zip(self.platform, keep, strict=True) if k)
-        keep = without("connection_types")
-        ct: dict[Any, int] = defaultdict(int)
-        for states, k in zip(self.connections, keep, strict=True):
-            if k:
-                for t, s in states:
-                    if s is not ConnectionState.NOT_ESTABLISHED:
-                        ct[(t, s)] += 1
-                        ct[(t, None)] += 1
-        counts["connection_types"] = dict(ct)
-        keep = without("groups")
-        kept_ids = {i for i, k in zip(self.ids, keep, strict=True) if k}
+        counts: dict[str, dict[Any, int]] = {
+            "ownership": dict(Counter(compress(self.ownership, keep("ownership")))),
+            "status": dict(Counter(compress(self.status, keep("status")))),
+            "platform": dict(Counter(compress(self.platform, keep("platform")))),
+        }
+        by_type: Counter[Any] = Counter()
+        for states, n in Counter(compress(self.connections, keep("connection_types"))).items():
+            for t, s in states:
+                if s is not ConnectionState.NOT_ESTABLISHED:
+                    by_type[(t, s)] += n
+                    by_type[(t, None)] += n
+        counts["connection_types"] = dict(by_type)
+        kept_ids = set(compress(self.ids, keep("groups")))
         counts["groups"] = {g: len(members & kept_ids) for g, members in self.group_members.items()}
-        keep = without("owners")
-        oc: dict[Any, int] = defaultdict(int)
-        for names, k in zip(self.owners, keep, strict=True):
-            if k:
-                for n in names:
-                    oc[n.casefold()] += 1
-        counts["owners"] = dict(oc)
+        by_owner: Counter[str] = Counter()
+        for names, n in Counter(compress(self.owners, keep("owners"))).items():
+            for owner in names:
+                by_owner[owner.casefold()] += n
+        counts["owners"] = dict(by_owner)
         return counts
 
     # -- sorting -----------------------------------------------------------------------------------
@@ -435,13 +461,14 @@ class ProfileRows:
             keys = [s.rank for s in self.status]
         elif column == "connections":
             # Ascending: fewest active connections first, then fewest expired.
-            keys = [
-                (
+            rank = {
+                c: (
                     sum(s is ConnectionState.ACTIVE for _, s in c),
                     sum(s is ConnectionState.EXPIRED for _, s in c),
                 )
-                for c in self.connections
-            ]
+                for c in set(self.connections)
+            }
+            keys = [rank[c] for c in self.connections]
         elif column == "owners":
             keys = ["; ".join(o).casefold() for o in self.owners]
         elif column == "groups":
@@ -465,7 +492,7 @@ class ProfileRows:
         """Rows that pass the filter, in the requested order."""
         mask = self.mask(flt)
         source = self.order(column, descending) if column else range(len(self.ids))
-        return [r for r in source if mask[r]]
+        return list(compress(source, map(mask.__getitem__, source)))
 
 
 _STATE_MARK = {

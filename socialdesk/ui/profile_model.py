@@ -109,10 +109,21 @@ class ProfileTableModel(QAbstractTableModel):
             self._position = None
             return
         self._position = None
-        where = self._positions_by_row()
+        visible = self._visible
+        where = self._positions_by_row() if len(persistent) > 32 else None
+
+        def find(source_row: int) -> int | None:
+            if where is not None:
+                return where.get(source_row)
+            # A current index and a small selection: a C-level search beats a 100,000-entry dict.
+            try:
+                return visible.index(source_row)
+            except ValueError:
+                return None
+
         new = []
         for index in persistent:
-            row = where.get(old_visible[index.row()]) if 0 <= index.row() < len(old_visible) else None
+            row = find(old_visible[index.row()]) if 0 <= index.row() < len(old_visible) else None
             new.append(self.index(row, index.column()) if row is not None else QModelIndex())
         self.changePersistentIndexList(persistent, new)
 
