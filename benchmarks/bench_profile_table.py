@@ -2,7 +2,8 @@
 
 Builds a demo workspace in a temp folder (in a subprocess, so it does not inflate this process's
 memory), opens the real main window offscreen and prints one line per figure: ``name: value unit``.
-Each timed step includes the repaint of the table. Run: ``.venv/bin/python benchmarks/bench_profile_table.py``.
+Each timed step includes the repaint of the table.
+Run: ``.venv/bin/python benchmarks/bench_profile_table.py``.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def main() -> int:
     names = [
         r[0]
         for r in conn.execute(
-            "SELECT display_name, handle, platform, kind, notes, added_at FROM profiles WHERE deleted_at IS NULL"
+            "SELECT display_name, handle, platform, kind, notes, added_at FROM profiles "
+            "WHERE deleted_at IS NULL"
         ).fetchall()
     ]
     say("floor: bare sqlite3 read of the columns", (time.perf_counter() - t) * 1000, "ms")
