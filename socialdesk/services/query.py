@@ -209,65 +209,107 @@ class ProfileRows:
                 groups[pid].append(gname)
         self.group_members = _expand_groups(conn, group_rows)
 
-        me = self.me
-        parse = datetime.fromisoformat
-        supported_cache: dict[tuple[str, str, str, bool], tuple[ConnectionType, ...]] = {}
-        state_cache: dict[
-            tuple[tuple[ConnectionType, ...], tuple[tuple[str, int], ...], str], tuple[ConnTuple, Status]
-        ] = {}
-        no_names: tuple[str, ...] = ()
-        out: list[tuple[Any, ...]] = []
-        for pid, plat, kind, handle, name, vis, plat_id, added, notes, likes, all_users, deleted_at in base:
-            owners_here = owner_ids.get(pid)
-            if not owners_here:
-                category = Ownership.NONE
-            elif me in owners_here:
-                category = Ownership.OWNED
-            elif all_users or pid in shared_with_me:
-                category = Ownership.SHARED
-            else:
-                category = Ownership.OTHERS
-            # The support matrix depends only on the like count's side of the 30-likes line.
-            cache_key = (plat, kind, vis, likes is not None and likes >= FACEBOOK_INSIGHTS_MIN_LIKES)
-            types = supported_cache.get(cache_key)
-            if types is None:
-                types = supported_types(ProfileFacts(plat, kind, Visibility(vis), likes))
-                supported_cache[cache_key] = types
-            # Few distinct (types, connections) combinations exist: compute each once.
-            state_key = (types, conns.get(pid, ()), vis)
-            cached = state_cache.get(state_key)
-            if cached is None:
-                cached = state_cache[state_key] = _states_and_status(types, state_key[1], vis)
-            states, status = cached
-            names = [member_names[m] for m in owners_here] if owners_here else None
-            out.append(
-                (
-                    pid,
-                    plat,
-                    kind,
-                    handle,
-                    name,
-                    vis,
-                    plat_id,
-                    parse(added) if isinstance(added, str) else added,
-                    notes or "",
-                    category,
-                    status,
-                    states,
-                    tuple(sorted(names, key=str.casefold)) if names else no_names,
-                    tuple(groups[pid]) if pid in groups else no_names,
-                    expiry.get(pid),
-                    parse(deleted_at) if isinstance(deleted_at, str) else deleted_at,
-                )
-            )
+        columns = self._columns(base, owner_ids, member_names, shared_with_me, conns, groups, expiry)
         if only_ids is None:
-            columns = list(zip(*out, strict=True)) if out else [() for _ in self._FIELDS]
             for field_name, column in zip(self._FIELDS, columns, strict=True):
-                setattr(self, field_name, list(column))
+                setattr(self, field_name, column)
             self.row_of = {pid: i for i, pid in enumerate(self.ids)}
         else:
-            for values in out:
+            for values in zip(*columns, strict=True):
                 self._replace(values)
+
+    def _columns(
+        self,
+        base: list[Any],
+        owner_ids: dict[int, list[int]],
+        member_names: dict[int, str],
+        shared_with_me: set[int],
+        conns: dict[int, tuple[tuple[str, int], ...]],
+        groups: dict[int, list[str]],
+        expiry: dict[int, datetime],
+    ) -> list[list[Any]]:
+        """The table's columns, built column by column (C-level transposition and maps where possible)."""
+        if not base:
+            return [[] for _ in self._FIELDS]
+        (
+            ids,
+            platforms,
+            kinds,
+            handles,
+            names,
+            visibility,
+            platform_ids,
+            added,
+            notes,
+            likes,
+            all_users,
+            deleted,
+        ) = (list(c) for c in zip(*base, strict=True))
+        me = self.me
+        none, owned, shared, others = Ownership.NONE, Ownership.OWNED, Ownership.SHARED, Ownership.OTHERS
+
+        def category(pid: int, everyone: int) -> Ownership:
+            owners_here = owner_ids.get(pid)
+            if not owners_here:
+                return none
+            if me in owners_here:
+                return owned
+            return shared if everyone or pid in shared_with_me else others
+
+        ownership = list(map(category, ids, all_users))
+        # The support matrix depends only on platform, kind, visibility and the 30-likes line;
+        # few distinct (types, connections) combinations exist, so each is computed once.
+        supported_cache: dict[tuple[str, str, str, bool], tuple[ConnectionType, ...]] = {}
+        state_cache: dict[Any, tuple[ConnTuple, Status]] = {}
+
+        def state(pid: int, plat: str, kind: str, vis: str, like: int | None) -> tuple[ConnTuple, Status]:
+            key = (plat, kind, vis, like is not None and like >= FACEBOOK_INSIGHTS_MIN_LIKES)
+            types = supported_cache.get(key)
+            if types is None:
+                types = supported_cache[key] = supported_types(
+                    ProfileFacts(plat, kind, Visibility(vis), like)
+                )
+            summary = conns.get(pid, ())
+            cached = state_cache.get((types, summary, vis))
+            if cached is None:
+                cached = state_cache[(types, summary, vis)] = _states_and_status(types, summary, vis)
+            return cached
+
+        pairs = list(map(state, ids, platforms, kinds, visibility, likes))
+        no_names: tuple[str, ...] = ()
+        owner_tuples: dict[tuple[int, ...], tuple[str, ...]] = {}
+
+        def owner_names(pid: int) -> tuple[str, ...]:
+            members = owner_ids.get(pid)
+            if not members:
+                return no_names
+            key = tuple(members)
+            found = owner_tuples.get(key)
+            if found is None:
+                found = owner_tuples[key] = tuple(
+                    sorted((member_names[m] for m in members), key=str.casefold)
+                )
+            return found
+
+        parse = datetime.fromisoformat
+        return [
+            ids,
+            platforms,
+            kinds,
+            handles,
+            names,
+            visibility,
+            platform_ids,
+            [parse(a) if isinstance(a, str) else a for a in added],
+            [n or "" for n in notes],
+            ownership,
+            [p[1] for p in pairs],
+            [p[0] for p in pairs],
+            list(map(owner_names, ids)),
+            [tuple(groups[pid]) if pid in groups else no_names for pid in ids],
+            list(map(expiry.get, ids)),
+            [parse(d) if isinstance(d, str) else d for d in deleted],
+        ]
 
     _FIELDS = (
         "ids",
