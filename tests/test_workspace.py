@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, inspect
 
 from socialdesk.models.schema import Base
 from socialdesk.services.errors import WorkspaceError
-from socialdesk.services.workspace import DB_NAME, Workspace, _alembic_config, known_revisions
+from socialdesk.services.workspace import DB_NAME, HEAD_REVISION, Workspace, _alembic_config, known_revisions
 
 
 def _digest(path: Path) -> str:
@@ -39,6 +39,10 @@ def test_empty_folder_becomes_a_workspace_matching_the_models(tmp_path: Path) ->
         assert ws.is_empty()
     finally:
         ws.close()
+
+
+def test_head_constant_matches_the_migrations() -> None:
+    assert known_revisions()[1] == HEAD_REVISION
 
 
 def test_missing_workspace_is_reported_not_created(tmp_path: Path) -> None:
