@@ -148,7 +148,7 @@ def load(
 ) -> ProfileDetails:
     profile = profiles_service.get_profile(session, profile_id, include_deleted=True)
     view = profiles_service.view(session, profile)
-    names = dict(session.execute(select(Member.id, Member.name)).tuples().all())
+    names: dict[int, str] = {mid: name for mid, name in session.execute(select(Member.id, Member.name)).all()}
     owners = tuple(sorted(((m, names[m]) for m in view.owners), key=lambda x: x[1].casefold()))
     shares = tuple(sorted(((m, names[m]) for m in view.shared_with), key=lambda x: x[1].casefold()))
     return ProfileDetails(

@@ -1,95 +1,394 @@
-"""The details pane: what the table knows about the selected profile, or a summary of a multi-selection."""
+"""The details pane: the selected profile in full, edited in place, or a summary of a multi-selection.
+
+The pane reads through ``services.details`` and writes through ``services.profiles``; it decides
+nothing itself: what is allowed, and why not, comes with the details.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from html import escape
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from socialdesk.models.catalogue import KIND_LABELS, PLATFORMS, STATUS_LABELS, ConnectionState
+from socialdesk.models.catalogue import (
+    KIND_LABELS,
+    PLATFORMS,
+    STATUS_LABELS,
+    ConnectionState,
+    GrantState,
+    Status,
+)
+from socialdesk.services.details import ProfileDetails
 from socialdesk.services.query import ProfileRows
+from socialdesk.ui.delegates import BADGE_COLORS
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.resources import platform_icon
+
+MUTED = "#607D8B"
+BULK_NOTE = (
+    "The actions below apply to every selected profile they are allowed for; "
+    "you see which, and why not, before anything changes."
+)
+STATE_COLORS = {
+    ConnectionState.ACTIVE: "#1B6B24",
+    ConnectionState.EXPIRED: "#A1160A",
+    GrantState.ACTIVE: "#1B6B24",
+    GrantState.EXPIRED: "#A1160A",
+    GrantState.REVOKED: "#8D6E63",
+}
+
+
+def badge_html(value: object, text: str) -> str:
+    colors = BADGE_COLORS.get(value)
+    if colors is None:
+        return f"<span style='color:{MUTED}'>{escape(text)}</span>"
+    return f"<span style='background:{colors[0]};color:{colors[1]}'>&nbsp;{escape(text)}&nbsp;</span>"
+
+
+def when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "–"  # type: ignore[attr-defined]
 
 
 class DetailsPane(QScrollArea):
+    #: The user asked to save these edits: (profile id, {field: value}).
+    saveRequested = Signal(int, dict)
+    #: "Full history…" was clicked for this profile.
+    historyRequested = Signal(int)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("detailsPane")
         self.setAccessibleName(self.tr("Profile details"))
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setMinimumWidth(220)
+        self.setMinimumWidth(240)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details: ProfileDetails | None = None
+        self._action_buttons: list[QToolButton] = []
         body = QWidget(self)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(12, 10, 12, 10)
-        self.label = QLabel(body)
-        self.label.setObjectName("detailsText")
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.label)
-        layout.addStretch(1)
+        self.body = QVBoxLayout(body)
+        self.body.setContentsMargins(12, 10, 12, 10)
+        self.body.setSpacing(8)
         self.setWidget(body)
+        self._build_header(body)
+        self.actions_row = QGridLayout()
+        self.actions_row.setSpacing(4)
+        self.body.addLayout(self.actions_row)
+        self._build_editor(body)
+        self.info = self._rich_label(body, "detailsText")
+        self.body.addWidget(self.info)
+        self.history_button = QPushButton(self.tr("Full history…"), body)
+        self.history_button.setObjectName("historyButton")
+        self.history_button.setFlat(True)
+        self.history_button.setStyleSheet("text-align: left; color: #0B57D0;")
+        self.history_button.clicked.connect(
+            lambda: self.details and self.historyRequested.emit(self.details.id)
+        )
+        self.body.addWidget(self.history_button)
+        self.body.addStretch(1)
         self.show_nothing()
 
-    def show_nothing(self) -> None:
-        self.label.setText(
-            f"<p style='color:#607D8B'>{escape(self.tr('Select a profile to see its details.'))}</p>"
-        )
-
-    def show_profile(self, rows: ProfileRows, r: int) -> None:
-        info = PLATFORMS[rows.platform[r]]
-        lines = [
-            f"<h3 style='margin-bottom:2px'>{escape(rows.display_name[r])}</h3>",
-            f"<p style='color:#546E7A;margin-top:0'>@{escape(rows.handle[r])} · {escape(info.label)} "
-            f"{escape(KIND_LABELS.get(rows.kind[r], rows.kind[r]).lower())}</p>",
-            self._row(self.tr("Ownership"), self.tr(rows.ownership[r].label)),
-            self._row(self.tr("Connection status"), STATUS_LABELS[rows.status[r]]),
-        ]
-        if (days := rows.expires_in_days(r)) is not None:
-            lines.append(self._row(self.tr("Next expiry"), plural(days, "in {n} day", "in {n} days")))
-        lines.append(self._row(self.tr("Owners"), ", ".join(rows.owners[r]) or self.tr("nobody")))
-        lines.append(self._row(self.tr("Groups"), ", ".join(rows.groups[r]) or "–"))
-        lines.append(self._row(self.tr("Added"), rows.added_at[r].strftime("%Y-%m-%d %H:%M UTC")))
-        if rows.platform_id[r]:
-            lines.append(self._row(self.tr("Platform id"), rows.platform_id[r] or ""))
-        if rows.connections[r]:
-            lines.append(f"<h4>{escape(self.tr('Connections'))}</h4><table cellspacing='2'>")
-            for ctype, state in rows.connections[r]:
-                color = {ConnectionState.ACTIVE: "#1B6B24", ConnectionState.EXPIRED: "#A1160A"}.get(
-                    state, "#607D8B"
-                )
-                state_text = escape(state.value.replace("_", " "))
-                lines.append(
-                    f"<tr><td>{escape(ctype.label)}</td>"
-                    f"<td style='color:{color};padding-left:10px'>{state_text}</td></tr>"
-                )
-            lines.append("</table>")
-        if rows.notes[r]:
-            lines.append(f"<h4>{escape(self.tr('Notes'))}</h4><p>{escape(rows.notes[r])}</p>")
-        self.label.setText("".join(lines))
-
-    def show_many(self, rows: ProfileRows, source_rows: list[int]) -> None:
-        status = Counter(rows.status[r] for r in source_rows)
-        platforms = Counter(PLATFORMS[rows.platform[r]].label for r in source_rows)
-        parts = [
-            f"<h3>{escape(plural(len(source_rows), '{n} profile selected', '{n} profiles selected'))}</h3>"
-        ]
-        parts.append(
-            "<p>"
-            + " · ".join(
-                f"{escape(STATUS_LABELS[s])}: {n}" for s, n in sorted(status.items(), key=lambda x: x[0].rank)
-            )
-            + "</p>"
-        )
-        parts.append("<p>" + ", ".join(f"{escape(p)} {n}" for p, n in platforms.most_common(6)) + "</p>")
-        self.label.setText("".join(parts))
+    # -- building ----------------------------------------------------------------------------------
 
     @staticmethod
-    def _row(label: str, value: str) -> str:
-        return (
-            f"<p style='margin:2px 0'><span style='color:#607D8B'>{escape(label)}:</span> {escape(value)}</p>"
+    def _rich_label(parent: QWidget, name: str) -> QLabel:
+        label = QLabel(parent)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        label.setOpenExternalLinks(True)
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        return label
+
+    def _build_header(self, body: QWidget) -> None:
+        row = QHBoxLayout()
+        self.avatar = QLabel(body)
+        self.avatar.setFixedSize(QSize(44, 44))
+        self.title = self._rich_label(body, "detailsTitle")
+        row.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.title, 1)
+        self.body.addLayout(row)
+
+    def _build_editor(self, body: QWidget) -> None:
+        self.editor = QWidget(body)
+        self.editor.setObjectName("profileEditor")
+        form = QFormLayout(self.editor)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name_edit = QLineEdit(self.editor)
+        self.name_edit.setObjectName("editDisplayName")
+        self.name_edit.setAccessibleName(self.tr("Display name"))
+        self.url_edit = QLineEdit(self.editor)
+        self.url_edit.setObjectName("editUrl")
+        self.url_edit.setAccessibleName(self.tr("Profile address"))
+        self.url_edit.setPlaceholderText("https://")
+        self.notes_edit = QPlainTextEdit(self.editor)
+        self.notes_edit.setObjectName("editNotes")
+        self.notes_edit.setAccessibleName(self.tr("Notes"))
+        self.notes_edit.setFixedHeight(64)
+        self.notes_edit.setTabChangesFocus(True)
+        self.acquire_data = QCheckBox(self.tr("Acquire data"), self.editor)
+        self.acquire_data.setObjectName("editAcquireData")
+        self.acquire_messages = QCheckBox(self.tr("Acquire private messages"), self.editor)
+        self.acquire_messages.setObjectName("editAcquireMessages")
+        self.edit_error = QLabel(self.editor)
+        self.edit_error.setObjectName("editError")
+        self.edit_error.setWordWrap(True)
+        self.edit_error.setStyleSheet("color: #A1160A;")
+        self.edit_error.hide()
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton(self.tr("Save"), self.editor)
+        self.save_button.setObjectName("saveProfileButton")
+        self.revert_button = QPushButton(self.tr("Revert"), self.editor)
+        self.revert_button.setObjectName("revertProfileButton")
+        buttons.addStretch(1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        form.addRow(self.tr("Name"), self.name_edit)
+        form.addRow(self.tr("Address"), self.url_edit)
+        form.addRow(self.tr("Notes"), self.notes_edit)
+        form.addRow(self.acquire_data)
+        form.addRow(self.acquire_messages)
+        form.addRow(self.edit_error)
+        form.addRow(buttons)
+        for signal in (self.name_edit.textChanged, self.url_edit.textChanged, self.notes_edit.textChanged):
+            signal.connect(self._dirty_changed)
+        self.acquire_data.toggled.connect(self._dirty_changed)
+        self.acquire_messages.toggled.connect(self._dirty_changed)
+        self.save_button.clicked.connect(self._save)
+        self.revert_button.clicked.connect(self._revert)
+        self.body.addWidget(self.editor)
+
+    def set_actions(self, rows: list[list[QAction]]) -> None:
+        """The profile actions offered in the pane, as rows of buttons that follow the actions' state."""
+        for button in self._action_buttons:
+            self.actions_row.removeWidget(button)
+            button.deleteLater()
+        self._action_buttons = []
+        for r, actions in enumerate(rows):
+            for c, action in enumerate(actions):
+                button = QToolButton(self.widget())
+                button.setDefaultAction(action)
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+                button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                self.actions_row.addWidget(button, r, c, 1, 2 if len(actions) == 1 else 1)
+                self._action_buttons.append(button)
+
+    # -- showing -----------------------------------------------------------------------------------
+
+    def show_nothing(self) -> None:
+        self.details = None
+        self.avatar.clear()
+        self.title.setText(
+            f"<p style='color:{MUTED}'>{escape(self.tr('Select a profile to see its details.'))}</p>"
         )
+        self.editor.hide()
+        self.info.clear()
+        self.history_button.hide()
+        self._show_action_buttons(False)
+
+    def _show_action_buttons(self, visible: bool) -> None:
+        for button in self._action_buttons:
+            button.setVisible(visible)
+
+    def show_details(self, d: ProfileDetails) -> None:
+        self.details = d
+        info = PLATFORMS[d.platform]
+        self.avatar.setPixmap(platform_icon(d.platform).pixmap(QSize(44, 44)))
+        kind = KIND_LABELS.get(d.kind, d.kind).lower()
+        deleted = (
+            f"<br><b style='color:#A1160A'>{escape(self.tr('Deleted'))} {when(d.deleted_at)}</b>"
+            if d.deleted_at
+            else ""
+        )
+        self.title.setText(
+            f"<b style='font-size:13pt'>{escape(d.display_name)}</b><br>"
+            f"<span style='color:{MUTED}'>@{escape(d.handle)} · {escape(info.label)} {escape(kind)}"
+            f"{' · ' + escape(self.tr('public')) if d.visibility.value == 'public' else ''}</span><br>"
+            f"{badge_html(d.ownership, self.tr(d.ownership.label))} "
+            f"{badge_html(d.status, self._status_text(d.status))}"
+            f"{deleted}"
+        )
+        self._fill_editor(d)
+        self.info.setText(self._info_html(d))
+        self.history_button.setVisible(bool(d.audit))
+        self._show_action_buttons(True)
+
+    def _fill_editor(self, d: ProfileDetails) -> None:
+        widgets = (self.name_edit, self.url_edit, self.notes_edit, self.acquire_data, self.acquire_messages)
+        for w in widgets:
+            w.blockSignals(True)
+        self.name_edit.setText(d.display_name)
+        self.url_edit.setText(d.url or "")
+        self.notes_edit.setPlainText(d.notes)
+        self.acquire_data.setChecked(d.acquire_data)
+        self.acquire_messages.setChecked(d.acquire_messages)
+        for w in widgets:
+            w.blockSignals(False)
+        edit = d.decisions["edit"]
+        for w in (self.name_edit, self.url_edit, self.notes_edit):
+            w.setReadOnly(not edit)
+            w.setToolTip("" if edit else edit.reason)
+        for box, key in ((self.acquire_data, "acquire_data"), (self.acquire_messages, "acquire_messages")):
+            decision = d.decisions[key]
+            # Switching off is always possible; switching on needs a valid token.
+            box.setEnabled(bool(edit) and (bool(decision) or box.isChecked()))
+            box.setToolTip(edit.reason if not edit else ("" if decision else decision.reason))
+        self.acquire_messages.setVisible(PLATFORMS[d.platform].message_acquisition_kinds.count(d.kind) > 0)
+        self.edit_error.hide()
+        self.editor.show()
+        self._dirty_changed()
+
+    def _info_html(self, d: ProfileDetails) -> str:
+        rows: list[str] = []
+
+        def row(label: str, value: str) -> None:
+            rows.append(
+                f"<tr><td style='color:{MUTED};padding-right:8px'>{escape(label)}</td><td>{value}</td></tr>"
+            )
+
+        if d.url:
+            row(self.tr("Address"), f"<a href='{escape(d.url)}'>{escape(d.url)}</a>")
+        row(self.tr("Platform id"), escape(d.platform_id or self.tr("unknown")))
+        if d.like_count is not None:
+            row(self.tr("Likes"), f"{d.like_count:,}")
+        row(self.tr("Added"), when(d.added_at))
+        row(self.tr("Groups"), escape(", ".join(d.groups) or "–"))
+        parts = [f"<table cellspacing='0' cellpadding='1'>{''.join(rows)}</table>"]
+        owners = ", ".join(name for _, name in d.owners) or self.tr("nobody — claim it to use it")
+        parts.append(
+            f"<h4 style='margin-bottom:2px'>{escape(self.tr('Owners'))}</h4><p style='margin-top:0'>"
+            f"{escape(owners)}</p>"
+        )
+        shared = [name for _, name in d.shared_with]
+        if d.shared_with_all:
+            shared.insert(0, self.tr("all users"))
+        parts.append(
+            f"<h4 style='margin-bottom:2px'>{escape(self.tr('Shared with'))}</h4><p style='margin-top:0'>"
+            f"{escape(', '.join(shared) or self.tr('nobody'))}</p>"
+        )
+        if d.connections:
+            parts.append(f"<h4 style='margin-bottom:2px'>{escape(self.tr('Connections'))}</h4>")
+            for c in d.connections:
+                color = STATE_COLORS.get(c.state, MUTED)
+                parts.append(
+                    f"<p style='margin:4px 0 0 0'><b>{escape(c.type.label)}</b> "
+                    f"<span style='color:{color}'>{escape(c.state.value.replace('_', ' '))}</span></p>"
+                )
+                if c.grants:
+                    lines = []
+                    for g in c.grants:
+                        where = (
+                            ""
+                            if g.on_this_computer
+                            else f" · {escape(self.tr('token not on this computer'))}"
+                        )
+                        error = f"<br><i>{escape(g.last_error)}</i>" if g.last_error else ""
+                        removed = f" ({escape(self.tr('removed'))})" if g.member_removed else ""
+                        lines.append(
+                            f"<li>{escape(g.member)}{removed}: <span style='color:{STATE_COLORS[g.state]}'>"
+                            f"{escape(g.state.value)}</span> · "
+                            f"{escape(self.tr('expires'))} {when(g.expires_at)}"
+                            f"{' · ' + escape(self.tr('refreshable')) if g.has_refresh_token else ''}"
+                            f" · {escape(self.tr('checked'))} {when(g.last_checked_at)}{where}{error}</li>"
+                        )
+                    parts.append(f"<ul style='margin:0;-qt-list-indent:1'>{''.join(lines)}</ul>")
+        elif d.visibility.value == "public":
+            parts.append(
+                f"<p style='color:{MUTED}'>"
+                f"{escape(self.tr('Public profiles are tracked only: no connections.'))}</p>"
+            )
+        if d.audit:
+            parts.append(f"<h4 style='margin-bottom:2px'>{escape(self.tr('Recent changes'))}</h4>")
+            items = "".join(
+                f"<li>{when(a.at)} · {escape(a.actor or self.tr('someone'))}: {escape(a.text())}</li>"
+                for a in d.audit[:5]
+            )
+            parts.append(f"<ul style='margin:0;-qt-list-indent:1'>{items}</ul>")
+        return "".join(parts)
+
+    def show_many(self, rows: ProfileRows, source_rows: list[int]) -> None:
+        self.details = None
+        self.avatar.clear()
+        self.editor.hide()
+        self.history_button.hide()
+        status = Counter(rows.status[r] for r in source_rows)
+        platforms = Counter(PLATFORMS[rows.platform[r]].label for r in source_rows)
+        title = plural(len(source_rows), "{n} profile selected", "{n} profiles selected")
+        self.title.setText(f"<b style='font-size:13pt'>{escape(title)}</b>")
+        parts = [
+            "<p>"
+            + " · ".join(
+                f"{escape(self._status_text(s))}: {n:,}"
+                for s, n in sorted(status.items(), key=lambda x: x[0].rank)
+            )
+            + "</p>",
+            "<p>" + ", ".join(f"{escape(p)} {n:,}" for p, n in platforms.most_common(6)) + "</p>",
+            f"<p style='color:{MUTED}'>{escape(self.tr(BULK_NOTE))}</p>",
+        ]
+        self.info.setText("".join(parts))
+        self._show_action_buttons(True)
+
+    def _status_text(self, status: Status) -> str:
+        return STATUS_LABELS[status] if status is not Status.NOT_CONNECTED else self.tr("Not connected")
+
+    # -- editing -----------------------------------------------------------------------------------
+
+    def edits(self) -> dict[str, object]:
+        """The fields that differ from the stored profile."""
+        d = self.details
+        if d is None:
+            return {}
+        changed: dict[str, object] = {}
+        if self.name_edit.text().strip() != d.display_name:
+            changed["display_name"] = self.name_edit.text()
+        if self.url_edit.text().strip() != (d.url or ""):
+            changed["url"] = self.url_edit.text()
+        if self.notes_edit.toPlainText() != d.notes:
+            changed["notes"] = self.notes_edit.toPlainText()
+        if self.acquire_data.isChecked() != d.acquire_data:
+            changed["acquire_data"] = self.acquire_data.isChecked()
+        if self.acquire_messages.isChecked() != d.acquire_messages:
+            changed["acquire_messages"] = self.acquire_messages.isChecked()
+        return changed
+
+    def is_dirty(self) -> bool:
+        return bool(self.edits())
+
+    def _dirty_changed(self, *_args: object) -> None:
+        dirty = self.is_dirty()
+        self.save_button.setEnabled(dirty)
+        self.revert_button.setEnabled(dirty)
+
+    def _save(self) -> None:
+        if self.details is not None and self.is_dirty():
+            self.saveRequested.emit(self.details.id, self.edits())
+
+    def _revert(self) -> None:
+        if self.details is not None:
+            self._fill_editor(self.details)
+
+    def show_error(self, message: str) -> None:
+        """A refused save: the message at the form; the user's edits stay in the fields."""
+        self.edit_error.setText(message)
+        self.edit_error.show()

@@ -37,6 +37,8 @@ from socialdesk.services.workspace import Workspace
 from socialdesk.ui.details_pane import DetailsPane
 from socialdesk.ui.filter_panel import FilterPanel
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.members import WhoAreYouPage
+from socialdesk.ui.profile_actions import ProfileActions
 from socialdesk.ui.profile_model import ProfileTableModel
 from socialdesk.ui.profile_table import ProfileTableView
 from socialdesk.ui.resources import icon
@@ -46,78 +48,32 @@ log = logging.getLogger(__name__)
 
 UI_STATE_FILE = "socialdesk-ui.ini"
 COUNTS_DELAY_MS = 120
+#: Beyond this many selected rows the bulk actions apply to the first ones only.
+BULK_LIMIT = 5000
 
 #: (object name, text, shortcut, reason it is not available yet — None when it works)
 ACTIONS: tuple[tuple[str, str, str | None, str | None], ...] = (
-    (
-        "actionAddProfile",
-        "Add profiles…",
-        "Ctrl+N",
-        "Not available yet: signing in to a platform to add owned profiles comes with the sign-in window.",
-    ),
-    (
-        "actionAddPublicProfile",
-        "Add public profile…",
-        "Ctrl+Shift+N",
-        "Not available yet in the window; use `socialdesk profiles add` meanwhile.",
-    ),
-    (
-        "actionShare",
-        "Share…",
-        None,
-        "Not available yet: sharing from the window comes with the details pane.",
-    ),
-    (
-        "actionStopSharing",
-        "Stop sharing",
-        None,
-        "Not available yet: stopping shares from the window comes with the details pane.",
-    ),
-    (
-        "actionClaimOwnership",
-        "Claim ownership…",
-        None,
-        "Not available yet: claiming needs the sign-in window, which is not built yet.",
-    ),
-    (
-        "actionRemoveOwnership",
-        "Remove my ownership",
-        None,
-        "Not available yet: ownership changes from the window come with the details pane.",
-    ),
-    (
-        "actionDelete",
-        "Delete…",
-        "Del",
-        "Not available yet: deleting from the window comes with the details pane.",
-    ),
-    (
-        "actionReconnect",
-        "Re-connect",
-        "Ctrl+R",
-        "Not available yet: re-connecting needs the sign-in window, which is not built yet.",
-    ),
-    (
-        "actionBulkReconnect",
-        "Re-connect many…",
-        "Ctrl+Shift+R",
-        "Not available yet: bulk re-connect needs the sign-in window, which is not built yet.",
-    ),
+    ("actionAddProfile", "Add profiles…", "Ctrl+N",
+     "Not available yet: signing in to a platform to add owned profiles comes with the sign-in window."),
+    ("actionAddPublicProfile", "Add public profile…", "Ctrl+Shift+N", None),
+    ("actionShare", "Share…", None, None),
+    ("actionStopSharing", "Stop sharing…", None, None),
+    ("actionClaimOwnership", "Claim ownership…", None,
+     "Not available yet: claiming needs the sign-in window, which is not built yet."),
+    ("actionRemoveOwnership", "Remove my ownership…", None, None),
+    ("actionDelete", "Delete…", "Del", None),
+    ("actionRestore", "Restore", None, None),
+    ("actionReconnect", "Re-connect", "Ctrl+R",
+     "Not available yet: re-connecting needs the sign-in window, which is not built yet."),
+    ("actionBulkReconnect", "Re-connect many…", "Ctrl+Shift+R",
+     "Not available yet: bulk re-connect needs the sign-in window, which is not built yet."),
     ("actionGroups", "Groups…", "Ctrl+G", "Not available yet: the groups editor is not built yet."),
-    (
-        "actionExport",
-        "Export…",
-        "Ctrl+E",
-        "Not available yet in the window; use `socialdesk profiles --format csv`.",
-    ),
-    (
-        "actionProfileManager",
-        "Profile manager…",
-        "Ctrl+M",
-        "Not available yet: the per-platform settings editor is not built yet.",
-    ),
-    ("actionMembers", "Team members…", None, "Not available yet: the team members dialog is not built yet."),
-)
+    ("actionExport", "Export…", "Ctrl+E",
+     "Not available yet in the window; use `socialdesk profiles --format csv` or `groups export`."),
+    ("actionProfileManager", "Profile manager…", "Ctrl+M",
+     "Not available yet: the per-platform settings editor is not built yet."),
+    ("actionMembers", "Team members…", None, None),
+)  # fmt: skip
 
 
 def filter_to_json(flt: ProfileFilter) -> str:
@@ -171,6 +127,8 @@ class MainWindow(QMainWindow):
         self.model = ProfileTableModel(self)
         self._loading = False
         self._closing = False
+        self._started_empty = False
+        self.trash = False
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(COUNTS_DELAY_MS)
@@ -184,6 +142,25 @@ class MainWindow(QMainWindow):
         if error is not None:
             self._show_error(error)
             return
+        assert workspace is not None
+        self.profile_actions = ProfileActions(self, workspace, self.actions_by_name)
+        self.profile_actions.changed.connect(self._on_profiles_changed)
+        self.profile_actions.teamChanged.connect(self.reload)
+        self.profile_actions.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.details.saveRequested.connect(self._save_edits)
+        self.details.historyRequested.connect(self.profile_actions.history)
+        # Pairs whose labels fit side by side in the pane's narrowest width.
+        self.details.set_actions(
+            [
+                [self.action("actionShare"), self.action("actionStopSharing")],
+                [self.action("actionDelete"), self.action("actionRestore")],
+                [self.action("actionReconnect"), self.action("actionClaimOwnership")],
+                [self.action("actionRemoveOwnership")],
+            ]
+        )
+        self.who_page = WhoAreYouPage(workspace, self)
+        self.who_page.chosen.connect(lambda _id: self.reload())
+        self.stack.addWidget(self.who_page)
         self.settings = QSettings(str(data_dir / UI_STATE_FILE), QSettings.Format.IniFormat)
         self._restore_state()
         self.reload()
@@ -224,6 +201,10 @@ class MainWindow(QMainWindow):
         self.action_load_demo = QAction(self.tr("Load the demo workspace"), self)
         self.action_load_demo.setObjectName("actionLoadDemo")
         self.action_load_demo.triggered.connect(self.load_demo)
+        self.action_show_trash = QAction(self.tr("Show deleted profiles"), self)
+        self.action_show_trash.setObjectName("actionShowTrash")
+        self.action_show_trash.setCheckable(True)
+        self.action_show_trash.toggled.connect(self._toggle_trash)
         self.action_quit = QAction(self.tr("Quit"), self)
         self.action_quit.setObjectName("actionQuit")
         self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
@@ -303,7 +284,7 @@ class MainWindow(QMainWindow):
         self.load_demo_button.clicked.connect(self.load_demo)
         self.start_empty_button = QPushButton(self.tr("Start empty"), page)
         self.start_empty_button.setObjectName("startEmptyButton")
-        self.start_empty_button.clicked.connect(lambda: self.stack.setCurrentWidget(self.splitter))
+        self.start_empty_button.clicked.connect(self._start_empty)
         buttons.addWidget(self.load_demo_button)
         buttons.addWidget(self.start_empty_button)
         buttons.addStretch(1)
@@ -332,6 +313,7 @@ class MainWindow(QMainWindow):
             "actionClaimOwnership",
             "actionRemoveOwnership",
             "actionDelete",
+            "actionRestore",
             None,
             "actionReconnect",
             "actionBulkReconnect",
@@ -350,6 +332,8 @@ class MainWindow(QMainWindow):
         view.addAction(self.action_show_filters)
         view.addAction(self.action_show_details)
         view.addSeparator()
+        view.addAction(self.action_show_trash)
+        view.addSeparator()
         view.addAction(self.action_find)
         view.addAction(self.action_clear_filters)
         view.addAction(self.action_refresh)
@@ -367,6 +351,7 @@ class MainWindow(QMainWindow):
             None,
             "actionShare",
             "actionDelete",
+            "actionRestore",
             None,
             "actionReconnect",
             "actionBulkReconnect",
@@ -427,9 +412,11 @@ class MainWindow(QMainWindow):
         self.status_count.setText(self.tr("Loading profiles…"))
         workspace = self.workspace
 
+        trash = self.trash
+
         def load() -> tuple[ProfileRows, bool, list[str], list[str], int]:
             with workspace.engine.connect() as conn:
-                rows = ProfileRows.load(conn, workspace.me_id)
+                rows = ProfileRows.load(conn, workspace.me_id, deleted=trash)
             with workspace.session() as s:
                 groups = list(s.scalars(select(Group.name).order_by(Group.name_key)))
                 members = list(
@@ -453,8 +440,12 @@ class MainWindow(QMainWindow):
         self.filter_panel.set_choices(groups, members)
         self.model.set_rows(rows)
         self.table.restore_selection(snapshot)
-        if empty:
+        assert self.workspace is not None
+        if empty and not self._started_empty:
             self.stack.setCurrentWidget(self.empty_page)
+        elif self.workspace.me_id is None:
+            self.who_page.reload()
+            self.stack.setCurrentWidget(self.who_page)
         elif self.stack.currentWidget() is not self.splitter:
             self.stack.setCurrentWidget(self.splitter)
         self._set_unread(unread)
@@ -514,19 +505,60 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         shown, total = self.model.visible_count(), self.model.total_count()
-        self.status_count.setText(self.tr("Showing {0} of {1} profiles").format(f"{shown:,}", f"{total:,}"))
+        text = "Showing {0} of {1} deleted profiles" if self.trash else "Showing {0} of {1} profiles"
+        self.status_count.setText(self.tr(text).format(f"{shown:,}", f"{total:,}"))
 
     def _on_selection_changed(self, *_args: Any) -> None:
-        selection = self.table.selectionModel()
-        rows = sorted({i.row() for i in selection.selectedRows()})
+        rows = self.table.selected_rows()
         n = len(rows)
         self.selection_label.setText(plural(n, "{n} selected", "{n} selected") if n else "")
-        if n == 1:
-            self.details.show_profile(self.model.rows, self.model.source_row(rows[0]))
+        if self.workspace is None:
+            return
+        # Bulk actions look at each profile's rules: a huge selection is capped (the dialog says so).
+        ids = [self.model.profile_id(r) for r in rows[:BULK_LIMIT]]
+        details = self.profile_actions.update(ids, self.trash)
+        if details is not None:
+            shown = self.details.details
+            if shown is not None and shown.id == details.id and self.details.is_dirty():
+                return  # keep what the user is typing
+            self.details.show_details(details)
         elif n > 1:
             self.details.show_many(self.model.rows, [self.model.source_row(r) for r in rows])
         else:
             self.details.show_nothing()
+
+    def _on_profiles_changed(self, ids: list[int], membership: bool) -> None:
+        """Refresh only what a change touched; a change of membership (deleted, added) reloads the list."""
+        if self.workspace is None:
+            return
+        if membership:
+            self.reload()
+            return
+        snapshot = self.table.selection_snapshot()
+        with self.workspace.engine.connect() as conn:
+            changed = self.model.rows.refresh(conn, ids)
+        self.model.refresh_rows(changed)
+        self.table.restore_selection(snapshot)
+        self._update_status()
+        self._counts_timer.start()
+        self._on_selection_changed()
+
+    def _save_edits(self, profile_id: int, fields: dict[str, Any]) -> None:
+        refusal = self.profile_actions.save_edits(profile_id, fields)
+        if refusal is not None:
+            self.details.show_error(refusal)
+        else:
+            self.statusBar().showMessage(self.tr("Saved"), 4000)
+
+    def _toggle_trash(self, on: bool) -> None:
+        self.trash = on
+        prefix = self.tr("Deleted profiles — ") if on else ""
+        self.setWindowTitle(prefix + self.tr("SocialDesk — {0}").format(self.data_dir))
+        self.reload()
+
+    def _start_empty(self) -> None:
+        self._started_empty = True
+        self.reload()
 
     def _set_unread(self, unread: int) -> None:
         text = f"{unread:,}" if unread else ""

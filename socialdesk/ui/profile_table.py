@@ -60,10 +60,20 @@ class ProfileTableView(QTableView):
 
     # -- selection by profile id --------------------------------------------------------------------
 
+    def selected_rows(self) -> list[int]:
+        """Selected rows in order, read from the selection's ranges (fast for 100,000 rows)."""
+        selection = self.selectionModel().selection()
+        spans = [(selection.at(i).top(), selection.at(i).bottom()) for i in range(selection.count())]
+        if len(spans) == 1:
+            return list(range(spans[0][0], spans[0][1] + 1))
+        rows: set[int] = set()
+        for top, bottom in spans:
+            rows.update(range(top, bottom + 1))
+        return sorted(rows)
+
     def selected_profile_ids(self) -> list[int]:
         model = self.profile_model()
-        rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
-        return [model.profile_id(r) for r in rows]
+        return [model.profile_id(r) for r in self.selected_rows()]
 
     def current_profile_id(self) -> int | None:
         index = self.currentIndex()

@@ -1,0 +1,273 @@
+"""Dialogs of the profiles window: share, confirmations, add a public profile, history.
+
+Dialogs collect input and show what the services decided; they apply nothing themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socialdesk.models.catalogue import KIND_LABELS, PLATFORMS
+from socialdesk.services.details import AuditLine, BulkItem
+from socialdesk.services.errors import ValidationError
+from socialdesk.services.profiles import ParsedProfileRef, parse_profile_ref
+from socialdesk.ui.resources import platform_icon
+
+RISK_TEXT = (
+    "Anyone you share this profile with can post, reply and send messages as the profile. "
+    "Share only with people who should speak for it, and stop sharing when they no longer need it."
+)
+
+
+def _warning(parent: QWidget, text: str, name: str = "riskWarning") -> QLabel:
+    label = QLabel(text, parent)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet(
+        "background:#FFF4E5;color:#7A4100;border:1px solid #F5C27A;border-radius:4px;padding:6px;"
+    )
+    return label
+
+
+class ShareDialog(QDialog):
+    """Choose members (Administrators, Managers, Responders) and/or all users; the risk spelled out."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        members: Sequence[tuple[int, str, str]],
+        already: set[int],
+        profiles: Sequence[str],
+        note: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("shareDialog")
+        self.setWindowTitle(self.tr("Share profile") if len(profiles) == 1 else self.tr("Share profiles"))
+        layout = QVBoxLayout(self)
+        what = profiles[0] if len(profiles) == 1 else self.tr("{0} profiles").format(len(profiles))
+        layout.addWidget(QLabel(self.tr("Share {0} with:").format(what), self))
+        if note:
+            layout.addWidget(_warning(self, note, "skippedWarning"))
+        self.all_users = QCheckBox(self.tr("All users (Administrators, Managers and Responders)"), self)
+        self.all_users.setObjectName("shareAllUsers")
+        layout.addWidget(self.all_users)
+        self.list = QListWidget(self)
+        self.list.setObjectName("shareMembers")
+        self.list.setAccessibleName(self.tr("Members to share with"))
+        for member_id, name, role in members:
+            item = QListWidgetItem(f"{name} — {role.capitalize()}", self.list)
+            item.setData(Qt.ItemDataRole.UserRole, member_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if member_id in already else Qt.CheckState.Unchecked)
+            if member_id in already:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+                item.setToolTip(self.tr("Already shared"))
+        layout.addWidget(self.list)
+        analysts = QLabel(self.tr("Analysts are not listed: they have read-only access."), self)
+        analysts.setStyleSheet("color:#607D8B")
+        layout.addWidget(analysts)
+        layout.addWidget(_warning(self, self.tr(RISK_TEXT)))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.share_button = self.buttons.addButton(self.tr("Share"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.share_button.setObjectName("shareButton")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.all_users.toggled.connect(self._update)
+        self.list.itemChanged.connect(self._update)
+        self._update()
+        self.resize(440, 460)
+
+    def chosen(self) -> list[int]:
+        out = []
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.flags() & Qt.ItemFlag.ItemIsEnabled and item.checkState() == Qt.CheckState.Checked:
+                out.append(int(item.data(Qt.ItemDataRole.UserRole)))
+        return out
+
+    def _update(self, *_args: object) -> None:
+        self.share_button.setEnabled(self.all_users.isChecked() or bool(self.chosen()))
+
+
+class PlanDialog(QDialog):
+    """One confirmation for an action on one or many profiles: what will be done, what will not and why."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        intro: str,
+        plan: Sequence[BulkItem],
+        confirm: str,
+        warnings: Sequence[str] = (),
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("planDialog")
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        label = QLabel(intro, self)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        for text in warnings:
+            layout.addWidget(_warning(self, text, "planWarning"))
+        will = [p for p in plan if p.decision]
+        wont = [p for p in plan if not p.decision]
+        parts = []
+        if will:
+            parts.append(f"<p><b>{escape(self.tr('Will be done ({0})').format(len(will)))}</b></p><ul>")
+            parts += [f"<li>{escape(p.name)}</li>" for p in will[:200]]
+            if len(will) > 200:
+                parts.append(f"<li>{escape(self.tr('… and {0} more').format(len(will) - 200))}</li>")
+            parts.append("</ul>")
+        if wont:
+            parts.append(f"<p><b>{escape(self.tr('Will not be done ({0})').format(len(wont)))}</b></p><ul>")
+            parts += [f"<li>{escape(p.name)}: {escape(p.decision.reason)}</li>" for p in wont[:200]]
+            if len(wont) > 200:
+                parts.append(f"<li>{escape(self.tr('… and {0} more').format(len(wont) - 200))}</li>")
+            parts.append("</ul>")
+        self.summary = QTextBrowser(self)
+        self.summary.setObjectName("planSummary")
+        self.summary.setHtml("".join(parts))
+        layout.addWidget(self.summary)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.confirm_button = self.buttons.addButton(confirm, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.confirm_button.setObjectName("confirmButton")
+        self.confirm_button.setEnabled(bool(will))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(480, 380 if len(plan) > 1 or warnings else 260)
+
+
+class AddPublicProfileDialog(QDialog):
+    """A profile to track, by URL or handle; platform and handle are read from a URL where possible."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("addPublicProfileDialog")
+        self.setWindowTitle(self.tr("Add a public profile"))
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            self.tr(
+                "Paste the profile's address, or type its handle and choose the platform. "
+                "Public profiles are tracked only: they cannot be connected."
+            ),
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.ref = QLineEdit(self)
+        self.ref.setObjectName("publicProfileRef")
+        self.ref.setPlaceholderText(self.tr("https://www.instagram.com/acme or @acme"))
+        self.platform = QComboBox(self)
+        self.platform.setObjectName("publicProfilePlatform")
+        for key, info in PLATFORMS.items():
+            if info.signs_in:
+                self.platform.addItem(platform_icon(key), info.label, key)
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("publicProfileKind")
+        self.display_name = QLineEdit(self)
+        self.display_name.setObjectName("publicProfileName")
+        self.display_name.setPlaceholderText(self.tr("optional"))
+        form.addRow(self.tr("Address or handle"), self.ref)
+        form.addRow(self.tr("Platform"), self.platform)
+        form.addRow(self.tr("Kind"), self.kind)
+        form.addRow(self.tr("Display name"), self.display_name)
+        layout.addLayout(form)
+        self.error = QLabel(self)
+        self.error.setObjectName("publicProfileError")
+        self.error.setStyleSheet("color:#A1160A")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(self.tr("Add"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.platform.currentIndexChanged.connect(self._fill_kinds)
+        self.ref.textChanged.connect(self._parse)
+        self._fill_kinds()
+        self._parse()
+        self.resize(460, 0)
+
+    def _fill_kinds(self) -> None:
+        key = self.platform.currentData()
+        current = self.kind.currentData()
+        self.kind.clear()
+        for kind in PLATFORMS[key].kinds:
+            self.kind.addItem(KIND_LABELS.get(kind, kind), kind)
+        if current is not None and (i := self.kind.findData(current)) >= 0:
+            self.kind.setCurrentIndex(i)
+
+    def parsed(self) -> ParsedProfileRef | None:
+        try:
+            return parse_profile_ref(self.ref.text())
+        except ValidationError as exc:
+            self.error.setText(exc.problems[0][1])
+            return None
+
+    def _parse(self) -> None:
+        self.error.clear()
+        ref = self.parsed() if self.ref.text().strip() else None
+        if ref is not None and ref.platform is not None:
+            self.platform.setCurrentIndex(self.platform.findData(ref.platform))
+            if ref.kind and (i := self.kind.findData(ref.kind)) >= 0:
+                self.kind.setCurrentIndex(i)
+        self.ok_button.setEnabled(ref is not None)
+
+    def values(self) -> tuple[str, str, str, str | None]:
+        """(platform, handle, kind, display name)."""
+        ref = self.parsed()
+        assert ref is not None
+        return (
+            self.platform.currentData(),
+            ref.handle,
+            self.kind.currentData(),
+            self.display_name.text() or None,
+        )
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+
+
+class HistoryDialog(QDialog):
+    def __init__(self, parent: QWidget | None, title: str, lines: Sequence[AuditLine]) -> None:
+        super().__init__(parent)
+        self.setObjectName("historyDialog")
+        self.setWindowTitle(self.tr("History of {0}").format(title))
+        layout = QVBoxLayout(self)
+        browser = QTextBrowser(self)
+        browser.setObjectName("historyText")
+        rows = "".join(
+            f"<tr><td style='padding-right:10px;color:#607D8B'>{a.at:%Y-%m-%d %H:%M}</td>"
+            f"<td style='padding-right:10px'>{escape(a.actor or '–')}</td><td>{escape(a.text())}</td></tr>"
+            for a in lines
+        )
+        browser.setHtml(f"<table>{rows}</table>" if lines else escape(self.tr("No changes recorded.")))
+        layout.addWidget(browser)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(640, 420)

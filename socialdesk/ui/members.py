@@ -1,0 +1,343 @@
+"""Team members: the first-run "who are you?" page and the members dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import func, select
+
+from socialdesk.models.catalogue import Role
+from socialdesk.models.schema import ProfileOwner
+from socialdesk.services import members as members_service
+from socialdesk.services.errors import SocialDeskError
+from socialdesk.services.workspace import Workspace
+
+
+def _role_combo(parent: QWidget, current: Role = Role.MANAGER) -> QComboBox:
+    combo = QComboBox(parent)
+    for role in Role:
+        combo.addItem(role.label, role.value)
+    combo.setCurrentIndex(combo.findData(current.value))
+    return combo
+
+
+class WhoAreYouPage(QWidget):
+    """Shown inside the window while the workspace does not know who runs the app."""
+
+    chosen = Signal(int)
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.setObjectName("whoAreYouPage")
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        box = QWidget(self)
+        box.setMaximumWidth(520)
+        layout = QVBoxLayout(box)
+        title = QLabel(self.tr("Who are you?"), box)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        title.setFont(font)
+        layout.addWidget(title)
+        text = QLabel(
+            self.tr(
+                "SocialDesk shows profiles relative to you: owned by you, shared with you, without owners. "
+                "Pick yourself in the team, or add yourself. You can change this later in Team members."
+            ),
+            box,
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        self.list = QListWidget(box)
+        self.list.setObjectName("whoAreYouList")
+        self.list.setAccessibleName(self.tr("Team members"))
+        layout.addWidget(self.list)
+        self.pick_button = QPushButton(self.tr("That's me"), box)
+        self.pick_button.setObjectName("pickMeButton")
+        self.pick_button.clicked.connect(self._pick)
+        layout.addWidget(self.pick_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(QLabel(self.tr("Not in the list? Add yourself:"), box))
+        row = QHBoxLayout()
+        self.name = QLineEdit(box)
+        self.name.setObjectName("newMeName")
+        self.name.setPlaceholderText(self.tr("Your name"))
+        self.role = _role_combo(box, Role.ADMINISTRATOR)
+        self.role.setObjectName("newMeRole")
+        self.add_button = QPushButton(self.tr("Add me"), box)
+        self.add_button.setObjectName("addMeButton")
+        self.add_button.clicked.connect(self._add)
+        row.addWidget(self.name, 1)
+        row.addWidget(self.role)
+        row.addWidget(self.add_button)
+        layout.addLayout(row)
+        self.error = QLabel(box)
+        self.error.setObjectName("whoAreYouError")
+        self.error.setStyleSheet("color:#A1160A")
+        layout.addWidget(self.error)
+        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+        self.list.itemDoubleClicked.connect(lambda _item: self._pick())
+        self.reload()
+
+    def reload(self) -> None:
+        self.list.clear()
+        with self.workspace.session() as s:
+            for m in members_service.active_members(s):
+                item = QListWidgetItem(f"{m.name} — {Role(m.role).label}", self.list)
+                item.setData(Qt.ItemDataRole.UserRole, m.id)
+        self.pick_button.setEnabled(self.list.count() > 0)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+
+    def _pick(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            return
+        member_id = int(item.data(Qt.ItemDataRole.UserRole))
+        with self.workspace.session() as s:
+            members_service.set_me(s, member_id)
+        self.chosen.emit(member_id)
+
+    def _add(self) -> None:
+        try:
+            with self.workspace.session() as s:
+                member = members_service.add(s, None, self.name.text(), Role(self.role.currentData()))
+                members_service.set_me(s, member.id)
+                member_id = member.id
+        except SocialDeskError as exc:
+            self.error.setText(str(exc))
+            return
+        self.chosen.emit(member_id)
+
+
+class RemoveMemberDialog(QDialog):
+    """Who takes over a removed member's ownerships, or leave those profiles without owners."""
+
+    def __init__(self, parent: QWidget | None, name: str, owned: int, heirs: list[tuple[int, str]]) -> None:
+        super().__init__(parent)
+        self.setObjectName("removeMemberDialog")
+        self.setWindowTitle(self.tr("Remove {0}").format(name))
+        layout = QVBoxLayout(self)
+        text = QLabel(
+            self.tr(
+                "{0} owns {1} profile(s). Their shares end and the connections they made are revoked."
+            ).format(name, owned),
+            self,
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        self.hand_over = QRadioButton(self.tr("Hand their ownerships to:"), self)
+        self.hand_over.setObjectName("handOverRadio")
+        self.heir = QComboBox(self)
+        self.heir.setObjectName("heirCombo")
+        for member_id, heir_name in heirs:
+            self.heir.addItem(heir_name, member_id)
+        self.release = QRadioButton(self.tr("Leave those profiles without owners"), self)
+        self.release.setObjectName("releaseRadio")
+        self.hand_over.setChecked(bool(heirs))
+        self.release.setChecked(not heirs)
+        self.hand_over.setEnabled(bool(heirs))
+        layout.addWidget(self.hand_over)
+        layout.addWidget(self.heir)
+        layout.addWidget(self.release)
+        self.hand_over.toggled.connect(self.heir.setEnabled)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.remove_button = buttons.addButton(self.tr("Remove"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.remove_button.setObjectName("confirmRemoveMember")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def heir_id(self) -> int | None:
+        return int(self.heir.currentData()) if self.hand_over.isChecked() and self.heir.count() else None
+
+
+class MembersDialog(QDialog):
+    """Add, rename, change role and remove team members; choose who *me* is."""
+
+    def __init__(
+        self, workspace: Workspace, parent: QWidget | None = None, on_change: Callable[[], None] | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.on_change = on_change
+        self.setObjectName("membersDialog")
+        self.setWindowTitle(self.tr("Team members"))
+        layout = QVBoxLayout(self)
+        self.notice = QLabel(self)
+        self.notice.setObjectName("membersNotice")
+        self.notice.setWordWrap(True)
+        layout.addWidget(self.notice)
+        self.list = QListWidget(self)
+        self.list.setObjectName("membersList")
+        self.list.setAccessibleName(self.tr("Team members"))
+        layout.addWidget(self.list)
+        form = QFormLayout()
+        self.role = _role_combo(self)
+        self.role.setObjectName("memberRole")
+        form.addRow(self.tr("Role of the selected member"), self.role)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        self.add_button = QPushButton(self.tr("Add…"), self)
+        self.add_button.setObjectName("addMemberButton")
+        self.rename_button = QPushButton(self.tr("Rename…"), self)
+        self.rename_button.setObjectName("renameMemberButton")
+        self.remove_button = QPushButton(self.tr("Remove…"), self)
+        self.remove_button.setObjectName("removeMemberButton")
+        self.me_button = QPushButton(self.tr("This is me"), self)
+        self.me_button.setObjectName("setMeButton")
+        for b in (self.add_button, self.rename_button, self.remove_button, self.me_button):
+            row.addWidget(b)
+        layout.addLayout(row)
+        self.error = QLabel(self)
+        self.error.setObjectName("membersError")
+        self.error.setStyleSheet("color:#A1160A")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.add_button.clicked.connect(self._add)
+        self.rename_button.clicked.connect(self._rename)
+        self.remove_button.clicked.connect(self._remove)
+        self.me_button.clicked.connect(self._set_me)
+        self.role.activated.connect(self._set_role)
+        self.list.currentRowChanged.connect(self._current_changed)
+        self.resize(460, 420)
+        self.reload()
+
+    def reload(self, select_id: int | None = None) -> None:
+        with self.workspace.session() as s:
+            actor = members_service.me_actor(s)
+            me_id = actor.id if actor else None
+            rows = [(m.id, m.name, Role(m.role)) for m in members_service.active_members(s)]
+        self.can_manage = actor is None or actor.role in (Role.ADMINISTRATOR, Role.MANAGER)
+        current = select_id if select_id is not None else self.current_id()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for member_id, name, role in rows:
+            label = f"{name} — {role.label}" + (f"  ({self.tr('me')})" if member_id == me_id else "")
+            item = QListWidgetItem(label, self.list)
+            item.setData(Qt.ItemDataRole.UserRole, member_id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, role.value)
+            if member_id == current:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        if self.list.currentRow() < 0 and self.list.count():
+            self.list.setCurrentRow(0)
+        if not self.can_manage:
+            self.notice.setText(
+                self.tr("Only Administrators and Managers can change the team; you can look.")
+            )
+        for widget in (self.add_button, self.rename_button, self.remove_button, self.role):
+            widget.setEnabled(self.can_manage)
+            widget.setToolTip("" if self.can_manage else self.notice.text())
+        self._current_changed()
+
+    def current_id(self) -> int | None:
+        item = self.list.currentItem()
+        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def _current_changed(self, *_args: object) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.role.setCurrentIndex(self.role.findData(item.data(Qt.ItemDataRole.UserRole + 1)))
+
+    def _run(self, change: Callable[..., object], select_id: int | None = None) -> bool:
+        self.error.clear()
+        try:
+            with self.workspace.session() as s:
+                change(s, members_service.me_actor(s))
+        except SocialDeskError as exc:
+            self.error.setText(str(exc))
+            return False
+        self.reload(select_id)
+        if self.on_change is not None:
+            self.on_change()
+        return True
+
+    # The dialog's operations, callable without the small input dialogs (tests use them directly).
+
+    def add_member(self, name: str, role: Role) -> bool:
+        return self._run(lambda s, actor: members_service.add(s, actor, name, role))
+
+    def rename_member(self, member_id: int, name: str) -> bool:
+        return self._run(lambda s, actor: members_service.rename(s, actor, member_id, name), member_id)
+
+    def remove_member(self, member_id: int, heir: int | None) -> bool:
+        counts: dict[str, int] = {}
+        ok = self._run(lambda s, actor: counts.update(members_service.remove(s, actor, member_id, heir)))
+        if ok:
+            self.notice.setText(
+                self.tr("Removed: {0} ownerships {1}, {2} shares ended, {3} grants revoked.").format(
+                    counts["ownerships"],
+                    self.tr("handed over") if heir is not None else self.tr("released"),
+                    counts["shares"],
+                    counts["grants_revoked"],
+                )
+            )
+        return ok
+
+    def _add(self) -> None:
+        name, ok = QInputDialog.getText(self, self.tr("Add a team member"), self.tr("Name"))
+        if ok:
+            self.add_member(name, Role(self.role.currentData()))
+
+    def _rename(self) -> None:
+        member_id = self.current_id()
+        item = self.list.currentItem()
+        if member_id is None or item is None:
+            return
+        old = item.text().split(" — ")[0]
+        name, ok = QInputDialog.getText(self, self.tr("Rename"), self.tr("Name"), text=old)
+        if ok:
+            self.rename_member(member_id, name)
+
+    def _set_role(self, *_args: object) -> None:
+        member_id = self.current_id()
+        if member_id is None:
+            return
+        role = Role(self.role.currentData())
+        self._run(lambda s, actor: members_service.set_role(s, actor, member_id, role), member_id)
+
+    def _set_me(self) -> None:
+        member_id = self.current_id()
+        if member_id is not None:
+            self._run(lambda s, _actor: members_service.set_me(s, member_id), member_id)
+
+    def remove_dialog(self, member_id: int) -> RemoveMemberDialog:
+        with self.workspace.session() as s:
+            member = members_service.get(s, member_id)
+            owned = s.scalar(
+                select(func.count()).select_from(ProfileOwner).where(ProfileOwner.member_id == member_id)
+            )
+            heirs = [(m.id, m.name) for m in members_service.active_members(s) if m.id != member_id]
+            name = member.name
+        return RemoveMemberDialog(self, name, int(owned or 0), heirs)
+
+    def _remove(self) -> None:
+        member_id = self.current_id()
+        if member_id is None:
+            return
+        dialog = self.remove_dialog(member_id)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.remove_member(member_id, dialog.heir_id())

@@ -1,0 +1,317 @@
+"""The ownership actions of the profiles window: enabled where the rules allow, with their reason.
+
+Handlers open the dialogs, ask the services to apply, and report which profiles changed so the
+window refreshes only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QWidget
+
+from socialdesk.models.catalogue import SHAREABLE_ROLES, Role
+from socialdesk.models.schema import Member
+from socialdesk.services import details as details_service
+from socialdesk.services import members as members_service
+from socialdesk.services import profiles as profiles_service
+from socialdesk.services.details import ProfileDetails
+from socialdesk.services.errors import SocialDeskError
+from socialdesk.services.rules import READ_ONLY, Actor
+from socialdesk.services.workspace import Workspace
+from socialdesk.ui.dialogs import RISK_TEXT, AddPublicProfileDialog, HistoryDialog, PlanDialog, ShareDialog
+from socialdesk.ui.members import MembersDialog
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+#: Actions that also work on a multi-selection (one confirmation lists what will and will not be done).
+BULK = ("actionShare", "actionStopSharing", "actionDelete")
+#: Actions whose state the rules decide for the current selection.
+RULED = ("actionShare", "actionStopSharing", "actionRemoveOwnership", "actionDelete", "actionRestore")
+
+
+class ProfileActions(QObject):
+    #: Profiles changed: (ids, whether the list membership may have changed, e.g. deleted).
+    changed = Signal(list, bool)
+    #: The team changed (members, roles, me): everything relative to me must reload.
+    teamChanged = Signal()
+    #: A message for the status bar.
+    message = Signal(str)
+
+    def __init__(self, window: QWidget, workspace: Workspace, actions: dict[str, QAction]) -> None:
+        super().__init__(window)
+        self.window = window
+        self.workspace = workspace
+        self.actions = actions
+        self.selection: list[int] = []
+        self.trash = False
+        self.details: ProfileDetails | None = None
+        handlers: dict[str, Callable[[], Any]] = {
+            "actionShare": self.share,
+            "actionStopSharing": self.stop_sharing,
+            "actionRemoveOwnership": self.remove_ownership,
+            "actionDelete": self.delete,
+            "actionRestore": self.restore,
+            "actionAddPublicProfile": self.add_public_profile,
+            "actionMembers": self.members,
+        }
+        for name, handler in handlers.items():
+            action = actions[name]
+            action.setEnabled(True)
+            action.setToolTip(action.text().replace("…", ""))
+            action.setStatusTip("")
+            action.triggered.connect(lambda _checked=False, h=handler: h())
+
+    # -- state -------------------------------------------------------------------------------------
+
+    def actor(self, session: Session) -> Actor | None:
+        return members_service.me_actor(session)
+
+    def update(self, selection: list[int], trash: bool) -> ProfileDetails | None:
+        """Enable each action where the rules allow it for me; a disabled one says why."""
+        self.selection = selection
+        self.trash = trash
+        self.details = None
+        with self.workspace.session() as s:
+            actor = self.actor(s)
+            if len(selection) == 1:
+                self.details = details_service.load(s, selection[0], actor)
+        writable = actor is not None and actor.role is not Role.ANALYST
+        add = self.actions["actionAddPublicProfile"]
+        self._set(add, writable, "Choose who you are first" if actor is None else READ_ONLY)
+        for name in RULED:
+            action = self.actions[name]
+            if self.details is not None:
+                decision = self.details.decisions["restore" if name == "actionRestore" else name]
+                if trash and name != "actionRestore":
+                    self._set(action, False, "Restore the profile first")
+                elif not trash and name == "actionRestore":
+                    self._set(action, False, "The profile is not deleted")
+                else:
+                    self._set(action, bool(decision), decision.reason)
+            elif len(selection) > 1 and (name in BULK if not trash else name == "actionRestore"):
+                self._set(action, writable, READ_ONLY if actor is not None else "Choose who you are first")
+            elif len(selection) > 1:
+                self._set(action, False, "Select one profile for this action")
+            else:
+                self._set(action, False, "Select a profile first")
+        return self.details
+
+    def _set(self, action: QAction, enabled: bool, reason: str) -> None:
+        action.setEnabled(enabled)
+        text = action.text().replace("…", "")
+        action.setToolTip(text if enabled else self.tr(reason))
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _apply(self, work: Callable[[Session, Actor | None], Any], ids: list[int], membership: bool) -> Any:
+        try:
+            with self.workspace.session() as s:
+                result = work(s, self.actor(s))
+        except SocialDeskError as exc:
+            self.message.emit(str(exc))
+            return None
+        self.changed.emit(ids, membership)
+        return result
+
+    def _plan(self, action: str) -> list[details_service.BulkItem]:
+        with self.workspace.session() as s:
+            return details_service.bulk_plan(s, self.actor(s), action, self.selection)
+
+    def exec_dialog(self, dialog: QDialog) -> bool:
+        """Run a dialog modally (tests answer it from a timer)."""
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+    # -- share -------------------------------------------------------------------------------------
+
+    def share(self) -> None:
+        plan = self._plan("actionShare")
+        allowed = [p for p in plan if p.decision]
+        if not allowed:
+            self.message.emit(plan[0].decision.reason if plan else "")
+            return
+        with self.workspace.session() as s:
+            me = self.actor(s)
+            members = [
+                (m.id, m.name, m.role)
+                for m in members_service.active_members(s)
+                if Role(m.role) in SHAREABLE_ROLES and (me is None or m.id != me.id)
+            ]
+            already: set[int] = set()
+            if len(plan) == 1:
+                view = profiles_service.view(s, plan[0].profile_id)
+                already = set(view.shared_with) | set(view.owners)
+        skipped = [p for p in plan if not p.decision]
+        note = (
+            self.tr("{0} of {1} selected profiles cannot be shared and are skipped: {2}").format(
+                len(skipped), len(plan), "; ".join(f"{p.name} ({p.decision.reason})" for p in skipped[:5])
+            )
+            if skipped
+            else None
+        )
+        dialog = ShareDialog(self.window, members, already, [p.name for p in allowed], note)
+        if not self.exec_dialog(dialog):
+            return
+        chosen, everyone = dialog.chosen(), dialog.all_users.isChecked()
+        ids = [p.profile_id for p in allowed]
+
+        def work(s: Session, actor: Actor | None) -> None:
+            for pid in ids:
+                profiles_service.share(s, actor, pid, chosen, all_users=everyone)
+
+        self._apply(work, ids, membership=False)
+
+    def stop_sharing(self) -> None:
+        plan = self._plan("actionStopSharing")
+        with self.workspace.session() as s:
+            names = {m.id: m.name for m in s.query(Member).all()}
+            lines = []
+            for p in plan:
+                if p.decision:
+                    view = profiles_service.view(s, p.profile_id)
+                    who = [names[m] for m in view.shared_with] + (
+                        ["all users"] if view.shared_with_all else []
+                    )
+                    lines.append(f"{p.name}: {', '.join(who)}")
+        intro = self.tr("Stop sharing these profiles? The people below lose access to them.")
+        dialog = PlanDialog(
+            self.window, self.tr("Stop sharing"), intro, plan, self.tr("Stop sharing"), lines[:10]
+        )
+        if not self.exec_dialog(dialog):
+            return
+        ids = [p.profile_id for p in plan if p.decision]
+        self._apply(_for_each(profiles_service.stop_sharing, ids), ids, False)
+
+    # -- ownership ---------------------------------------------------------------------------------
+
+    def remove_ownership(self) -> None:
+        if self.details is None:
+            return
+        d = self.details
+        warnings = []
+        if len(d.owners) == 1:
+            warnings.append(
+                self.tr(
+                    "You are its only owner: the profile becomes Without owners and cannot be used for "
+                    "publishing until someone claims it."
+                )
+            )
+        plan = self._plan("actionRemoveOwnership")
+        dialog = PlanDialog(
+            self.window,
+            self.tr("Remove my ownership"),
+            self.tr("Remove your ownership of {0}?").format(d.display_name),
+            plan,
+            self.tr("Remove my ownership"),
+            warnings,
+        )
+        if self.exec_dialog(dialog):
+            self._apply(lambda s, actor: profiles_service.remove_ownership(s, actor, d.id), [d.id], False)
+
+    # -- delete and restore ------------------------------------------------------------------------
+
+    def delete(self) -> None:
+        plan = self._plan("actionDelete")
+        warnings = []
+        with self.workspace.session() as s:
+            for p in plan:
+                if not p.decision:
+                    continue
+                impact = profiles_service.delete_impact(s, p.profile_id)
+                if impact.shared_with:
+                    warnings.append(
+                        self.tr("{0} is shared with {1}: they lose access.").format(
+                            p.name, ", ".join(impact.shared_with)
+                        )
+                    )
+                if impact.groups:
+                    warnings.append(
+                        self.tr("{0} is in the groups {1}: it leaves them.").format(
+                            p.name, ", ".join(impact.groups)
+                        )
+                    )
+        intro = self.tr(
+            "Delete these profiles? They disappear from the list; their acquired data and private messages "
+            "stay stored, hidden, and a deleted profile can be restored from the deleted profiles view."
+        )
+        dialog = PlanDialog(
+            self.window, self.tr("Delete profiles"), intro, plan, self.tr("Delete"), warnings[:12]
+        )
+        if not self.exec_dialog(dialog):
+            return
+        ids = [p.profile_id for p in plan if p.decision]
+        self._apply(_for_each(profiles_service.delete_profile, ids), ids, True)
+
+    def restore(self) -> None:
+        plan = self._plan("restore")
+        ids = [p.profile_id for p in plan if p.decision]
+        if not ids:
+            self.message.emit(plan[0].decision.reason if plan else "")
+            return
+        self._apply(_for_each(profiles_service.restore_profile, ids), ids, True)
+        self.message.emit(self.tr("Restored {0} profile(s)").format(len(ids)))
+
+    # -- adding ------------------------------------------------------------------------------------
+
+    def add_public_profile(self, dialog: AddPublicProfileDialog | None = None) -> int | None:
+        dialog = dialog or AddPublicProfileDialog(self.window)
+        while self.exec_dialog(dialog):
+            platform, handle, kind, name = dialog.values()
+            try:
+                with self.workspace.session() as s:
+                    profile, restored = profiles_service.add_public_profile(
+                        s, self.actor(s), platform, handle, kind=kind, display_name=name
+                    )
+                    s.flush()
+                    profile_id = profile.id
+            except SocialDeskError as exc:
+                dialog.show_error(str(exc))  # keep what the user typed and let them fix it
+                continue
+            self.changed.emit([profile_id], True)
+            self.message.emit(
+                self.tr("Restored the deleted profile @{0}").format(handle)
+                if restored
+                else self.tr("Added @{0}").format(handle)
+            )
+            return profile_id
+        return None
+
+    # -- team and history --------------------------------------------------------------------------
+
+    def members(self) -> None:
+        dialog = MembersDialog(self.workspace, self.window, on_change=self.teamChanged.emit)
+        dialog.exec()
+
+    def history(self, profile_id: int) -> None:
+        with self.workspace.session() as s:
+            profile = profiles_service.get_profile(s, profile_id, include_deleted=True)
+            lines = details_service.history(s, profile_id)
+            title = profile.display_name
+        HistoryDialog(self.window, title, lines).exec()
+
+    def save_edits(self, profile_id: int, fields: dict[str, Any]) -> str | None:
+        """Save the pane's edits; returns the refusal message (the edits stay in the form) or None."""
+        try:
+            with self.workspace.session() as s:
+                profiles_service.edit_profile(s, self.actor(s), profile_id, **fields)
+        except SocialDeskError as exc:
+            return str(exc)
+        self.changed.emit([profile_id], False)
+        return None
+
+
+def _for_each(service: Callable[..., Any], ids: list[int]) -> Callable[[Session, Actor | None], None]:
+    """A unit of work applying ``service(session, actor, profile_id)`` to each profile, all or nothing."""
+
+    def work(session: Session, actor: Actor | None) -> None:
+        for pid in ids:
+            service(session, actor, pid)
+
+    return work
+
+
+__all__ = ["BULK", "RISK_TEXT", "RULED", "ProfileActions"]
