@@ -45,6 +45,7 @@ from socialdesk.models.schema import (
     ProfileOwner,
     ProfileShare,
 )
+from socialdesk.models.settings_catalogue import spec_for
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.workspace import Workspace
@@ -536,7 +537,8 @@ def _settings(rng: random.Random, now: datetime, profiles: list[dict[str, Any]])
                     {"label": "Order status", "flow": "Order status"},
                     {"label": "Talk to us", "flow": "Talk to an agent"},
                 ],
-                attached_quick_replies=False,
+                attach_quick_replies=False,
+                attached_quick_replies=[],
             )
         elif platform == "facebook" and p["kind"] == "page":
             values.update(
@@ -557,7 +559,7 @@ def _settings(rng: random.Random, now: datetime, profiles: list[dict[str, Any]])
                 address="1 Harbour Street, Bristol BS1 4ST",
                 description=f"{p['display_name']} customer service on WhatsApp.",
                 email="care@example.com",
-                vertical="Retail",
+                vertical="RETAIL",
                 websites=["https://example.com"],
             )
         elif platform == "live_chat":
@@ -569,7 +571,7 @@ def _settings(rng: random.Random, now: datetime, profiles: list[dict[str, Any]])
             {
                 "profile_id": p["id"],
                 "values_json": json.dumps(values, ensure_ascii=False),
-                "sync_state": "local" if platform == "live_chat" else "synced",
+                "sync_state": "synced" if spec_for(platform, p["kind"], p["visibility"]).pushes else "local",
                 "sync_error": None,
                 "updated_at": now - timedelta(days=rng.randint(1, 60)),
                 "updated_by": None,
