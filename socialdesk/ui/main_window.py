@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMenu,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -31,23 +30,31 @@ from sqlalchemy import func, select
 
 from socialdesk.models.catalogue import ConnectionState, ConnectionType, Ownership, Status
 from socialdesk.models.schema import Group, Member, Notification
+from socialdesk.services import health
+from socialdesk.services import notifications as notifications_service
 from socialdesk.services.errors import WorkspaceError
+from socialdesk.services.oauth import OAuthService
+from socialdesk.services.providers import load_providers
 from socialdesk.services.query import ProfileFilter, ProfileRows
+from socialdesk.services.tokens import TokenStore
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.details_pane import DetailsPane
 from socialdesk.ui.filter_panel import FilterPanel
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.members import WhoAreYouPage
+from socialdesk.ui.notifications import DesktopNotifier, NotificationCentre
 from socialdesk.ui.profile_actions import ProfileActions
 from socialdesk.ui.profile_model import ProfileTableModel
 from socialdesk.ui.profile_table import ProfileTableView
 from socialdesk.ui.resources import icon
+from socialdesk.ui.settings_dialog import SettingsDialog
 from socialdesk.ui.workers import run_in_thread
 
 log = logging.getLogger(__name__)
 
 UI_STATE_FILE = "socialdesk-ui.ini"
 COUNTS_DELAY_MS = 120
+FIRST_CHECK_DELAY_MS = 3000
 #: Beyond this many selected rows the bulk actions apply to the first ones only.
 BULK_LIMIT = 5000
 
@@ -114,6 +121,8 @@ def filter_from_json(text: str) -> ProfileFilter:
 class MainWindow(QMainWindow):
     #: Emitted each time profile rows have been (re)loaded and shown.
     rowsLoaded = Signal()
+    #: Emitted with the report after each connection health check.
+    healthChecked = Signal(object)
 
     def __init__(self, data_dir: Path, workspace: Workspace | None, error: str | None = None) -> None:
         super().__init__()
@@ -129,6 +138,11 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._started_empty = False
         self.trash = False
+        self._tokens: TokenStore | None = None
+        self._checking = False
+        self.last_health_report: health.HealthReport | None = None
+        self._health_timer = QTimer(self)
+        self._health_timer.timeout.connect(self.run_health_check)
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(COUNTS_DELAY_MS)
@@ -158,12 +172,17 @@ class MainWindow(QMainWindow):
                 [self.action("actionRemoveOwnership")],
             ]
         )
+        self.desktop_notifier = DesktopNotifier(self)
+        self.desktop_notifier.shown.connect(self._refresh_unread)
         self.who_page = WhoAreYouPage(workspace, self)
         self.who_page.chosen.connect(lambda _id: self.reload())
         self.stack.addWidget(self.who_page)
         self.settings = QSettings(str(data_dir / UI_STATE_FILE), QSettings.Format.IniFormat)
         self._restore_state()
         self.reload()
+        # The first check waits until the window is up; then on the interval from Settings.
+        QTimer.singleShot(FIRST_CHECK_DELAY_MS, self.run_health_check)
+        self._schedule_health_check()
 
     @classmethod
     def open(cls, data_dir: Path) -> MainWindow:
@@ -205,6 +224,16 @@ class MainWindow(QMainWindow):
         self.action_show_trash.setObjectName("actionShowTrash")
         self.action_show_trash.setCheckable(True)
         self.action_show_trash.toggled.connect(self._toggle_trash)
+        self.action_settings = QAction(self.tr("Settings…"), self)
+        self.action_settings.setObjectName("actionSettings")
+        self.action_settings.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.action_settings.triggered.connect(self.show_settings)
+        self.action_check = QAction(self.tr("Check connections now"), self)
+        self.action_check.setObjectName("actionCheckConnections")
+        self.action_check.triggered.connect(self.run_health_check)
+        self.action_notifications = QAction(self.tr("Notifications…"), self)
+        self.action_notifications.setObjectName("actionNotifications")
+        self.action_notifications.triggered.connect(self.show_notifications)
         self.action_quit = QAction(self.tr("Quit"), self)
         self.action_quit.setObjectName("actionQuit")
         self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
@@ -340,6 +369,10 @@ class MainWindow(QMainWindow):
         tools = bar.addMenu(self.tr("&Tools"))
         for name in ("actionGroups", "actionProfileManager", "actionMembers"):
             tools.addAction(self.action(name))
+        tools.addSeparator()
+        tools.addAction(self.action_check)
+        tools.addAction(self.action_notifications)
+        tools.addAction(self.action_settings)
 
         toolbar = QToolBar(self.tr("Main toolbar"), self)
         toolbar.setObjectName("mainToolbar")
@@ -370,11 +403,8 @@ class MainWindow(QMainWindow):
         self.notification_button.setObjectName("notificationButton")
         self.notification_button.setIcon(icon("bell"))
         self.notification_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.notification_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.notification_button.setAccessibleName(self.tr("Notifications"))
-        self.notification_menu = QMenu(self.notification_button)
-        self.notification_menu.aboutToShow.connect(self._fill_notifications)
-        self.notification_button.setMenu(self.notification_menu)
+        self.notification_button.clicked.connect(self.show_notifications)
         self.notification_button.setAutoRaise(True)
         self.notification_button.setIconSize(QSize(16, 16))
         corner = QWidget(bar)
@@ -571,20 +601,94 @@ class MainWindow(QMainWindow):
             plural(unread, "{n} unread notification", "{n} unread notifications")
         )
 
-    def _fill_notifications(self) -> None:
-        self.notification_menu.clear()
+    def show_notifications(self) -> NotificationCentre | None:
+        """The notification centre, non-modal; choosing an entry selects its profile."""
+        if self.workspace is None:
+            return None
+        centre = NotificationCentre(self.workspace, self)
+        centre.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        centre.changed.connect(self._refresh_unread)
+        centre.profileRequested.connect(self.show_profile)
+        centre.show()
+        return centre
+
+    def show_profile(self, profile_id: int) -> None:
+        """Select a profile in the table, clearing filters that hide it."""
+        if self.table.select_profile(profile_id):
+            return
+        self.filter_panel.set_filter(ProfileFilter(ownership=set(Ownership)))
+        self._on_filter_changed(self.filter_panel.filter())
+        if not self.table.select_profile(profile_id):
+            self.statusBar().showMessage(self.tr("That profile is no longer in the list (deleted?)"), 8000)
+
+    def _refresh_unread(self, *_args: Any) -> None:
+        if self.workspace is None or self._closing:
+            return
+        with self.workspace.session() as s:
+            self._set_unread(notifications_service.unread_count(s))
+
+    def show_settings(self) -> SettingsDialog | None:
+        if self.workspace is None:
+            return None
+        dialog = SettingsDialog(self.workspace, self.tokens(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._schedule_health_check)
+        dialog.open()
+        return dialog
+
+    # -- connection health -----------------------------------------------------------------------
+
+    def tokens(self) -> TokenStore:
+        assert self.workspace is not None
+        if self._tokens is None:
+            self._tokens = TokenStore(self.workspace.workspace_id)
+        return self._tokens
+
+    def _schedule_health_check(self) -> None:
         if self.workspace is None:
             return
         with self.workspace.session() as s:
-            latest = s.scalars(select(Notification).order_by(Notification.created_at.desc()).limit(15)).all()
-            entries = [(n.text, n.read, n.profile_id) for n in latest]
-        if not entries:
-            empty = self.notification_menu.addAction(self.tr("No notifications"))
-            empty.setEnabled(False)
-        for text, read, profile_id in entries:
-            item = self.notification_menu.addAction(("" if read else "● ") + text)
-            if profile_id is not None:
-                item.triggered.connect(lambda _=False, pid=profile_id: self.table.select_profile(pid))
+            minutes = health.check_interval(s)
+        self._health_timer.start(minutes * 60 * 1000)
+
+    def run_health_check(self) -> None:
+        """Check every grant in a worker thread; a network fault changes nothing and is reported."""
+        if self.workspace is None or self._checking or self._closing:
+            return
+        self._checking = True
+        workspace, store = self.workspace, self.tokens()
+
+        def check() -> health.HealthReport:
+            service = OAuthService(load_providers(workspace.data_dir), store)
+            return health.run_health_check(workspace, service)
+
+        def done(report: health.HealthReport) -> None:
+            self._checking = False
+            if self._closing:
+                return
+            self.last_health_report = report
+            if report.changes:
+                self._on_profiles_changed([c.grant.profile_id for c in report.changes], False)
+            self._refresh_unread()
+            expired, failed = len(report.expired), len(report.failed)
+            if expired or failed:
+                self.statusBar().showMessage(
+                    self.tr("Connection check: {0} expired, {1} could not be checked (will retry)").format(
+                        expired, failed
+                    ),
+                    15000,
+                )
+            self.healthChecked.emit(report)
+
+        def failed(exc: BaseException, details: str) -> None:
+            self._checking = False
+            log.warning("Connection check could not run: %s\n%s", exc, details)
+            if not self._closing:
+                self.statusBar().showMessage(
+                    self.tr("Connection check could not run: {0}").format(exc), 15000
+                )
+
+        run_in_thread(check, done, failed)
 
     # -- remembered state ------------------------------------------------------------------------
 
@@ -627,6 +731,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
+        self._health_timer.stop()
+        if hasattr(self, "desktop_notifier"):
+            self.desktop_notifier.close()
         self.save_state()
         if self.workspace is not None:
             self.workspace.close()
