@@ -254,3 +254,34 @@ def test_characters_xlsx_cannot_hold_are_dropped_not_fatal(workspace: Workspace,
     ws = load_workbook(tmp_path / "b.xlsx").active
     assert ws is not None and ws["E2"].value == "Ring the bell"
     assert _read_csv(tmp_path / "b.csv")[1][4] == "Ring\x07 the bell"
+
+
+def test_profile_list_export_neutralises_typed_text_anywhere_in_the_list(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    with workspace.session() as s:
+        me = f.member(s, "@Ada", me=True)
+        plain = f.profile(s, handle="plain", owners=(me,), name="Plain")
+        formula = f.profile(s, handle="-dash", owners=(me,), name="=SUM(A1:A9)")
+        bell = f.profile(s, handle="bell", owners=(me,), name="Bell\x07")
+        group = g.create_group(s, f.actor(me), "+Plus")
+        g.add_items(s, f.actor(me), group.id, [g.ItemRef.profile(formula.id)])
+        ids = [plain.id, formula.id, bell.id]
+    rows = _rows(workspace)
+    selected = [rows.row_of[i] for i in ids]
+    export.export_profiles(rows, selected, tmp_path / "p.csv")
+    export.export_profiles(rows, selected, tmp_path / "p.xlsx")
+    body = _read_csv(tmp_path / "p.csv")[1:]
+    assert [(r[1], r[2], r[8], r[9]) for r in body] == [
+        ("Plain", "plain", "'@Ada", ""),
+        ("'=SUM(A1:A9)", "'-dash", "'@Ada", "'+Plus"),
+        ("Bell\x07", "bell", "'@Ada", ""),
+    ]
+    ws = load_workbook(tmp_path / "p.xlsx").active
+    assert ws is not None
+    assert [(c.value, c.data_type) for c in ws["B"][1:]] == [
+        ("Plain", "s"),
+        ("'=SUM(A1:A9)", "s"),
+        ("Bell", "s"),
+    ]
+    assert ws["J3"].value == "'+Plus" and ws["C3"].value == "'-dash"

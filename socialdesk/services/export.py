@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -33,20 +34,21 @@ from socialdesk.models.catalogue import (
     KIND_LABELS,
     PLATFORMS,
     ConnectionState,
-    ConnectionType,
+    Ownership,
     Status,
 )
 from socialdesk.models.schema import Profile
-from socialdesk.services.clock import iso
 from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.groups import PATH_SEPARATOR, GroupGraph
-from socialdesk.services.query import ProfileRows
+from socialdesk.services.query import ConnTuple, ProfileRows
 
 #: Progress and cancellation are checked every this many rows.
 CHUNK = 500
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 _SPECIAL_START = FORMULA_TRIGGERS | {"'"}
+#: A cell (in a column joined with newlines) that may need neutralising starts after a newline.
+_SPECIAL_LINE_START = re.compile("\n['=+\\-@\t\r]")
 #: Characters XML 1.0 (and so XLSX) cannot hold; they are dropped from XLSX cells.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -122,9 +124,11 @@ def format_for(path: Path, fmt: str | ExportFormat | None = None) -> ExportForma
 class _Table:
     sheet: str
     header: tuple[str, ...]
-    #: Columns holding text people typed (names, handles): neutralised, cleaned for XML.
-    text_columns: tuple[int, ...]
     widths: tuple[float, ...]
+
+
+#: Rows ready to write: text already neutralised (and cleaned for XML when writing XLSX).
+Chunk = Sequence[Sequence[Any]]
 
 
 def _check_target(path: Path) -> Path:
@@ -152,7 +156,7 @@ def _write(
     path: Path,
     fmt: ExportFormat,
     table: _Table,
-    rows: Iterable[list[Any]],
+    chunks: Iterable[Chunk],
     total: int,
     progress: Progress | None,
     cancel: Cancel | None,
@@ -174,9 +178,9 @@ def _write(
     try:
         tick(0)
         if fmt is ExportFormat.CSV:
-            written = _write_csv(tmp, table, rows, tick)
+            written = _write_csv(tmp, table, chunks, tick)
         else:
-            written = _write_xlsx(tmp, table, rows, tick)
+            written = _write_xlsx(tmp, table, chunks, tick)
         if progress is not None:
             progress(total, total)
         os.replace(tmp, target)
@@ -192,41 +196,54 @@ def _write(
     return ExportResult(target, fmt, written)
 
 
-def _prepare(values: list[Any], text_columns: tuple[int, ...], xlsx: bool) -> list[Any]:
+def _safe_row(values: list[Any], text_columns: Sequence[int], xlsx: bool) -> list[Any]:
+    """Neutralise (and for XLSX clean) the text cells of one row, in place."""
     for i in text_columns:
         value = values[i]
-        if not value:
-            continue
-        if value[0] in _SPECIAL_START:
-            value = neutralise(value)
-        if xlsx and _ILLEGAL_XML.search(value):
-            value = _ILLEGAL_XML.sub("", value)
-        values[i] = value
+        if value:
+            values[i] = _safe_text(value, xlsx)
     return values
 
 
-def _write_csv(tmp: Path, table: _Table, rows: Iterable[list[Any]], tick: Callable[[int], None]) -> int:
+def _safe_text(value: str, xlsx: bool) -> str:
+    if value[0] in _SPECIAL_START:
+        value = neutralise(value)
+    if xlsx and _ILLEGAL_XML.search(value):
+        value = _ILLEGAL_XML.sub("", value)
+    return value
+
+
+def _safe_column(values: Sequence[str], xlsx: bool) -> Sequence[str]:
+    """The same for a whole column of text, touching only the cells that need it (fast for long lists)."""
+    # One regular-expression scan over the joined column finds out whether any cell needs work.
+    joined = "\n".join(values)
+    illegal = xlsx and _ILLEGAL_XML.search(joined) is not None
+    first = values[0][:1] if values else ""
+    if not illegal and first not in _SPECIAL_START and _SPECIAL_LINE_START.search(joined) is None:
+        return values
+    special = _SPECIAL_START
+    hits = [i for i, v in enumerate(values) if v[:1] in special or (illegal and _ILLEGAL_XML.search(v))]
+    out = list(values)
+    for i in hits:
+        out[i] = _safe_text(out[i], xlsx)
+    return out
+
+
+def _write_csv(tmp: Path, table: _Table, chunks: Iterable[Chunk], tick: Callable[[int], None]) -> int:
     import csv
 
-    cols = table.text_columns
     done = 0
     with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(table.header)
-        chunk: list[list[Any]] = []
-        for values in rows:
-            chunk.append(_prepare(values, cols, False))
-            if len(chunk) == CHUNK:
-                writer.writerows(chunk)
-                done += len(chunk)
-                chunk.clear()
-                tick(done)
-        writer.writerows(chunk)
-        done += len(chunk)
+        for chunk in chunks:
+            writer.writerows(chunk)
+            done += len(chunk)
+            tick(done)
     return done
 
 
-def _write_xlsx(tmp: Path, table: _Table, rows: Iterable[list[Any]], tick: Callable[[int], None]) -> int:
+def _write_xlsx(tmp: Path, table: _Table, chunks: Iterable[Chunk], tick: Callable[[int], None]) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -247,15 +264,14 @@ def _write_xlsx(tmp: Path, table: _Table, rows: Iterable[list[Any]], tick: Calla
         cell.font, cell.fill, cell.border, cell.alignment = font, fill, border, align
         header.append(cell)
     done = 0
-    cols = table.text_columns
     try:
         ws.append(header)
         append = ws.append
-        for values in rows:
-            append(_prepare(values, cols, True))
-            done += 1
-            if done % CHUNK == 0:
-                tick(done)
+        for chunk in chunks:
+            for values in chunk:
+                append(values)
+            done += len(chunk)
+            tick(done)
         last = get_column_letter(len(table.header))
         ws.auto_filter.ref = f"A1:{last}{done + 1}"
         wb.save(tmp)
@@ -367,9 +383,11 @@ def export_groups(
 ) -> ExportResult:
     """Write all groups to ``path`` as CSV or XLSX (columns: ``GROUP_COLUMNS``)."""
     fmt = format_for(Path(path), fmt)
-    records = [r.values() for r in group_export_rows(session)]
-    table = _Table(GROUP_SHEET, GROUP_COLUMNS, _GROUP_TEXT_COLUMNS, _widths(GROUP_COLUMNS, records))
-    return _write(Path(path), fmt, table, records, len(records), progress, cancel)
+    xlsx = fmt is ExportFormat.XLSX
+    records = [_safe_row(r.values(), _GROUP_TEXT_COLUMNS, xlsx) for r in group_export_rows(session)]
+    table = _Table(GROUP_SHEET, GROUP_COLUMNS, _widths(GROUP_COLUMNS, records))
+    chunks = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
+    return _write(Path(path), fmt, table, chunks, len(records), progress, cancel)
 
 
 # -- the profile list ------------------------------------------------------------------------------------
@@ -388,7 +406,6 @@ PROFILE_COLUMNS: tuple[str, ...] = (
     "Added (UTC)",
 )
 PROFILE_SHEET = "Profiles"
-_PROFILE_TEXT_COLUMNS = (1, 2, 8, 9)
 _STATUS_TEXT = {
     Status.EXPIRED: "Expired",
     Status.CONNECTED: "Connected",
@@ -401,43 +418,72 @@ _STATE_TEXT = {
 }
 
 
-def profile_records(rows: ProfileRows, selected: Iterable[int], *, xlsx: bool) -> Iterator[list[Any]]:
-    """The exported values of the given rows, in that order (text not yet neutralised).
+class _ConnectionsText(dict[ConnTuple, str]):
+    """The Connections cell of a profile's connection states, computed once per distinct combination."""
 
-    ``xlsx`` keeps the date a real date cell; CSV gets ISO 8601 text like the command line.
+    def __missing__(self, states: ConnTuple) -> str:
+        text = "; ".join(f"{t.label}: {_STATE_TEXT[s]}" for t, s in states)
+        self[states] = text
+        return text
+
+
+class _Labels(dict[str, str]):
+    """Label lookup that falls back to the key itself (an unknown platform or kind shows as stored)."""
+
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+def _picker(indexes: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda column: (column[only],)
+    return itemgetter(*indexes)
+
+
+def profile_chunks(
+    rows: ProfileRows, selected: Sequence[int], *, xlsx: bool, safe: bool = True
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The exported rows, ``CHUNK`` at a time, in the order of ``selected`` (row indexes).
+
+    Built column by column with C-level helpers (``itemgetter``, ``map``, ``zip``): at 100,000 rows
+    this costs a fraction of writing them. ``xlsx`` keeps the date a real date cell; CSV gets
+    ISO 8601 text like the command line. ``safe`` neutralises the text people typed.
     """
-    platform_label = {k: p.label for k, p in PLATFORMS.items()}
-    kind_label = KIND_LABELS
-    conn_text: dict[tuple[tuple[ConnectionType, ConnectionState], ...], str] = {}
-    ids, names, handles, plats, kinds = rows.ids, rows.display_name, rows.handle, rows.platform, rows.kind
-    ownership, status, conns, owners, groups, added = (
-        rows.ownership,
-        rows.status,
-        rows.connections,
-        rows.owners,
-        rows.groups,
-        rows.added_at,
-    )
-    for r in selected:
-        states = conns[r]
-        text = conn_text.get(states)
-        if text is None:
-            text = "; ".join(f"{t.label}: {_STATE_TEXT[s]}" for t, s in states)
-            conn_text[states] = text
-        kind = kinds[r]
-        yield [
-            ids[r],
-            names[r],
-            handles[r],
-            platform_label.get(plats[r], plats[r]),
-            kind_label.get(kind, kind),
-            ownership[r].label,
-            _STATUS_TEXT[status[r]],
-            text,
-            "; ".join(owners[r]),
-            "; ".join(groups[r]),
-            added[r] if xlsx else iso(added[r]),
+    platform_label = _Labels({k: p.label for k, p in PLATFORMS.items()})
+    kind_label = _Labels(KIND_LABELS)
+    ownership_label = {o: o.label for o in Ownership}
+    status_label = _STATUS_TEXT
+    conn_text = _ConnectionsText()
+    join = "; ".join
+    iso = datetime.isoformat
+
+    def text(values: Sequence[str]) -> Sequence[str]:
+        return _safe_column(values, xlsx) if safe else values
+
+    for start in range(0, len(selected), CHUNK):
+        pick = _picker(selected[start : start + CHUNK])
+        added = pick(rows.added_at)
+        columns: list[Iterable[Any]] = [
+            pick(rows.ids),
+            text(pick(rows.display_name)),
+            text(pick(rows.handle)),
+            map(platform_label.__getitem__, pick(rows.platform)),
+            map(kind_label.__getitem__, pick(rows.kind)),
+            map(ownership_label.__getitem__, pick(rows.ownership)),
+            map(status_label.__getitem__, pick(rows.status)),
+            map(conn_text.__getitem__, pick(rows.connections)),
+            text(list(map(join, pick(rows.owners)))),
+            text(list(map(join, pick(rows.groups)))),
+            added if xlsx else [t + "Z" for t in map(iso, added)],
         ]
+        yield list(zip(*columns, strict=True))
+
+
+def profile_records(rows: ProfileRows, selected: Sequence[int], *, xlsx: bool) -> Iterator[tuple[Any, ...]]:
+    """The exported values of the given rows one by one, text not neutralised (for checks and benchmarks)."""
+    for chunk in profile_chunks(rows, selected, xlsx=xlsx, safe=False):
+        yield from chunk
 
 
 def export_profiles(
@@ -457,6 +503,6 @@ def export_profiles(
     fmt = format_for(Path(path), fmt)
     xlsx = fmt is ExportFormat.XLSX
     sample = profile_records(rows, selected[:WIDTH_SAMPLE], xlsx=xlsx)
-    table = _Table(PROFILE_SHEET, PROFILE_COLUMNS, _PROFILE_TEXT_COLUMNS, _widths(PROFILE_COLUMNS, sample))
-    records = profile_records(rows, selected, xlsx=xlsx)
-    return _write(Path(path), fmt, table, records, len(selected), progress, cancel)
+    table = _Table(PROFILE_SHEET, PROFILE_COLUMNS, _widths(PROFILE_COLUMNS, sample))
+    chunks = profile_chunks(rows, selected, xlsx=xlsx)
+    return _write(Path(path), fmt, table, chunks, len(selected), progress, cancel)
