@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from socialdesk.models.catalogue import (
+    KIND_LABELS,
     PLATFORMS,
     STATUS_NEUTRAL_TYPES,
     ConnectionType,
@@ -46,7 +47,7 @@ from socialdesk.models.schema import (
     ProfileShare,
 )
 from socialdesk.models.settings_catalogue import spec_for
-from socialdesk.services.clock import utcnow
+from socialdesk.services.clock import iso, utcnow
 from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.workspace import Workspace
 
@@ -369,6 +370,10 @@ class _Builder:
                 }
             )
         if expired and pid <= 5000:
+            profile = self.rows.profiles[-1]
+            info = PLATFORMS[profile["platform"]]
+            kind = KIND_LABELS.get(profile["kind"], profile["kind"]).lower()
+            name = profile["display_name"]
             self.rows.notifications.append(
                 {
                     "kind": "connection_expired",
@@ -376,8 +381,11 @@ class _Builder:
                     "connection_type": ctype.value,
                     "created_at": now - timedelta(hours=rng.randint(1, 72)),
                     "read": rng.random() < 0.4,
-                    "text": f"The {ctype.label} connection of profile {pid} has expired. Re-connect it.",
-                    "dedupe_key": f"connection_expired:{cid}:demo",
+                    # The same words and dedupe key as services.notifications, so a later check
+                    # never notifies this expiry again.
+                    "text": f"The {ctype.label} connection of {info.label} {kind} “{name}” "
+                    f"(@{profile['handle']}) has expired. Connect it again to keep it working.",
+                    "dedupe_key": f"connection_expired:{cid}:{iso(since)}",
                 }
             )
 

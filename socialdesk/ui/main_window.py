@@ -472,12 +472,12 @@ class MainWindow(QMainWindow):
         self.table.restore_selection(snapshot)
         assert self.workspace is not None
         if empty and not self._started_empty:
-            self.stack.setCurrentWidget(self.empty_page)
+            self._show_page(self.empty_page)
         elif self.workspace.me_id is None:
             self.who_page.reload()
-            self.stack.setCurrentWidget(self.who_page)
+            self._show_page(self.who_page)
         elif self.stack.currentWidget() is not self.splitter:
-            self.stack.setCurrentWidget(self.splitter)
+            self._show_page(self.splitter)
         self._set_unread(unread)
         self._update_status()
         self._on_selection_changed()
@@ -491,7 +491,7 @@ class MainWindow(QMainWindow):
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)
-        self.stack.setCurrentWidget(self.error_page)
+        self._show_page(self.error_page)
         self.status_count.setText(self.tr("No workspace open"))
         for action in self.actions_by_name.values():
             action.setEnabled(False)
@@ -511,7 +511,7 @@ class MainWindow(QMainWindow):
             return build_demo(workspace)
 
         def done(_counts: dict[str, int]) -> None:
-            self.stack.setCurrentWidget(self.splitter)
+            self._show_page(self.splitter)
             self.reload()
 
         def failed(exc: BaseException, _details: str) -> None:
@@ -579,6 +579,13 @@ class MainWindow(QMainWindow):
             self.details.show_error(refusal)
         else:
             self.statusBar().showMessage(self.tr("Saved"), 4000)
+
+    def _show_page(self, page: QWidget) -> None:
+        """Switch the central page; the profile actions only make sense on the profiles page."""
+        self.stack.setCurrentWidget(page)
+        on_profiles = page is self.splitter
+        for toolbar in self.findChildren(QToolBar):
+            toolbar.setEnabled(on_profiles)
 
     def _toggle_trash(self, on: bool) -> None:
         self.trash = on
