@@ -22,7 +22,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt
 from PySide6.QtWidgets import QApplication
 
 
@@ -93,14 +93,14 @@ def main() -> int:
     assert isinstance(window, MainWindow)
     window.resize(1600, 1000)
     window.table.viewport().installEventFilter(watch)
+    # Wait in a real event loop (a busy processEvents() loop would steal the GIL from the loader).
+    loop = QEventLoop()
+    window.rowsLoaded.connect(loop.quit)
     window.show()
-    loaded = [False]
-    window.rowsLoaded.connect(lambda: loaded.__setitem__(0, True))
-    while not loaded[0]:
-        app.processEvents()
+    loop.exec()
     watch.painted = False
     while not watch.painted:
-        app.processEvents()
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
     say("open to first rows painted", (time.perf_counter() - t0) * 1000, "ms")
     assert window.model.total_count() >= args.profiles * 0.95
 

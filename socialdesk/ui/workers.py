@@ -32,9 +32,17 @@ class _Task(QRunnable):
         try:
             result = self.fn()
         except BaseException as exc:  # reported on the GUI thread, never lost
-            self.relay.failed.emit(exc, traceback.format_exc())
+            self._deliver(self.relay.failed, exc, traceback.format_exc())
             return
-        self.relay.finished.emit(result)
+        self._deliver(self.relay.finished, result)
+
+    @staticmethod
+    def _deliver(signal: Any, *args: Any) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            # The application is shutting down and took the relay with it: nobody is left to tell.
+            log.debug("A background result arrived after shutdown and was dropped")
 
 
 _alive: set[_Relay] = set()
