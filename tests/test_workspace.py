@@ -176,3 +176,18 @@ def test_locked_database_gives_a_clear_error(tmp_path: Path) -> None:
         holder.stdin.flush()
         holder.wait(timeout=10)
     assert _digest(db) == before
+
+
+def test_database_url_points_at_another_sqlite_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "team" / "shared.db"
+    shared.parent.mkdir()
+    monkeypatch.setenv("SOCIALDESK_DATABASE_URL", f"sqlite:///{shared}")
+    ws = Workspace.open(tmp_path / "local", create=True)
+    try:
+        assert shared.exists() and not (tmp_path / "local" / DB_NAME).exists()
+        assert ws.is_empty()
+    finally:
+        ws.close()
+    monkeypatch.setenv("SOCIALDESK_DATABASE_URL", "postgresql://db.example/social")
+    with pytest.raises(WorkspaceError, match="must point at a SQLite database"):
+        Workspace.open(tmp_path / "local", create=True)

@@ -199,6 +199,11 @@ class Workspace:
             url = f"sqlite:///{db_path}"
             needs_migration = found.revision != head
         else:
+            if not database_url.startswith("sqlite"):
+                raise WorkspaceError(
+                    f"SOCIALDESK_DATABASE_URL must point at a SQLite database (sqlite:///PATH), not "
+                    f"{database_url.split(':', 1)[0]!r}: the profile list relies on SQLite's JSON functions."
+                )
             url = database_url
             needs_migration = True
         engine = make_engine(url)
