@@ -293,3 +293,38 @@ def test_log_records_and_messages_are_scrubbed() -> None:
         "x", logging.INFO, __file__, 1, "token %s", ("very-secret-value-42",), None
     )
     assert record.getMessage() == f"token {redact.MASK}"
+
+
+def test_a_keyring_read_failure_is_a_failed_check_never_a_missing_token(workspace: Workspace) -> None:
+    from sqlalchemy import select
+
+    from socialdesk.models.catalogue import GrantState
+    from socialdesk.models.schema import Grant
+    from socialdesk.services.oauth import OAuthService
+    from socialdesk.services.providers import load_providers
+    from tests import factory
+
+    plaintext_class, _locked = _fake_backends()
+
+    class FlakyKeyring(plaintext_class):  # type: ignore[valid-type,misc]
+        """Accepts writes; a read fails the way a busy Secret Service sometimes does."""
+
+        def get_password(self, service: str, username: str) -> str | None:
+            raise keyring.errors.KeyringError("ItemNotFoundException")
+
+    with workspace.session() as s:
+        me = factory.member(s, "Alex Morgan", me=True)
+        p = factory.profile(s, "x", "account", owners=(me,))
+        c = factory.connect(s, p, PUB, (me, GrantState.ACTIVE))
+        grant = s.scalar(select(Grant).where(Grant.connection_id == c.id))
+        assert grant is not None
+        grant.token_ref = "token:in-the-keyring-but-unreadable"
+    store = TokenStore(workspace.workspace_id, backend=FlakyKeyring())
+    assert store.available  # the probe write worked: a read failure later is not "no keyring"
+    report = health.run_health_check(workspace, OAuthService(load_providers(workspace.data_dir), store))
+    assert report.changes == [] and len(report.failed) == 1
+    assert "could not be read just now" in report.failed[0].reason
+    with workspace.session() as s:
+        (row,) = s.scalars(select(Grant)).all()
+        assert row.state == "active" and row.check_failures == 1 and row.token_ref
+    assert store.available and store.warning is None

@@ -42,7 +42,7 @@ from socialdesk.services import notifications
 from socialdesk.services.clock import iso, utcnow
 from socialdesk.services.errors import ValidationError
 from socialdesk.services.oauth import AuthorizationFailed, NotConfiguredError, OAuthError, OAuthService
-from socialdesk.services.tokens import TokenSet
+from socialdesk.services.tokens import KeyringReadError, TokenSet
 from socialdesk.services.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -270,7 +270,10 @@ def _check_token(
     margin: timedelta,
 ) -> _Outcome:
     """One token: refresh, verify or judge by its expiry. Runs in a worker thread; no database."""
-    tokens = service.tokens.load(ref)
+    try:
+        tokens = service.tokens.load(ref)
+    except KeyringReadError as exc:
+        return _Outcome("failed", str(exc))
     if tokens is None:
         return _Outcome("absent", NOT_IN_KEYRING)
     expires = tokens.expires_at or grant_expiry

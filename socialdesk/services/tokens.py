@@ -35,6 +35,7 @@ import keyring.errors
 
 from socialdesk.services import redact
 from socialdesk.services.clock import iso, parse_iso
+from socialdesk.services.errors import SocialDeskError
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,10 @@ class TokenSet:
         return tuple(s for s in (self.access_token, self.refresh_token, self.id_token) if s)
 
 
+class KeyringReadError(SocialDeskError):
+    """The keyring did not answer a read; the entry may well exist. Try again later."""
+
+
 def _backend_name(backend: Any) -> str:
     return f"{type(backend).__module__}.{type(backend).__qualname__}"
 
@@ -133,8 +138,9 @@ _warned = False
 class TokenStore:
     """The secrets of one workspace (``workspace_id``: ``Workspace.workspace_id``).
 
-    Thread-safe: keyring calls are serialised (the Secret Service is one D-Bus conversation).
-    The backend is chosen and probed once, on first use.
+    Thread-safe; keyring calls are serialised. The backend is chosen and probed once, on first use.
+    A write that fails later keeps that secret in session memory (with the warning); a read that
+    fails raises :class:`KeyringReadError` (transient: the caller retries, nothing is changed).
     """
 
     def __init__(self, workspace_id: str, backend: keyring.backend.KeyringBackend | None = None) -> None:
@@ -190,8 +196,11 @@ class TokenStore:
             self._backend = backend
 
     def _fall_back(self, reason: str) -> None:
-        global _warned
         self._backend = None
+        self._warn(reason)
+
+    def _warn(self, reason: str) -> None:
+        global _warned
         self.warning = (
             f"Tokens are kept only until SocialDesk closes: {reason}. You will have to sign in again next "
             f"time. {NO_KEYRING_HELP}"
@@ -207,6 +216,8 @@ class TokenStore:
     def _set(self, name: str, secret: str) -> None:
         redact.remember(secret)
         self._ensure_backend()
+        # Calls are serialised: concurrent Secret Service sessions from one process were seen to miss
+        # existing items (ItemNotFoundException) under load, and each call is CPU-bound anyway.
         with self._lock:
             if self._backend is not None:
                 started = time.perf_counter()
@@ -215,7 +226,8 @@ class TokenStore:
                     self.write_times_ms.append((time.perf_counter() - started) * 1000)
                     return
                 except Exception as exc:
-                    self._fall_back(f"writing to the keyring failed ({type(exc).__name__})")
+                    # Nothing is lost: this secret stays in memory for the session, with the warning.
+                    self._warn(f"writing to the keyring failed ({type(exc).__name__})")
             with _memory_lock:
                 _session_memory[(self.service, name)] = secret
 
@@ -229,8 +241,10 @@ class TokenStore:
             try:
                 value = self._backend.get_password(self.service, name)
             except Exception as exc:
-                self._fall_back(f"reading the keyring failed ({type(exc).__name__})")
-                return None
+                raise KeyringReadError(
+                    f"The keyring could not be read just now ({type(exc).__name__}); nothing was changed. "
+                    "Try again; if it keeps failing, unlock or restart the keyring."
+                ) from None
         redact.remember(value)
         return value
 
@@ -241,7 +255,7 @@ class TokenStore:
                 _session_memory.pop((self.service, name), None)
             if self._backend is None:
                 return
-            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            with contextlib.suppress(Exception):
                 self._backend.delete_password(self.service, name)
 
     # -- token sets ---------------------------------------------------------------------------
