@@ -538,7 +538,8 @@ class ProfilePickerDialog(QDialog):
             item.setToolTip(f"{hit.name}\n{where} @{hit.handle} · id {hit.id}")
             if hit.id in self.present:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
-                item.setText(label + self.tr("  (already in the group)"))
+                item.setText("✓ " + label)
+                item.setToolTip(item.toolTip() + "\n" + self.tr("Already in the group"))
         if not hits:
             note = self.tr("No profile matches “{0}”.").format(text.strip()) if text.strip() else ""
             note = note or self.tr("There are no profiles in this workspace yet.")
@@ -854,7 +855,10 @@ class GroupsDialog(QDialog):
         self.group_model.set_groups(self.groups)
         self.groups_stack.setCurrentWidget(self.group_view if self.groups else self.groups_empty)
         count = len(self.groups)
-        self.groups_title.setText(self.tr("<b>Groups</b> {0}/{1}").format(count, MAX_GROUPS))
+        shown = f"{count}/{MAX_GROUPS}"
+        if count >= MAX_GROUPS:
+            shown = f"<span style='color:{FULL.name()}'>{shown}</span> " + self.tr("(full)")
+        self.groups_title.setText(self.tr("<b>Groups</b> {0}").format(shown))
         row = self.group_model.row_of(current) if current is not None else None
         if row is None and self.groups:
             row = 0
