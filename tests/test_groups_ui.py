@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -381,3 +381,33 @@ def test_add_to_group_menu_adds_the_selection(qtbot: QtBot, demo_ws: Workspace) 
     assert _items(demo_ws, "Customer care") == [*before, *(P(i) for i in ids)]
     empty = add_to_group_menu(parent, demo_ws, [])
     assert not empty.isEnabled()
+
+
+def test_the_buttons_open_their_dialogs(qtbot: QtBot, dialog: GroupsDialog, demo_ws: Workspace) -> None:
+    """The real modal paths: New… creates through the name dialog; Delete… asks in a message box."""
+    seen: dict[str, str] = {}
+
+    def fill_name() -> None:
+        modal = QApplication.activeModalWidget()
+        assert isinstance(modal, GroupNameDialog)
+        modal.name.setText("From the button")
+        modal.ok_button.click()
+
+    QTimer.singleShot(0, fill_name)
+    dialog.new_button.click()
+    assert "From the button" in _groups(demo_ws)
+    current = dialog.current_group()
+    assert current is not None and current.name == "From the button"
+
+    def answer_cancel() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen["text"] = box.text()
+        assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Cancel).click()
+
+    dialog.select_group(_gid(demo_ws, "EMEA"))
+    QTimer.singleShot(0, answer_cancel)
+    dialog.delete_button.click()
+    assert "“Global”" in seen["text"]
+    assert "EMEA" in _groups(demo_ws)

@@ -1067,7 +1067,8 @@ class GroupsDialog(QDialog):
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Delete group"), question, parent=self)
         box.setObjectName("deleteGroupConfirm")
         delete = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)  # Enter must not delete
         box.exec()
         return box.clickedButton() is delete
 
