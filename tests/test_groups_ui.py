@@ -20,6 +20,7 @@ from socialdesk.services import groups as g
 from socialdesk.services import members as members_service
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.groups_dialog import (
+    AddToGroupMenu,
     GroupItemsModel,
     GroupListModel,
     GroupNameDialog,
@@ -380,7 +381,26 @@ def test_add_to_group_menu_adds_the_selection(qtbot: QtBot, demo_ws: Workspace) 
     assert not done and f"A group holds at most {g.MAX_ITEMS} items" in message
     assert _items(demo_ws, "Customer care") == [*before, *(P(i) for i in ids)]
     empty = add_to_group_menu(parent, demo_ws, [])
-    assert not empty.isEnabled()
+    assert [(a.text(), a.isEnabled()) for a in empty.actions()] == [("Select profiles first", False)]
+
+
+def test_the_context_submenu_follows_the_selection_each_time_it_opens(
+    qtbot: QtBot, demo_ws: Workspace
+) -> None:
+    selection: list[int] = []
+    outcomes: list[tuple[bool, str]] = []
+    menu = AddToGroupMenu(demo_ws, lambda: selection, lambda changed, text: outcomes.append((changed, text)))
+    menu.aboutToShow.emit()
+    assert [a.text() for a in menu.actions()] == ["Select profiles first"]
+    selection[:] = _profile_ids(demo_ws, 1, skip={p.id for p in _groups(demo_ws)["APAC"].items})
+    menu.aboutToShow.emit()
+    entries = {a.text().split("   ")[0]: a for a in menu.actions()}
+    assert len(entries) == 9 and entries["APAC"].text().endswith("4/20")
+    entries["APAC"].trigger()
+    assert _items(demo_ws, "APAC")[-1] == P(selection[0])
+    assert outcomes and outcomes[-1][0]
+    menu.aboutToShow.emit()
+    assert next(a for a in menu.actions() if a.text().startswith("APAC")).text().endswith("5/20")
 
 
 def test_the_buttons_open_their_dialogs(qtbot: QtBot, dialog: GroupsDialog, demo_ws: Workspace) -> None:

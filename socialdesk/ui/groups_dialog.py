@@ -1308,36 +1308,31 @@ def add_profiles_to_group(
     return True, text
 
 
-def add_to_group_menu(
-    parent_menu: QMenu,
+def fill_add_to_group_menu(
+    menu: QMenu,
     workspace: Workspace,
     profile_ids: Sequence[int],
     on_done: Callable[[bool, str], None] | None = None,
-) -> QMenu:
-    """Add an "Add to group" submenu to ``parent_menu`` for the given profiles (the table selection).
+) -> None:
+    """(Re)fill ``menu`` with one entry per group that adds ``profile_ids`` to it.
 
-    Each group is an entry (with its colour and "n/20"); a full group or an Analyst's menu is
-    disabled with the reason as tooltip. ``on_done(changed, message)`` gets each outcome, e.g. to
-    show it in the status bar and reload the Groups column when ``changed``.
+    Each entry shows the group's colour and "n/20"; a full group is disabled with the service's
+    limit message as tooltip; without a selection, or for an Analyst, one disabled line says why.
+    ``on_done(changed, message)`` gets each outcome (e.g. for the status bar, and to reload the
+    Groups column when ``changed``).
     """
-    menu = parent_menu.addMenu(_tr("Add to group"))
-    menu.setObjectName("addToGroupMenu")
+    menu.clear()
     menu.setToolTipsVisible(True)
     ids = list(dict.fromkeys(profile_ids))
     with workspace.session() as s:
         groups = groups_service.list_groups(s)
         decision = groups_service.can_change_groups(members_service.me_actor(s))
-    if not ids:
-        menu.setEnabled(False)
-        menu.menuAction().setToolTip(_tr("Select profiles first"))
-        return menu
-    if not decision:
-        menu.setEnabled(False)
-        menu.menuAction().setToolTip(decision.reason)
-        return menu
-    if not groups:
-        empty = menu.addAction(_tr("No groups yet: create one in Groups…"))
-        empty.setEnabled(False)
+    reason = "" if ids else _tr("Select profiles first")
+    reason = reason or ("" if decision else decision.reason)
+    reason = reason or ("" if groups else _tr("No groups yet: create one in Groups…"))
+    if reason:
+        menu.addAction(reason).setEnabled(False)
+        return
     for group in groups:
         action = menu.addAction(
             swatch(group.color), f"{_short(group.name, 60)}   {len(group.items)}/{MAX_ITEMS}"
@@ -1354,4 +1349,41 @@ def add_to_group_menu(
                 on_done(changed, message)
 
         action.triggered.connect(add)
+
+
+def add_to_group_menu(
+    parent_menu: QMenu,
+    workspace: Workspace,
+    profile_ids: Sequence[int],
+    on_done: Callable[[bool, str], None] | None = None,
+) -> QMenu:
+    """Add an "Add to group" submenu for the given profiles to a menu being built (a context menu)."""
+    menu = parent_menu.addMenu(_tr("Add to group"))
+    menu.setObjectName("addToGroupMenu")
+    fill_add_to_group_menu(menu, workspace, profile_ids, on_done)
     return menu
+
+
+class AddToGroupMenu(QMenu):
+    """An "Add to group" submenu that refills itself each time it opens, for the selection then.
+
+    For a view with ``ActionsContextMenu``: ``view.addAction(AddToGroupMenu(...).menuAction())``.
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        selection: Callable[[], Sequence[int]],
+        on_done: Callable[[bool, str], None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(_tr("Add to group"), parent)
+        self.setObjectName("addToGroupMenu")
+        self.menuAction().setObjectName("actionAddToGroup")
+        self.workspace = workspace
+        self.selection = selection
+        self.on_done = on_done
+        self.aboutToShow.connect(self.refill)
+
+    def refill(self) -> None:
+        fill_add_to_group_menu(self, self.workspace, self.selection(), self.on_done)
