@@ -215,7 +215,7 @@ def test_adding_the_table_selection(qtbot: QtBot, demo_ws: Workspace) -> None:
     before = _items(demo_ws, "APAC")
     d.add_selected_button.click()
     assert _items(demo_ws, "APAC") == [*before, *(P(i) for i in chosen)]
-    assert "Added 3 items." in d.notice.text()
+    assert d.notice.text() == "Added 3 items to “APAC”."
     # Again: nothing to add, and it says so.
     assert d.add_selected()
     assert "3 were in the group already" in d.notice.text()

@@ -1085,7 +1085,9 @@ class GroupsDialog(QDialog):
         result, message = self._try(lambda s, a: groups_service.add_items(s, a, group_id, refs))
         if result is None:
             return message
-        notice = plural(len(result.added), "Added {n} item.", "Added {n} items.")
+        name = group.name if group is not None else ""
+        notice = plural(len(result.added), "Added {n} item to {group}.", "Added {n} items to {group}.")
+        notice = notice.replace("{group}", f"“{name}”")
         if result.already:
             notice += " " + plural(
                 len(result.already), "{n} was in the group already.", "{n} were in the group already."
