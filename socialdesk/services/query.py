@@ -143,7 +143,9 @@ class ProfileRows:
         Everything is fetched with ``fetchall`` and assembled column-wise: per-row Python work is
         what decides the open time at 100,000 profiles.
         """
-        where = "p.deleted_at IS NOT NULL" if deleted else "p.deleted_at IS NULL"
+        # "+" keeps SQLite off the deleted_at index for the live rows (99 % of the table): a plain scan in
+        # rowid order is faster and needs no sort. The trash (few rows) uses the index.
+        where = "p.deleted_at IS NOT NULL" if deleted else "+p.deleted_at IS NULL"
         params: dict[str, Any] = {}
         scope = p_scope = ""
         if only_ids is not None:
