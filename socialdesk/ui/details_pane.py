@@ -222,7 +222,7 @@ class DetailsPane(QScrollArea):
             else ""
         )
         self.title.setText(
-            f"<b style='font-size:13pt'>{escape(d.display_name)}</b><br>"
+            f"<b style='font-size:12pt'>{escape(d.display_name)}</b><br>"
             f"<span style='color:{MUTED}'>@{escape(d.handle)} · {escape(info.label)} {escape(kind)}"
             f"{' · ' + escape(self.tr('public')) if d.visibility.value == 'public' else ''}</span><br>"
             f"{badge_html(d.ownership, self.tr(d.ownership.label))} "
@@ -240,6 +240,8 @@ class DetailsPane(QScrollArea):
             w.blockSignals(True)
         self.name_edit.setText(d.display_name)
         self.url_edit.setText(d.url or "")
+        for edit in (self.name_edit, self.url_edit):
+            edit.setCursorPosition(0)  # show the beginning of a long value
         self.notes_edit.setPlainText(d.notes)
         self.acquire_data.setChecked(d.acquire_data)
         self.acquire_messages.setChecked(d.acquire_messages)

@@ -38,6 +38,8 @@ from socialdesk.services.query import ProfileFilter
 from socialdesk.ui.resources import platform_icon
 
 SEARCH_DEBOUNCE_MS = 250
+#: Widest label (px) of a group or owner choice before it is shortened with "…".
+LABEL_WIDTH = 150
 #: Connection-type choices: (label, state filter) — None state means "established" (active or expired).
 TYPE_CHOICES: tuple[tuple[str, ConnectionState | None], ...] = (
     ("Established", None),
@@ -175,9 +177,13 @@ class FilterPanel(QScrollArea):
             layout.removeWidget(check)
             check.deleteLater()
         checks.clear()
+        metrics = self.fontMetrics()
         for name in names:
-            check = QCheckBox(name, box)
-            check.setProperty("baseLabel", name)
+            # Long names are shortened so the panel keeps its width; the tooltip has the whole name.
+            short = metrics.elidedText(name, Qt.TextElideMode.ElideRight, LABEL_WIDTH)
+            check = QCheckBox(short, box)
+            check.setProperty("baseLabel", short)
+            check.setToolTip(name)
             check.setAccessibleName(f"{title}: {name}")
             check.setChecked(name.casefold() in ticked)
             check.toggled.connect(self._emit)
