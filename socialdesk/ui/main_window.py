@@ -407,6 +407,9 @@ class MainWindow(QMainWindow):
         self.notification_button.clicked.connect(self.show_notifications)
         self.notification_button.setAutoRaise(True)
         self.notification_button.setIconSize(QSize(16, 16))
+        # Room for the bell and up to "99,999" from the start: the corner of a menu bar is laid out once.
+        digits = self.notification_button.fontMetrics().horizontalAdvance("99,999")
+        self.notification_button.setMinimumWidth(digits + 40)
         corner = QWidget(bar)
         corner_layout = QHBoxLayout(corner)
         corner_layout.setContentsMargins(0, 0, 8, 0)
@@ -600,10 +603,6 @@ class MainWindow(QMainWindow):
     def _set_unread(self, unread: int) -> None:
         text = f"{unread:,}" if unread else ""
         self.notification_button.setText(text)
-        # Room for the bell, the number and the frame: the corner of a menu bar does not grow by itself.
-        self.notification_button.setMinimumWidth(
-            self.notification_button.fontMetrics().horizontalAdvance(text) + 40
-        )
         self.notification_button.setToolTip(
             plural(unread, "{n} unread notification", "{n} unread notifications")
         )
