@@ -374,3 +374,28 @@ def test_console_script_in_a_subprocess(tmp_path: Path) -> None:
         env=env,
     )
     assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+
+
+def test_profiles_import_previews_then_applies(
+    capsys: pytest.CaptureFixture[str], demo_dir: Path, tmp_path: Path
+) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "URL\nhttps://www.instagram.com/brand.new.one\nhttps://example.org/nothing\nhttps://x.com/another_new\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "--data-dir", str(demo_dir), "profiles", "import", str(listing))
+    assert code == 0, err
+    assert "2 to add" in out and "1 rows skipped" in out and "run again with --apply" in out
+    assert profiles_json(capsys, demo_dir, "--search", "brand.new.one") == []  # nothing changed yet
+    code, out, err = run(capsys, "--data-dir", str(demo_dir), "profiles", "import", str(listing), "--apply")
+    assert code == 0, err
+    assert "Imported: 2 added" in out
+    added = profiles_json(capsys, demo_dir, "--search", "brand.new.one")
+    assert [(p["platform"], p["handle"], p["visibility"]) for p in added] == [
+        ("instagram", "brand.new.one", "public")
+    ]
+    broken = tmp_path / "broken.csv"
+    broken.write_text("Colour,Size\nred,2\n", encoding="utf-8")
+    code, _, err = run(capsys, "--data-dir", str(demo_dir), "profiles", "import", str(broken))
+    assert code == 1 and "does not look like a list of profiles" in err and len(err.splitlines()) == 1

@@ -60,14 +60,22 @@ def register(commands: Any) -> None:
     profiles.add_argument("--search", action="append", default=[], metavar="TEXT")
     profiles.add_argument("--sort", type=_sort_arg, default=None, metavar="COLUMN[:desc]")
     profiles.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    profile_commands = profiles.add_subparsers(dest="profiles_command", parser_class=Parser, metavar="add")
+    profile_commands = profiles.add_subparsers(
+        dest="profiles_command", parser_class=Parser, metavar="add|import"
+    )
     add = profile_commands.add_parser("add", help="add a public profile (or restore a deleted one)")
     add.add_argument("--platform", dest="add_platform", required=True, choices=PLATFORM_KEYS)
     add.add_argument("--handle", required=True)
     add.add_argument("--kind", default=None)
     add.add_argument("--display-name", default=None)
+    load = profile_commands.add_parser(
+        "import", help="add public profiles from a CSV/XLSX list of addresses or platform + handle"
+    )
+    load.add_argument("file", type=Path, help="CSV or XLSX: a URL column, or Platform and Handle columns")
+    load.add_argument("--apply", action="store_true", help="apply (without it: only show what would change)")
     profiles.set_defaults(handler=run)
     add.set_defaults(handler=run_add)
+    load.set_defaults(handler=run_import)
 
 
 def run(data_dir: Path, args: argparse.Namespace) -> int:
@@ -151,4 +159,25 @@ def run_add(data_dir: Path, args: argparse.Namespace) -> int:
     if restored:
         print(f"restored deleted profile {profile_id}", file=sys.stderr)
     print(profile_id)
+    return 0
+
+
+def run_import(data_dir: Path, args: argparse.Namespace) -> int:
+    """Preview (and with ``--apply``, add all or nothing) public profiles from a list."""
+    from socialdesk.services import importer, members
+
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            preview = importer.preview_profiles_import(session, args.file)
+            for line in preview.lines():
+                print(line)
+            if not args.apply:
+                if preview.can_apply:
+                    print("Nothing was changed; run again with --apply to add them.")
+                return 0
+            result = importer.apply_profiles_import(session, members.me_actor(session), preview)
+    finally:
+        workspace.close()
+    print(f"Imported: {len(result.added)} added, {len(result.restored)} restored")
     return 0
