@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -200,12 +199,11 @@ def _state(ws: Workspace) -> tuple[str, int]:
 
 
 @pytest.fixture
-def importer_dialog(qtbot: QtBot, demo_ws: Workspace) -> Iterator[ImportDialog]:
+def importer_dialog(qtbot: QtBot, demo_ws: Workspace) -> ImportDialog:
     dialog = ImportDialog(demo_ws)
     qtbot.addWidget(dialog)
     dialog.show()
-    yield dialog
-    qtbot.waitUntil(lambda: not dialog.busy, timeout=10000)
+    return dialog
 
 
 def _load(qtbot: QtBot, dialog: ImportDialog, path: Path) -> None:
@@ -330,6 +328,10 @@ def test_public_profiles_import_preview_and_apply(
     with qtbot.waitSignal(importer_dialog.imported, timeout=10000) as blocker:
         importer_dialog.apply()
     assert blocker.args == ["profiles"]
+    # The dialog reads the file again against the workspace as it is now: nothing left to add.
+    qtbot.waitUntil(lambda: not importer_dialog.busy and importer_dialog.preview is not None, timeout=10000)
+    assert [o[0] for o in _outcomes(importer_dialog)] == ["skip", "skip", "exists", "exists"]
+    assert not importer_dialog.apply_button.isEnabled()
     with demo_ws.session() as s:
         assert s.scalar(select(func.count(Profile.id))) == (count or 0) + 2
         added = s.scalars(select(Profile).where(Profile.handle == "acme_new")).one()

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 from sqlalchemy import func, select
 
 from socialdesk.models.schema import Group
@@ -381,6 +382,8 @@ class ExportDialog(QDialog):
         self._set_running(False)
 
     def _on_done(self, result: ExportResult) -> None:
+        if not isValid(self):
+            return  # the dialog was destroyed meanwhile; the file is complete
         self.outcome = result
         self._finish()
         self.status.setText(
@@ -393,6 +396,8 @@ class ExportDialog(QDialog):
             super().reject()
 
     def _on_failed(self, exc: BaseException, details: str) -> None:
+        if not isValid(self):
+            return  # destroyed meanwhile: its progress relay went with it, which stopped the export
         self._finish()
         if isinstance(exc, ExportCancelled):
             self.status.setText(self.tr("Cancelled; no file was written."))

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from socialdesk.models.catalogue import PLATFORMS
 from socialdesk.services import importer
@@ -330,12 +331,12 @@ class ImportDialog(QDialog):
                 return importer.preview_profiles_import(s, path)
 
         def done(preview: Preview) -> None:
-            if request == self._request:
+            if isValid(self) and request == self._request:
                 self._set_busy(False)
                 self.show_preview(preview)
 
         def failed(exc: BaseException, details: str) -> None:
-            if request == self._request:
+            if isValid(self) and request == self._request:
                 self._set_busy(False)
                 self._show_file_error(exc, details)
 
@@ -466,6 +467,8 @@ class ImportDialog(QDialog):
             self._set_label(self.status, self.tr("Importing… {0} of {1}").format(f"{done:,}", f"{total:,}"))
 
     def _applied(self, result: GroupsImportResult | ProfilesImportResult) -> None:
+        if not isValid(self):
+            return  # the dialog was destroyed meanwhile; the import itself is complete
         self._set_busy(False)
         if isinstance(result, GroupsImportResult):
             text = self.tr("Imported: {0} created, {1} changed.").format(
@@ -490,6 +493,9 @@ class ImportDialog(QDialog):
             self._preview_file(Path(text).expanduser(), keep_status=True)
 
     def _apply_failed(self, exc: BaseException, details: str) -> None:
+        if not isValid(self):
+            log.warning("An import failed after its dialog was closed: %s", exc)
+            return
         self._set_busy(False)
         self._set_label(self.status, "")
         if isinstance(exc, ValidationError):
