@@ -115,6 +115,7 @@ def test_actions_follow_the_rules_for_each_category_and_role(
 
     pick(window, owned)
     got = states(window)
+    assert window.details.name_edit.isReadOnly() is (role is Role.ANALYST)
     if role is Role.ANALYST:
         for name in RULED:
             assert got[name] == (False, "Analysts have read-only access"), name
@@ -129,6 +130,9 @@ def test_actions_follow_the_rules_for_each_category_and_role(
 
     pick(window, shared)
     got = states(window)
+    # Editing in the pane follows the same rules: a profile only shared with me is read-only there.
+    assert window.details.name_edit.isReadOnly()
+    assert window.details.name_edit.toolTip() == "Only an owner can edit this profile"
     assert got["actionShare"] == (False, "Only an owner of the profile can share it")
     assert got["actionStopSharing"] == (False, "Only an owner of the profile can stop sharing it")
     assert got["actionRemoveOwnership"] == (False, "You are not an owner of this profile")

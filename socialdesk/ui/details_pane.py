@@ -240,8 +240,8 @@ class DetailsPane(QScrollArea):
             w.blockSignals(True)
         self.name_edit.setText(d.display_name)
         self.url_edit.setText(d.url or "")
-        for edit in (self.name_edit, self.url_edit):
-            edit.setCursorPosition(0)  # show the beginning of a long value
+        for line in (self.name_edit, self.url_edit):
+            line.setCursorPosition(0)  # show the beginning of a long value
         self.notes_edit.setPlainText(d.notes)
         self.acquire_data.setChecked(d.acquire_data)
         self.acquire_messages.setChecked(d.acquire_messages)

@@ -39,8 +39,11 @@ from socialdesk.services.query import ProfileFilter, ProfileRows
 from socialdesk.services.tokens import TokenStore
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.details_pane import DetailsPane
+from socialdesk.ui.export_dialog import ExportDialog
 from socialdesk.ui.filter_panel import FilterPanel
+from socialdesk.ui.groups_dialog import AddToGroupMenu, GroupsDialog
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.import_dialog import ImportDialog
 from socialdesk.ui.members import WhoAreYouPage
 from socialdesk.ui.notifications import DesktopNotifier, NotificationCentre
 from socialdesk.ui.profile_actions import ProfileActions
@@ -74,9 +77,9 @@ ACTIONS: tuple[tuple[str, str, str | None, str | None], ...] = (
      "Not available yet: re-connecting needs the sign-in window, which is not built yet."),
     ("actionBulkReconnect", "Re-connect many…", "Ctrl+Shift+R",
      "Not available yet: bulk re-connect needs the sign-in window, which is not built yet."),
-    ("actionGroups", "Groups…", "Ctrl+G", "Not available yet: the groups editor is not built yet."),
-    ("actionExport", "Export…", "Ctrl+E",
-     "Not available yet in the window; use `socialdesk profiles --format csv` or `groups export`."),
+    ("actionGroups", "Groups…", "Ctrl+G", None),
+    ("actionExport", "Export…", "Ctrl+E", None),
+    ("actionImport", "Import…", "Ctrl+I", None),
     ("actionProfileManager", "Profile manager…", "Ctrl+M",
      "Not available yet: the per-platform settings editor is not built yet."),
     ("actionMembers", "Team members…", None, None),
@@ -172,6 +175,11 @@ class MainWindow(QMainWindow):
                 [self.action("actionRemoveOwnership")],
             ]
         )
+        self.action("actionGroups").triggered.connect(self.open_groups)
+        self.action("actionExport").triggered.connect(self.open_export)
+        self.action("actionImport").triggered.connect(self.open_import)
+        self.add_to_group = AddToGroupMenu(workspace, self._selected_ids, self._group_added, self)
+        self.table.addAction(self.add_to_group.menuAction())
         self.desktop_notifier = DesktopNotifier(self)
         self.desktop_notifier.shown.connect(self._refresh_unread)
         self.who_page = WhoAreYouPage(workspace, self)
@@ -330,6 +338,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.addAction(self.action_load_demo)
         file_menu.addAction(self.action("actionExport"))
+        file_menu.addAction(self.action("actionImport"))
         file_menu.addSeparator()
         file_menu.addAction(self.action_quit)
         profiles = bar.addMenu(self.tr("&Profiles"))
@@ -606,6 +615,41 @@ class MainWindow(QMainWindow):
         self.notification_button.setToolTip(
             plural(unread, "{n} unread notification", "{n} unread notifications")
         )
+
+    # -- groups, export, import ------------------------------------------------------------------
+
+    def _selected_ids(self) -> list[int]:
+        return [self.model.profile_id(r) for r in self.table.selected_rows()[:BULK_LIMIT]]
+
+    def open_groups(self) -> None:
+        if self.workspace is None:
+            return
+        changed: list[bool] = []
+        dialog = GroupsDialog(self.workspace, self, selected_profile_ids=self._selected_ids())
+        dialog.groupsChanged.connect(lambda: changed.append(True))
+        dialog.exec()
+        # Once, after the dialog: a reload while one runs would be skipped and lose the last change.
+        if changed:
+            self.reload()
+
+    def open_export(self) -> None:
+        if self.workspace is None:
+            return
+        shown = [self.model.source_row(r) for r in range(self.model.visible_count())]
+        # Modal: the rows must not be refreshed in place while the export reads them.
+        ExportDialog(self.workspace, self, rows=self.model.rows, selected_rows=shown).exec()
+
+    def open_import(self) -> None:
+        if self.workspace is None:
+            return
+        dialog = ImportDialog(self.workspace, self)
+        dialog.imported.connect(lambda _kind: self.reload())
+        dialog.exec()
+
+    def _group_added(self, changed: bool, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+        if changed:
+            self.reload()
 
     def show_notifications(self) -> NotificationCentre | None:
         """The notification centre, non-modal; choosing an entry selects its profile."""
