@@ -61,7 +61,8 @@ def make_window(qtbot: QtBot, ws: Workspace, credentials: Any = no_credentials) 
     window = ProfileManagerWindow(ws, credentials=credentials)
     # A test may end with unsaved changes; closing would then (rightly) ask, so throw them away first.
     qtbot.addWidget(window, before_close_func=lambda w: w.revert() if w.dirty else None)
-    window.show()
+    with qtbot.waitSignal(window.profilesLoaded, timeout=10000):
+        window.show()
     return window
 
 
@@ -144,6 +145,21 @@ def test_search_filters_and_says_when_nothing_matches(qtbot: QtBot, window: Prof
     assert window.search.text() == "" and window.model.rowCount() == 58
 
 
+def test_a_profile_opens_before_the_list_is_read_and_is_selected_once_it_is(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    window = ProfileManagerWindow(ws, credentials=no_credentials)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.list_loading and window.model.rowCount() == 0
+    assert window.select_profile(WHATSAPP)  # the gear of the profiles window, right away
+    assert window.form is not None and window.header_title.text() == "Blue Yonder Airlines Japan"
+    with qtbot.waitSignal(window.profilesLoaded, timeout=10000):
+        pass
+    assert window.list.currentIndex().data(ProfileIdRole) == WHATSAPP
+    assert window.count_label.text() == "58 profiles"
+
+
 def test_clicking_a_profile_in_the_list_opens_its_form(window: ProfileManagerWindow) -> None:
     row = window.model.row_of(INSTAGRAM)
     window.list.setCurrentIndex(window.model.index(row))
@@ -159,7 +175,9 @@ def test_open_profile_manager_reuses_the_window_of_its_parent(qtbot: QtBot, ws: 
     parent = QMainWindow()
     qtbot.addWidget(parent)
     first = open_profile_manager(ws, parent, credentials=no_credentials)
-    assert first.profile_id == first.model.profile_id(0)  # opened on the first profile
+    assert first.list_loading and first.count_label.text() == "Loading profiles…"
+    qtbot.waitUntil(lambda: first.profile_id is not None, timeout=10000)
+    assert first.profile_id == first.model.profile_id(0)  # opened on the first profile, once read
     again = open_profile_manager(ws, parent, WHATSAPP, credentials=no_credentials)
     assert again is first and again.profile_id == WHATSAPP and again.isVisible()
 
@@ -490,6 +508,7 @@ def test_a_failed_push_keeps_the_local_version_and_says_why(
     with qtbot.waitSignal(window.pushFinished, timeout=10000):
         window.push_button.click()
     assert window.sync_badge.text() == "Pushed" and len(server.received) == 2
+    assert window.statusBar().currentMessage() == "Pushed to X/Twitter."
 
 
 def test_without_a_connection_the_change_waits_as_pending_with_the_reason(
@@ -502,9 +521,10 @@ def test_without_a_connection_the_change_waits_as_pending_with_the_reason(
         assert window.save()
     assert window.sync_badge.text() == "Pending"
     assert window.sync_reason.text() == (
-        "Saved here, waiting to be sent: waiting for an active Publishing connection; connect the profile "
+        "Saved here, not sent yet: waiting for an active Publishing connection; connect the profile "
         "and the settings will be pushed to X/Twitter."
     )
+    assert window.statusBar().currentMessage().startswith("Not pushed yet: waiting for an active Publishing")
     with window.workspace.session() as s:
         row = s.get(PlatformSettings, X_PROFILE)
         assert row is not None and row.sync_state == "pending"

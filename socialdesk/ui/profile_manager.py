@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import html
 import logging
+from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -151,26 +153,27 @@ def gear_icon() -> QIcon:
 # -- the list of profiles -------------------------------------------------------------------------------
 
 
-class ProfileListModel(QAbstractListModel):
-    """Every profile that is not deleted, as column arrays, with a search over name, handle and platform.
+@dataclass(frozen=True, slots=True)
+class ProfileColumns:
+    """Every profile that is not deleted, as column arrays in list order (built off the GUI thread).
 
     Owned profiles of the platforms that have a settings form come first (by platform, then name), then
-    the colour-only ones. One Core query reads six columns; the search is a list comprehension over
-    pre-folded keys, so 100,000 profiles stay quick without a proxy model.
+    the colour-only ones. One Core query reads six columns; no Qt here, so a worker thread can build it.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._ids: list[int] = []
-        self._names: list[str] = []
-        self._subtitles: list[str] = []
-        self._platforms: list[str] = []
-        self._with_form: list[bool] = []
-        self._keys: list[str] = []
-        self._visible: list[int] = []
-        self._search = ""
+    ids: list[int] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    handles: list[str] = field(default_factory=list)
+    with_form: list[bool] = field(default_factory=list)
+    #: Folded "name @handle platform" per profile: what the search looks in.
+    keys: list[str] = field(default_factory=list)
+    #: Profile id -> its position in the arrays.
+    position: dict[int, int] = field(default_factory=dict)
 
-    def load(self, conn: Connection) -> None:
+    @classmethod
+    def read(cls, conn: Connection) -> ProfileColumns:
         rows = conn.execute(
             select(
                 Profile.id,
@@ -182,6 +185,7 @@ class ProfileListModel(QAbstractListModel):
             ).where(Profile.deleted_at.is_(None))
         ).all()
         forms: dict[tuple[str, str, str], bool] = {}
+        labels = {key: info.label for key, info in PLATFORMS.items()}
         sortable = []
         for pid, platform, kind, visibility, name, handle in rows:
             combo = (platform, kind, visibility)
@@ -189,29 +193,52 @@ class ProfileListModel(QAbstractListModel):
             if has is None:
                 has = full_spec(platform, kind) is not None and visibility == Visibility.OWNED.value
                 forms[combo] = has
-            label = PLATFORMS[platform].label if platform in PLATFORMS else platform
-            sortable.append((not has, label, name.casefold(), pid, platform, kind, name, handle, has))
+            label = labels.get(platform, platform)
+            sortable.append((not has, label, name.casefold(), pid, platform, kind, name, handle))
         sortable.sort()
+        ids = [r[3] for r in sortable]
+        return cls(
+            ids=ids,
+            platforms=[r[4] for r in sortable],
+            kinds=[r[5] for r in sortable],
+            names=[r[6] for r in sortable],
+            handles=[r[7] for r in sortable],
+            with_form=[not r[0] for r in sortable],
+            keys=[f"{r[2]} @{r[7].casefold()} {r[1].casefold()}" for r in sortable],
+            position={pid: i for i, pid in enumerate(ids)},
+        )
+
+
+class ProfileListModel(QAbstractListModel):
+    """The profiles of ``ProfileColumns`` with a search over name, handle and platform.
+
+    The search is a list comprehension over pre-folded keys and the rows shown are a list of positions,
+    so 100,000 profiles stay quick without a proxy model; texts are built only for the rows painted.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._columns = ProfileColumns()
+        self._visible: list[int] = []
+        self._search = ""
+        self._kind_labels = {k: translate(v).lower() for k, v in KIND_LABELS.items()}
+        self._colour_only = self.tr("colour only")
+
+    def load(self, conn: Connection) -> None:
+        """Read and show the profiles at once (the window reads them on a worker thread instead)."""
+        self.set_columns(ProfileColumns.read(conn))
+
+    def set_columns(self, columns: ProfileColumns) -> None:
         self.beginResetModel()
-        self._ids = [r[3] for r in sortable]
-        self._platforms = [r[4] for r in sortable]
-        self._names = [r[6] for r in sortable]
-        self._with_form = [r[8] for r in sortable]
-        kinds = {k: translate(v) for k, v in KIND_LABELS.items()}
-        colour_only = self.tr("colour only")
-        self._subtitles = [
-            f"@{r[7]} · {r[1]} {kinds.get(r[5], r[5]).lower()}" + ("" if r[8] else f" · {colour_only}")
-            for r in sortable
-        ]
-        self._keys = [f"{r[6]} @{r[7]} {r[1]}".casefold() for r in sortable]
+        self._columns = columns
         self._visible = self._filtered()
         self.endResetModel()
 
     def _filtered(self) -> list[int]:
         if not self._search:
-            return list(range(len(self._ids)))
+            return list(range(len(self._columns.ids)))
         needle = self._search
-        return [i for i, key in enumerate(self._keys) if needle in key]
+        return [i for i, key in enumerate(self._columns.keys) if needle in key]
 
     def set_search(self, text: str) -> None:
         search = " ".join(text.split()).casefold()
@@ -224,10 +251,17 @@ class ProfileListModel(QAbstractListModel):
 
     @property
     def total(self) -> int:
-        return len(self._ids)
+        return len(self._columns.ids)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._visible)
+
+    def _subtitle(self, i: int) -> str:
+        c = self._columns
+        info = PLATFORMS.get(c.platforms[i])
+        label = info.label if info is not None else c.platforms[i]
+        text = f"@{c.handles[i]} · {label} {self._kind_labels.get(c.kinds[i], c.kinds[i])}"
+        return text if c.with_form[i] else f"{text} · {self._colour_only}"
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -235,40 +269,38 @@ class ProfileListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
             return None
         i = self._visible[index.row()]
+        c = self._columns
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._names[i]
+            return c.names[i]
         if role == Qt.ItemDataRole.DecorationRole:
-            return platform_icon(self._platforms[i])
+            return platform_icon(c.platforms[i])
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{self._names[i]}\n{self._subtitles[i]}"
+            return f"{c.names[i]}\n{self._subtitle(i)}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self._names[i]}, {self._subtitles[i]}"
+            return f"{c.names[i]}, {self._subtitle(i)}"
         if role == SubtitleRole:
-            return self._subtitles[i]
+            return self._subtitle(i)
         if role == ProfileIdRole:
-            return self._ids[i]
+            return c.ids[i]
         if role == HasFormRole:
-            return self._with_form[i]
+            return c.with_form[i]
         return None
 
     def profile_id(self, row: int) -> int:
-        return self._ids[self._visible[row]]
+        return self._columns.ids[self._visible[row]]
 
     def row_of(self, profile_id: int) -> int:
         """The row showing the profile, or -1 (not loaded, or hidden by the search)."""
-        try:
-            i = self._ids.index(profile_id)
-        except ValueError:
+        i = self._columns.position.get(profile_id)
+        if i is None:
             return -1
         if not self._search:
             return i
-        try:
-            return self._visible.index(i)
-        except ValueError:
-            return -1
+        found = bisect_left(self._visible, i)
+        return found if found < len(self._visible) and self._visible[found] == i else -1
 
     def contains(self, profile_id: int) -> bool:
-        return profile_id in self._ids
+        return profile_id in self._columns.position
 
 
 class ProfileListDelegate(QStyledItemDelegate):
@@ -520,7 +552,10 @@ class CustomProfilesPanel(QFrame):
 
     def set_avatar(self, path: Path | None) -> None:
         self.avatar_path = path
-        self.avatar_label.setText(str(path) if path is not None else self.tr("No avatar chosen."))
+        self.avatar_label.setText(
+            self.tr("Avatar: {0}").format(path.name) if path is not None else self.tr("No avatar chosen.")
+        )
+        self.avatar_label.setToolTip(str(path) if path is not None else "")
         self.avatar_error.setVisible(False)
 
     def add_custom_profile(self, name: str | None = None, avatar: Path | None = None) -> bool:
@@ -725,6 +760,8 @@ class ProfileManagerWindow(QMainWindow):
     pushFinished = Signal(object)
     #: The form of this profile is now shown.
     profileShown = Signal(int)
+    #: The list of profiles has been (re)read.
+    profilesLoaded = Signal()
 
     def __init__(
         self, workspace: Workspace, parent: QWidget | None = None, *, credentials: Credentials | None = None
@@ -744,6 +781,8 @@ class ProfileManagerWindow(QMainWindow):
         self.problems: list[tuple[str, str]] = []
         self.flows: list[str] = []
         self.pushing: int | None = None
+        self.list_loading = False
+        self._first_when_loaded = False
         self._build_toolbar()
         self._build_list()
         self._build_editor()
@@ -801,6 +840,9 @@ class ProfileManagerWindow(QMainWindow):
         self.list.setModel(self.model)
         self.list.setItemDelegate(ProfileListDelegate(self.list))
         self.list.setUniformItemSizes(True)
+        # Lay 100,000 rows out a batch at a time: the first screen shows at once, the rest follows.
+        self.list.setLayoutMode(QListView.LayoutMode.Batched)
+        self.list.setBatchSize(2000)
         self.list.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.list.selectionModel().currentChanged.connect(self._current_changed)
         layout.addWidget(self.list, 1)
@@ -932,16 +974,49 @@ class ProfileManagerWindow(QMainWindow):
     # -- the list -------------------------------------------------------------------------------------
 
     def reload_profiles(self) -> None:
-        """Read the profiles again (e.g. after profiles were added or deleted in the profiles window)."""
-        with self.workspace.engine.connect() as conn:
-            self.model.load(conn)
+        """Read the profiles again (e.g. after profiles were added or deleted in the profiles window).
+
+        The list is read on a worker thread (about a second at 100,000 profiles); a form can be shown
+        meanwhile, and is selected in the list once it arrives.
+        """
+        self.list_loading = True
+        self.count_label.setText(self.tr("Loading profiles…"))
+        engine = self.workspace.engine
+
+        def read() -> ProfileColumns:
+            with engine.connect() as conn:
+                return ProfileColumns.read(conn)
+
+        run_in_thread(read, self._profiles_read, self._profiles_failed)
+
+    def _profiles_read(self, columns: ProfileColumns) -> None:
+        if not isValid(self):
+            return
+        self.list_loading = False
+        self.model.set_columns(columns)
         self._after_list_change()
+        if self._first_when_loaded and self.profile_id is None and self.model.rowCount():
+            self.select_profile(self.model.profile_id(0))
+        self._first_when_loaded = False
+        self.profilesLoaded.emit()
+
+    def _profiles_failed(self, exc: BaseException, details: str) -> None:
+        log.error("Reading the profiles failed: %s\n%s", exc, details)
+        if not isValid(self):
+            return
+        self.list_loading = False
+        self.count_label.setText(self.tr("The profiles could not be read: {0}").format(exc))
+        self.profilesLoaded.emit()
 
     def _search_changed(self, text: str) -> None:
         self.model.set_search(text)
         self._after_list_change()
 
     def _after_list_change(self) -> None:
+        if self.list_loading:
+            self.count_label.setText(self.tr("Loading profiles…"))
+            self.no_match.setVisible(False)
+            return
         shown, total = self.model.rowCount(), self.model.total
         if shown == total:
             self.count_label.setText(plural(total, "{n} profile", "{n} profiles"))
@@ -997,6 +1072,13 @@ class ProfileManagerWindow(QMainWindow):
         if self.model.contains(profile_id) and self.model.row_of(profile_id) < 0:
             self.search.clear()  # the search hides it: show everything again
         return self._show_profile(profile_id)
+
+    def show_first_profile(self) -> None:
+        """Show the first profile of the list, now or as soon as the list has been read."""
+        if self.list_loading or not self.model.rowCount():
+            self._first_when_loaded = self.list_loading
+            return
+        self.select_profile(self.model.profile_id(0))
 
     def _show_profile(self, profile_id: int) -> bool:
         try:
@@ -1097,7 +1179,7 @@ class ProfileManagerWindow(QMainWindow):
         elif state is SyncState.SYNCED:
             reason = self.tr("{0} has these settings.").format(loaded.platform_label)
         elif state is SyncState.PENDING:
-            reason = self.tr("Saved here, waiting to be sent: {0}.").format(
+            reason = self.tr("Saved here, not sent yet: {0}.").format(
                 (loaded.sync_error or self.tr("not pushed yet")).rstrip(".")
             )
         else:
@@ -1286,11 +1368,19 @@ class ProfileManagerWindow(QMainWindow):
             return
         self.pushing = None
         self._refresh_sync(outcome.profile_id)
-        self.statusBar().showMessage(
-            self.tr("Push: {0}").format(outcome.describe()),
-            10000,
-        )
+        self.statusBar().showMessage(self._push_message(outcome), 10000)
         self.pushFinished.emit(outcome)
+
+    def _push_message(self, outcome: PushOutcome) -> str:
+        label = self.loaded.platform_label if self.loaded is not None else ""
+        reason = (outcome.reason or "").rstrip(".")
+        if outcome.state is SyncState.SYNCED:
+            return self.tr("Pushed to {0}.").format(label)
+        if outcome.state is SyncState.FAILED:
+            return self.tr("The push to {0} failed: {1}.").format(label, reason)
+        if outcome.state is SyncState.PENDING:
+            return self.tr("Not pushed yet: {0}.").format(reason)
+        return self.tr("Nothing to push.")
 
     def _push_failed(self, profile_id: int, exc: BaseException, details: str) -> None:
         log.error("Settings push of profile %s failed: %s\n%s", profile_id, exc, details)
@@ -1356,6 +1446,6 @@ def open_profile_manager(
     window.activateWindow()
     if profile_id is not None:
         window.select_profile(profile_id)
-    elif window.profile_id is None and window.model.rowCount():
-        window.select_profile(window.model.profile_id(0))
+    elif window.profile_id is None:
+        window.show_first_profile()
     return window
