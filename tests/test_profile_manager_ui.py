@@ -59,8 +59,15 @@ def ws(demo_dir: Path) -> Iterator[Workspace]:
 
 def make_window(qtbot: QtBot, ws: Workspace, credentials: Any = no_credentials) -> ProfileManagerWindow:
     window = ProfileManagerWindow(ws, credentials=credentials)
-    # A test may end with unsaved changes; closing would then (rightly) ask, so throw them away first.
-    qtbot.addWidget(window, before_close_func=lambda w: w.revert() if w.dirty else None)
+
+    def before_close(w: ProfileManagerWindow) -> None:
+        # Pushes started by a save finish before the workspace closes; a test may end with unsaved
+        # changes, and closing would then (rightly) ask, so they are thrown away first.
+        qtbot.waitUntil(lambda: w.pushing is None and not w._push_queue, timeout=10000)
+        if w.dirty:
+            w.revert()
+
+    qtbot.addWidget(window, before_close_func=before_close)
     with qtbot.waitSignal(window.profilesLoaded, timeout=10000):
         window.show()
     return window
@@ -509,6 +516,30 @@ def test_a_failed_push_keeps_the_local_version_and_says_why(
         window.push_button.click()
     assert window.sync_badge.text() == "Pushed" and len(server.received) == 2
     assert window.statusBar().currentMessage() == "Pushed to X/Twitter."
+
+
+def test_a_change_saved_during_a_push_is_pushed_after_it(
+    qtbot: QtBot, ws: Workspace, platform_server: tuple[Platform, str]
+) -> None:
+    server, base = platform_server
+    window = make_window(qtbot, ws, to(base))
+    window.select_profile(X_CONNECTED)
+    assert window.form is not None
+    server.release.clear()
+    window.form.editor("location").widget.setText("Seattle")
+    assert window.save()
+    qtbot.waitUntil(lambda: len(server.received) == 1, timeout=5000)  # the first push is on the wire
+    window.form.editor("location").widget.setText("Portland")
+    assert window.save()  # saving never waits for the platform
+    assert saved(ws, X_CONNECTED)["location"] == "Portland"
+    outcomes: list[PushOutcome] = []
+    window.pushFinished.connect(outcomes.append)
+    server.release.set()
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=10000)
+    assert outcomes[0].state is SyncState.PENDING  # the platform got a version that was replaced meanwhile
+    assert outcomes[1].state is SyncState.SYNCED
+    assert [r["json"]["settings"]["location"] for r in server.received] == ["Seattle", "Portland"]
+    assert window.sync_badge.text() == "Pushed"
 
 
 def test_without_a_connection_the_change_waits_as_pending_with_the_reason(

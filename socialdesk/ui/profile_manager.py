@@ -781,6 +781,9 @@ class ProfileManagerWindow(QMainWindow):
         self.problems: list[tuple[str, str]] = []
         self.flows: list[str] = []
         self.pushing: int | None = None
+        self._pushing_label = ""
+        #: (profile id, platform label) waiting for the push that runs now.
+        self._push_queue: list[tuple[int, str]] = []
         self.list_loading = False
         self._first_when_loaded = False
         self._build_toolbar()
@@ -1191,7 +1194,7 @@ class ProfileManagerWindow(QMainWindow):
         self.sync_reason.setText(reason)
         self.sync_reason.setStyleSheet(f"color:{ERROR_COLOR}" if state is SyncState.FAILED else "")
         self.push_button.setVisible(loaded.spec.pushes and bool(self.decision))
-        can_push = state in (SyncState.PENDING, SyncState.FAILED) and self.pushing is None
+        can_push = state in (SyncState.PENDING, SyncState.FAILED) and self.pushing != loaded.profile_id
         self.push_button.setEnabled(can_push)
         self.push_button.setText(self.tr("Retry push") if state is SyncState.FAILED else self.tr("Push now"))
 
@@ -1269,7 +1272,7 @@ class ProfileManagerWindow(QMainWindow):
         else:
             self.statusBar().showMessage(self.tr("No changes to save."), 5000)
         if saved.changed and saved.settings.sync_state is SyncState.PENDING:
-            self.push_now()
+            self.push(profile_id, saved.settings.platform_label)
         return True
 
     def _current_warnings(self) -> list[tuple[str, str]]:
@@ -1348,15 +1351,23 @@ class ProfileManagerWindow(QMainWindow):
     # -- pushing -----------------------------------------------------------------------------------------
 
     def push_now(self) -> None:
-        """Send the saved settings to the platform on a worker thread; the state shows the outcome."""
-        if self.profile_id is None or self.pushing is not None or not self.decision:
+        """Send the shown profile's saved settings to the platform (the "Push now" button)."""
+        if self.profile_id is not None and self.loaded is not None and self.decision:
+            self.push(self.profile_id, self.loaded.platform_label)
+
+    def push(self, profile_id: int, platform_label: str) -> None:
+        """Push on a worker thread, one profile at a time; a profile saved during a push goes next."""
+        if self.pushing is not None:
+            # Also when this very profile is being pushed: saved again meanwhile, the service keeps the
+            # newer version pending, and it goes after this push.
+            if profile_id not in [p for p, _ in self._push_queue]:
+                self._push_queue.append((profile_id, platform_label))
             return
-        profile_id = self.profile_id
         self.pushing = profile_id
+        self._pushing_label = platform_label
         workspace, credentials = self.workspace, self.credentials
-        if self.loaded is not None:
+        if self.loaded is not None and self.loaded.profile_id == profile_id:
             self._show_sync(self.loaded)
-        self.push_button.setEnabled(False)
         run_in_thread(
             lambda: settings_push.push(workspace, profile_id, credentials),
             self._push_done,
@@ -1366,13 +1377,19 @@ class ProfileManagerWindow(QMainWindow):
     def _push_done(self, outcome: PushOutcome) -> None:
         if not isValid(self):
             return
+        label = self._pushing_label
         self.pushing = None
         self._refresh_sync(outcome.profile_id)
-        self.statusBar().showMessage(self._push_message(outcome), 10000)
+        self.statusBar().showMessage(self._push_message(outcome, label), 10000)
         self.pushFinished.emit(outcome)
+        self._push_next()
 
-    def _push_message(self, outcome: PushOutcome) -> str:
-        label = self.loaded.platform_label if self.loaded is not None else ""
+    def _push_next(self) -> None:
+        if self._push_queue and self.pushing is None:
+            profile_id, label = self._push_queue.pop(0)
+            self.push(profile_id, label)
+
+    def _push_message(self, outcome: PushOutcome, label: str) -> str:
         reason = (outcome.reason or "").rstrip(".")
         if outcome.state is SyncState.SYNCED:
             return self.tr("Pushed to {0}.").format(label)
@@ -1388,9 +1405,10 @@ class ProfileManagerWindow(QMainWindow):
             return
         self.pushing = None
         self._refresh_sync(profile_id)
-        outcome = PushOutcome(profile_id, SyncState.FAILED, str(exc))
-        self.sync_reason.setText(self.tr("The push stopped with an error: {0}").format(exc))
-        self.pushFinished.emit(outcome)
+        if profile_id == self.profile_id:
+            self.sync_reason.setText(self.tr("The push stopped with an error: {0}").format(exc))
+        self.pushFinished.emit(PushOutcome(profile_id, SyncState.FAILED, str(exc)))
+        self._push_next()
 
     def _refresh_sync(self, profile_id: int) -> None:
         """Show the new push state without touching what the user is typing."""
