@@ -411,8 +411,12 @@ def test_non_administrators_see_the_form_read_only_with_the_reason(qtbot: QtBot,
     assert not dialog.add_button.isEnabled() and not dialog.notice.isHidden()
     assert not dialog.add_flow("Sneaky")
     # A Manager is refused too; an Administrator again can edit.
-    become(ws, "Alex Morgan")
+    become(ws, "Jonas Weber")
     window.select_profile(FACEBOOK)
+    assert "you are a Manager" in window.read_only_banner.text() and window.save_button.isHidden()
+    assert window.form.editor("greeting_text").widget.isReadOnly()
+    become(ws, "Alex Morgan")
+    window.select_profile(INSTAGRAM)
     assert window.read_only_banner.isHidden() and not window.save_button.isHidden()
 
 

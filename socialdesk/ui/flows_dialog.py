@@ -247,11 +247,11 @@ class FlowsDialog(QDialog):
         self._show_error(
             plural(
                 len(uses),
-                "“" + name + "” is used in {n} place, so it cannot be deleted. "
+                "“{name}” is used in {n} place, so it cannot be deleted. "
                 "Point that setting at another flow first:",
-                "“" + name + "” is used in {n} places, so it cannot be deleted. "
+                "“{name}” is used in {n} places, so it cannot be deleted. "
                 "Point those settings at another flow first:",
-            )
+            ).replace("{name}", name)
         )
         for text in uses[:MAX_USES_SHOWN]:
             QListWidgetItem(text, self.uses)

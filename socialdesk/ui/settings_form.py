@@ -742,11 +742,9 @@ class ListEditor(FieldEditor):
             self.add_button.setToolTip(
                 plural(
                     limit,
-                    "At most {n} " + noun + " (the platform's limit); remove one to add another",
-                    "At most {n} "
-                    + _plural_noun(noun)
-                    + " (the platform's limit); remove one to add another",
-                )
+                    "At most {n} {item} (the platform's limit); remove one to add another",
+                    "At most {n} {items} (the platform's limit); remove one to add another",
+                ).format(item=noun, items=_plural_noun(noun))
             )
         else:
             self.add_button.setToolTip(self.tr("Add a {0} at the end").format(noun))
