@@ -484,7 +484,7 @@ class FlowCombo(QComboBox):
         super().__init__(parent)
         self.none_text = none_text
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(14)
+        self.setMinimumContentsLength(8)
         self.flows: list[str] = []
         self.addItem(none_text, None)
 
@@ -589,11 +589,13 @@ class ItemRow(QWidget):
         self.text.setPlaceholderText(
             translate(field.item_label) if with_flow else self.tr("https://www.example.com")
         )
+        self.text.setMinimumWidth(110)
         self.text.textChanged.connect(self._text_changed)
         row.addWidget(self.text, 3)
         self.counter = QLabel(self)
         self.counter.setObjectName(f"{field.key}Counter{index}")
-        self.counter.setMinimumWidth(self.counter.fontMetrics().horizontalAdvance("888 / 888") + 4)
+        widest = f"{field.max_length or 0} / {field.max_length or 0}"
+        self.counter.setMinimumWidth(self.counter.fontMetrics().horizontalAdvance(widest) + 4)
         self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.counter.setVisible(with_flow and field.max_length is not None)
         row.addWidget(self.counter)
@@ -618,6 +620,7 @@ class ItemRow(QWidget):
             button.setToolTip(tip)
             button.setAccessibleName(tip)
             button.setAutoRaise(True)
+            button.setFixedWidth(24)
             button.clicked.connect(lambda _checked=False, s=signal: s.emit(self))
             row.addWidget(button)
             self.buttons.append(button)
