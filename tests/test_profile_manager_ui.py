@@ -402,6 +402,7 @@ def test_non_administrators_see_the_form_read_only_with_the_reason(qtbot: QtBot,
     replies = window.form.editor("quick_replies")
     assert isinstance(replies, ListEditor) and replies.add_button.isHidden()
     assert not window.custom_panel.add_button.isEnabled()
+    assert "Only Administrators" in window.custom_panel.avatar_button.toolTip()
     assert not window.custom_panel.terms_check.isEnabled()
     assert not window.save()
     assert not window.custom_panel.accept_terms()
@@ -418,6 +419,9 @@ def test_non_administrators_see_the_form_read_only_with_the_reason(qtbot: QtBot,
     become(ws, "Alex Morgan")
     window.select_profile(INSTAGRAM)
     assert window.read_only_banner.isHidden() and not window.save_button.isHidden()
+    window.select_profile(X_PROFILE)
+    assert window.custom_panel.add_button.isEnabled()
+    assert window.custom_panel.avatar_button.toolTip().startswith("A PNG or JPEG of at most 700 KB")
 
 
 # -- saving and pushing -----------------------------------------------------------------------------------

@@ -478,6 +478,10 @@ class CustomProfilesPanel(QFrame):
         self.other_error = _error_label(self, "customProfileError")
         layout.addWidget(self.other_error)
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
+        #: The tooltips shown while editing is allowed (read-only shows the reason instead).
+        self._tips = {
+            w.objectName(): w.toolTip() for w in (self.name_edit, self.avatar_button, self.add_button)
+        }
 
     def load(self, profile_id: int, decision: Decision) -> None:
         self.profile_id = profile_id
@@ -518,7 +522,7 @@ class CustomProfilesPanel(QFrame):
         editable = bool(self.decision)
         for widget in (self.name_edit, self.avatar_button, self.add_button):
             widget.setEnabled(editable)
-            widget.setToolTip(widget.toolTip() if editable else self.decision.reason)
+            widget.setToolTip(self._tips.get(widget.objectName(), "") if editable else self.decision.reason)
         self.delete_button.setEnabled(editable and self.list.currentItem() is not None)
         self.delete_button.setVisible(self.list.count() > 0)
 
