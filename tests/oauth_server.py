@@ -10,21 +10,30 @@ werkzeug in a thread on ``127.0.0.1:<free port>`` — an established implementat
   refresh token; RFC 7009 revocation; ``/userinfo`` (``sub``, ``name``);
 * a Graph-like API for discovery under ``/api/<anything>/``: ``me`` (``id``, ``name``) and
   ``me/accounts`` (``{"data": [{id, name, username, fan_count}]}``, the pages the user manages);
+* per-platform managed accounts (``User.accounts``) in each platform's own answer shape: Instagram
+  business accounts under ``me/accounts`` (``instagram_business_account``), LinkedIn organization
+  pages under ``organizationAcls`` (``elements[].organization~``), other platforms' ``me/accounts``;
+* a consent page where each scope can be unticked (what the person grants is what the token gets);
+* a pop-up login (``login_popup = True``): the login page only opens a pop-up window
+  (``window.open``) whose form signs in and then sends the opener on and closes itself;
 * test controls: :meth:`OAuthTestServer.revoke_user` (e.g. a password change), ``mode = "503"``
   (every API/token answer is 503) or ``"stall"`` (answers only after ``stall_seconds``, longer
   than the client's time-out), :meth:`~OAuthTestServer.stop`, :meth:`~OAuthTestServer.reset`,
   :meth:`~OAuthTestServer.mint_token` (tokens without the browser dance, for the benchmark).
 
 :func:`sign_in_over_http` performs login + consent with ``requests`` (no GUI) and returns the
-redirect URL with ``code`` and ``state``. Fixtures (import them into a test module with
-``from tests.oauth_server import auth_server, oauth_server, oauth_ws``): ``oauth_server`` (one
-server per test session), ``auth_server`` (the same, reset for each test) and ``oauth_ws`` (a
-workspace whose ``providers.toml`` points ``x`` and ``facebook`` at it, with *me* as a member).
+redirect URL with ``code`` and ``state``; :class:`WebRobot` does the same inside the app's sign-in
+web view; :func:`keyring_entries` lists what the keyring holds for a workspace. Fixtures (import
+them into a test module with ``from tests.oauth_server import auth_server, oauth_server,
+oauth_ws``): ``oauth_server`` (one server per test session), ``auth_server`` (the same, reset for
+each test) and ``oauth_ws`` (a workspace whose ``providers.toml`` points ``x`` and ``facebook``
+at it, with *me* as a member).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import re
@@ -67,6 +76,8 @@ class User:
     name: str
     password: str
     pages: list[dict[str, Any]] = field(default_factory=list)
+    #: Accounts the user manages on other platforms: platform key -> ``[{id, name, username}]``.
+    accounts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def default_users() -> list[User]:
@@ -224,6 +235,7 @@ class OAuthTestServer:
         self.stall_seconds = 5.0
         self.issue_new_refresh_token = True
         self.access_token_lifetime = 3600
+        self.login_popup = False
         self.requests: dict[str, int] = {}
         self._unstall = threading.Event()
         self._http: Any = None
@@ -271,6 +283,7 @@ class OAuthTestServer:
             self.stall_seconds = 5.0
             self.issue_new_refresh_token = True
             self.access_token_lifetime = 3600
+            self.login_popup = False
             self.requests = {}
         self._unstall = threading.Event()
 
@@ -284,6 +297,12 @@ class OAuthTestServer:
                     token.revoked = True
                     count += 1
             return count
+
+    def add_user(self, user: User) -> User:
+        """Another user (removed again by :meth:`reset`)."""
+        with self.lock:
+            self.users[user.id] = user
+        return user
 
     def user(self, username: str) -> User:
         return next(u for u in self.users.values() if u.username == username)
@@ -357,12 +376,17 @@ class OAuthTestServer:
 
             def save_authorization_code(self, code: str, req: Any) -> None:
                 data = req.payload.data
+                scope = req.scope or ""
+                if request.form.get("choose_scopes"):
+                    # What the person left ticked on the consent page is what the token gets.
+                    ticked = set(request.form.getlist("granted_scope"))
+                    scope = " ".join(s for s in scope.split() if s in ticked)
                 with server_state.lock:
                     server_state.codes[code] = AuthCode(
                         code,
                         req.client.client_id,
                         req.payload.redirect_uri,
-                        req.scope or "",
+                        scope,
                         req.user.id,
                         data.get("code_challenge"),
                         data.get("code_challenge_method"),
@@ -467,6 +491,9 @@ class OAuthTestServer:
         @app.route("/login", methods=["GET", "POST"])
         def login() -> Any:
             nxt = request.values.get("next", "/")
+            if not nxt.startswith("/"):
+                nxt = "/"  # no open redirect
+            popup = request.values.get("popup") == "1"
             error = ""
             if request.method == "POST":
                 name = request.form.get("username", "")
@@ -474,13 +501,33 @@ class OAuthTestServer:
                 user = next((u for u in server_state.users.values() if u.username == name), None)
                 if user is not None and secrets.compare_digest(user.password, password):
                     session["user"] = user.id
+                    if popup:
+                        # The pop-up's job is done: send the window that opened it on, and close.
+                        target = json.dumps(nxt).replace("<", "\\u003c")
+                        return Response(
+                            "<!doctype html><html><head><title>Signed in</title></head><body>"
+                            "<p>Signed in.</p><script>"
+                            f"if (window.opener) {{ window.opener.location.href = {target}; }}"
+                            "window.close();</script></body></html>",
+                            mimetype="text/html",
+                        )
                     return redirect(nxt)
                 error = '<p id="error">Wrong user name or password.</p>'
+            if server_state.login_popup and not popup:
+                url = "/login?popup=1&next=" + requests.utils.quote(nxt, safe="")
+                return Response(
+                    "<!doctype html><html><head><title>Sign in</title></head><body><h1>Sign in</h1>"
+                    "<p>Sign in with your company account in the window that opens.</p>"
+                    f"<button id=\"popupSignIn\" onclick=\"window.open('{html.escape(url)}', 'signin', "
+                    "'width=480,height=560')\">Sign in with company account</button></body></html>",
+                    mimetype="text/html",
+                )
             return Response(
                 "<!doctype html><html><head><title>Sign in</title></head><body><h1>Sign in</h1>"
                 f'{error}<form id="loginForm" method="post" action="/login">'
                 f'<input type="hidden" name="next" value="{html.escape(nxt)}">'
-                '<label>User name <input id="username" name="username" autocomplete="username"></label>'
+                + ('<input type="hidden" name="popup" value="1">' if popup else "")
+                + '<label>User name <input id="username" name="username" autocomplete="username"></label>'
                 '<label>Password <input id="password" name="password" type="password"></label>'
                 '<button id="login" type="submit">Sign in</button></form></body></html>',
                 mimetype="text/html",
@@ -502,7 +549,9 @@ class OAuthTestServer:
                         mimetype="text/html",
                     )
                 scopes = "".join(
-                    f"<li>{html.escape(s)}</li>" for s in (grant.request.payload.scope or "").split()
+                    f'<li><label><input type="checkbox" name="granted_scope" value="{html.escape(s)}" '
+                    f'checked form="consentForm"> {html.escape(s)}</label></li>'
+                    for s in (grant.request.payload.scope or "").split()
                 )
                 return Response(
                     "<!doctype html><html><head><title>Allow access</title></head><body>"
@@ -510,6 +559,7 @@ class OAuthTestServer:
                     f"{html.escape(user.name)}?</h1>"
                     f"<ul>{scopes}</ul>"
                     f'<form id="consentForm" method="post" action="{html.escape(request.full_path)}">'
+                    '<input type="hidden" name="choose_scopes" value="1">'
                     '<button id="allow" name="confirm" value="allow" type="submit">Allow</button>'
                     '<button id="deny" name="confirm" value="deny" type="submit">Deny</button>'
                     "</form></body></html>",
@@ -544,7 +594,35 @@ class OAuthTestServer:
         @protector()
         def accounts(platform: str) -> Any:
             user = current_token.get_user()
+            if platform == "instagram":
+                # Graph API: the pages, each with the Instagram business account linked to it.
+                return {
+                    "data": [
+                        {"id": f"page-of-{a['id']}", "instagram_business_account": dict(a)}
+                        for a in user.accounts.get("instagram", [])
+                    ]
+                }
+            if platform in user.accounts:
+                return {"data": [dict(a) for a in user.accounts[platform]]}
             return {"data": [dict(p) for p in user.pages]}
+
+        @app.route("/api/<platform>/organizationAcls")
+        @protector()
+        def organizations(platform: str) -> Any:
+            """LinkedIn's organization pages the member administers (projection ``organization~``)."""
+            user = current_token.get_user()
+            return {
+                "elements": [
+                    {
+                        "organization~": {
+                            "id": a["id"],
+                            "localizedName": a["name"],
+                            "vanityName": a.get("username", ""),
+                        }
+                    }
+                    for a in user.accounts.get(platform, [])
+                ]
+            }
 
         return app
 
@@ -596,6 +674,109 @@ def sign_in_over_http(
     raise AssertionError("the sign-in did not reach the redirect URI")
 
 
+# -- driving the pages in a web view -----------------------------------------------------------------
+
+_ROBOT_JS = """
+(function (user, password, answer, untick, usePopup) {
+  var popup = document.getElementById('popupSignIn');
+  if (popup) { if (usePopup) { popup.click(); } return 'popup'; }
+  var name = document.getElementById('username');
+  if (name) {
+    name.value = user;
+    document.getElementById('password').value = password;
+    document.getElementById('login').click();
+    return 'login';
+  }
+  var button = document.getElementById(answer);
+  if (button) {
+    untick.forEach(function (scope) {
+      var box = document.querySelector('input[name="granted_scope"][value="' + scope + '"]');
+      if (box) { box.checked = false; }
+    });
+    button.click();
+    return answer;
+  }
+  return 'other: ' + document.title;
+})(%s, %s, %s, %s, %s)
+"""
+
+
+class WebRobot:
+    """A person in the sign-in web view: logs in, answers the consent page, uses the pop-up login.
+
+    Attach it to anything with a ``pageCreated(page)`` signal (the sign-in dialog); on each finished
+    load of every page (pop-ups too) it runs a script in the page with ``runJavaScript``. ``steps``
+    records what it did ("login", "allow", "deny", "popup", "other: <title>"). Duck-typed: no Qt
+    import here.
+    """
+
+    def __init__(
+        self,
+        dialog: Any,
+        username: str,
+        password: str,
+        *,
+        allow: bool = True,
+        untick: tuple[str, ...] = (),
+        act: bool = True,
+        delay_ms: int = 0,
+    ) -> None:
+        self.username, self.password = username, password
+        self.delay_ms = delay_ms
+        self.allow, self.untick, self.act = allow, untick, act
+        self.steps: list[str] = []
+        self.loads: list[str] = []
+        self.pages: list[Any] = []
+        # A lambda, not the bound method: the connection keeps the robot alive as long as the dialog.
+        dialog.pageCreated.connect(lambda page: self.attach(page))
+
+    def attach(self, page: Any) -> None:
+        self.pages.append(page)
+        page.loadFinished.connect(lambda ok, p=page: self._loaded(p, ok))
+
+    def _loaded(self, page: Any, ok: bool) -> None:
+        if not ok:
+            return
+        self.loads.append(page.title())
+        if not self.act:
+            return
+        script = _ROBOT_JS % (
+            json.dumps(self.username),
+            json.dumps(self.password),
+            json.dumps("allow" if self.allow else "deny"),
+            json.dumps(list(self.untick)),
+            "true",
+        )
+        if self.delay_ms:  # a moment to look at the page (screenshots)
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(self.delay_ms, lambda: page.runJavaScript(script, 0, self.steps.append))
+        else:
+            page.runJavaScript(script, 0, self.steps.append)
+
+
+def keyring_entries(service: str) -> set[str]:
+    """Names of the entries the keyring holds for a token store's service (Secret Service or memory)."""
+    import keyring
+    from keyring.backends import SecretService
+
+    from socialdesk.services import tokens
+
+    if isinstance(keyring.get_keyring(), SecretService.Keyring):
+        import secretstorage
+
+        connection = secretstorage.dbus_init()
+        try:
+            collection = secretstorage.get_default_collection(connection)
+            return {
+                item.get_attributes().get("username", "")
+                for item in collection.search_items({"service": service})
+            }
+        finally:
+            connection.close()
+    return {name for (svc, name) in tokens._session_memory if svc == service}
+
+
 # -- fixtures ---------------------------------------------------------------------------------------
 
 
@@ -619,6 +800,14 @@ def providers_toml(
     """A ``providers.toml`` that points ``platforms`` at the test server."""
     scopes = {
         "x": {"publishing": ["openid", "profile", "tweet.write"], "insights": ["openid", "profile"]},
+        "instagram": {
+            "publishing": ["openid", "profile", "instagram_content_publish"],
+            "insights": ["openid", "profile", "instagram_manage_insights"],
+        },
+        "linkedin": {
+            "publishing": ["openid", "profile", "w_organization_social"],
+            "insights": ["openid", "profile", "r_organization_admin"],
+        },
         "facebook": {
             "publishing": ["openid", "profile", "pages_manage_posts"],
             "insights": ["openid", "profile", "read_insights"],
