@@ -557,3 +557,18 @@ def test_settings_dialog_writes_channels_and_credentials(qtbot: QtBot, window: M
 def test_dialogs_are_not_left_open(window: MainWindow) -> None:
     assert QApplication.activeModalWidget() is None
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+
+
+def test_the_gear_opens_the_profile_manager_on_that_profile(qtbot: QtBot, window: MainWindow) -> None:
+    from socialdesk.ui.profile_manager import ProfileManagerWindow
+
+    pid = find_profile(window, Ownership.OWNED, shareable=True)
+    pick(window, pid)
+    gear = window.details.gear
+    assert gear.isVisible() and not gear.icon().isNull()
+    gear.click()
+    manager = window.findChild(ProfileManagerWindow)
+    assert manager is not None
+    qtbot.waitUntil(lambda: manager.profile_id == pid, timeout=5000)
+    assert window.action("actionProfileManager").isEnabled()
+    manager.close()

@@ -10,7 +10,7 @@ from collections import Counter
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -72,6 +72,8 @@ class DetailsPane(QScrollArea):
     saveRequested = Signal(int, dict)
     #: "Full history…" was clicked for this profile.
     historyRequested = Signal(int)
+    #: The gear: open this profile's platform settings in the profile manager.
+    settingsRequested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,6 +129,13 @@ class DetailsPane(QScrollArea):
         self.title = self._rich_label(body, "detailsTitle")
         row.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.title, 1)
+        self.gear = QToolButton(body)
+        self.gear.setObjectName("profileSettingsButton")
+        self.gear.setToolTip(self.tr("Platform settings of this profile (profile manager)"))
+        self.gear.setAccessibleName(self.tr("Platform settings"))
+        self.gear.setAutoRaise(True)
+        self.gear.clicked.connect(self._open_settings)
+        row.addWidget(self.gear, 0, Qt.AlignmentFlag.AlignTop)
         self.body.addLayout(row)
 
     def _build_editor(self, body: QWidget) -> None:
@@ -196,8 +205,16 @@ class DetailsPane(QScrollArea):
 
     # -- showing -----------------------------------------------------------------------------------
 
+    def _open_settings(self) -> None:
+        if self.details is not None:
+            self.settingsRequested.emit(self.details.id)
+
+    def set_gear_icon(self, icon: QIcon) -> None:
+        self.gear.setIcon(icon)
+
     def show_nothing(self) -> None:
         self.details = None
+        self.gear.hide()
         self.avatar.clear()
         self.title.setText(
             f"<p style='color:{MUTED}'>{escape(self.tr('Select a profile to see its details.'))}</p>"
@@ -213,6 +230,7 @@ class DetailsPane(QScrollArea):
 
     def show_details(self, d: ProfileDetails) -> None:
         self.details = d
+        self.gear.setVisible(d.deleted_at is None)
         info = PLATFORMS[d.platform]
         self.avatar.setPixmap(platform_icon(d.platform).pixmap(QSize(44, 44)))
         kind = KIND_LABELS.get(d.kind, d.kind).lower()
@@ -331,6 +349,7 @@ class DetailsPane(QScrollArea):
 
     def show_many(self, rows: ProfileRows, source_rows: list[int]) -> None:
         self.details = None
+        self.gear.hide()
         self.avatar.clear()
         self.editor.hide()
         self.history_button.hide()

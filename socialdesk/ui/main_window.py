@@ -47,6 +47,7 @@ from socialdesk.ui.import_dialog import ImportDialog
 from socialdesk.ui.members import WhoAreYouPage
 from socialdesk.ui.notifications import DesktopNotifier, NotificationCentre
 from socialdesk.ui.profile_actions import ProfileActions
+from socialdesk.ui.profile_manager import gear_icon, open_profile_manager
 from socialdesk.ui.profile_model import ProfileTableModel
 from socialdesk.ui.profile_table import ProfileTableView
 from socialdesk.ui.resources import icon
@@ -80,8 +81,7 @@ ACTIONS: tuple[tuple[str, str, str | None, str | None], ...] = (
     ("actionGroups", "Groups…", "Ctrl+G", None),
     ("actionExport", "Export…", "Ctrl+E", None),
     ("actionImport", "Import…", "Ctrl+I", None),
-    ("actionProfileManager", "Profile manager…", "Ctrl+M",
-     "Not available yet: the per-platform settings editor is not built yet."),
+    ("actionProfileManager", "Profile manager…", "Ctrl+M", None),
     ("actionMembers", "Team members…", None, None),
 )  # fmt: skip
 
@@ -166,6 +166,8 @@ class MainWindow(QMainWindow):
         self.profile_actions.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.details.saveRequested.connect(self._save_edits)
         self.details.historyRequested.connect(self.profile_actions.history)
+        self.details.settingsRequested.connect(self.open_profile_manager)
+        self.details.set_gear_icon(gear_icon())
         # Pairs whose labels fit side by side in the pane's narrowest width.
         self.details.set_actions(
             [
@@ -176,6 +178,7 @@ class MainWindow(QMainWindow):
             ]
         )
         self.action("actionGroups").triggered.connect(self.open_groups)
+        self.action("actionProfileManager").triggered.connect(lambda: self.open_profile_manager())
         self.action("actionExport").triggered.connect(self.open_export)
         self.action("actionImport").triggered.connect(self.open_import)
         self.add_to_group = AddToGroupMenu(workspace, self._selected_ids, self._group_added, self)
@@ -631,6 +634,17 @@ class MainWindow(QMainWindow):
         # Once, after the dialog: a reload while one runs would be skipped and lose the last change.
         if changed:
             self.reload()
+
+    def open_profile_manager(self, profile_id: int | None = None) -> None:
+        """The profile manager (one window, reused), on the given or the selected profile."""
+        if self.workspace is None:
+            return
+        if profile_id is None and (ids := self._selected_ids()):
+            profile_id = ids[0]
+        window = open_profile_manager(self.workspace, self, profile_id)
+        if not window.property("wired"):
+            window.setProperty("wired", True)
+            window.settingsSaved.connect(lambda pid: self._on_profiles_changed([pid], False))
 
     def open_export(self) -> None:
         if self.workspace is None:
