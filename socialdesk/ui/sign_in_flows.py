@@ -1,0 +1,473 @@
+"""What the profiles window calls to sign in: add profiles, re-connect, connect one, claim, bulk re-connect.
+
+Each entry point returns at once (nothing blocks the window): it checks the rules, opens the dialogs
+window-modally and reports the end through ``finished(FlowResult)``. ``FlowResult.changed`` are the
+profile ids whose rows changed, ``membership`` says profiles were added or restored (reload the list),
+``message`` is a line for the status bar. Wire-up in the main window, e.g.::
+
+    flow = sign_in_flows.reconnect_profile(self, self.workspace, profile_id)
+    flow.finished.connect(lambda r: (self.profile_actions.changed.emit(list(r.changed), r.membership),
+                                     self.statusBar().showMessage(r.message, 8000)))
+
+A flow starts when control returns to the event loop, so signals can be connected first. It keeps
+itself alive until it has finished, then deletes its dialogs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import shiboken6
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QWidget
+
+from socialdesk.models.catalogue import ConnectionType, Role, platform, unsupported_reason
+from socialdesk.services import members as members_service
+from socialdesk.services import profiles as profiles_service
+from socialdesk.services import reconnect
+from socialdesk.services.errors import SocialDeskError
+from socialdesk.services.oauth import OAuthService
+from socialdesk.services.providers import load_providers
+from socialdesk.services.reconnect import ConnectOutcome
+from socialdesk.services.rules import READ_ONLY, Actor, can_claim, claim_needs_sign_in
+from socialdesk.services.tokens import TokenStore
+from socialdesk.services.workspace import Workspace
+from socialdesk.ui.account_picker import AccountPickerDialog, PlatformChoiceDialog
+from socialdesk.ui.i18n import plural
+from socialdesk.ui.sign_in import DEFAULT_TIMEOUT_MS, SignInDialog, SignInResult
+from socialdesk.ui.workers import run_in_thread
+
+
+@dataclass(frozen=True, slots=True)
+class FlowResult:
+    """How a flow ended, for the window: rows to refresh, whether to reload, a status-bar line."""
+
+    changed: tuple[int, ...] = ()
+    membership: bool = False
+    message: str = ""
+    cancelled: bool = False
+    outcome: ConnectOutcome | None = None
+
+
+@dataclass
+class SignInServices:
+    """The services a sign-in needs; tests inject a short time-out or a scripted system browser."""
+
+    service: OAuthService
+    store: TokenStore
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+    open_browser: Callable[[str], bool] | None = None
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace, store: TokenStore | None = None) -> SignInServices:
+        """From ``providers.toml`` (raises its ``ProvidersFileError``) and the workspace's keyring store."""
+        store = store or TokenStore(workspace.workspace_id)
+        return cls(OAuthService(load_providers(workspace.data_dir), store), store)
+
+
+def short(text: str, limit: int = 48) -> str:
+    """A handle or name cut in the middle for running text (a handle can be 200 unbreakable characters)."""
+    return text if len(text) <= limit else f"{text[: limit // 2 - 1]}…{text[-(limit // 2) :]}"
+
+
+def types_text(types: Sequence[ConnectionType]) -> str:
+    return ", ".join(t.label for t in types)
+
+
+def outcome_message(outcome: ConnectOutcome, verb: str = "Re-connected") -> str:
+    """One status-bar line: what was connected and, briefly, what was not."""
+    ok, failed = outcome.succeeded, outcome.failures
+    if len(outcome.results) == 1:
+        result = outcome.results[0]
+        if result.ok:
+            return f"{verb} {result.name}: {types_text(result.connected)}"
+        if result.connected:
+            return (
+                f"{verb} {result.name}: {types_text(result.connected)}; not "
+                f"{types_text([t for t, _ in result.failed])} ({result.reason})"
+            )
+        return f"{result.name} was not connected: {result.reason}"
+    text = plural(len(ok), f"{verb} {{n}} profile", f"{verb} {{n}} profiles")
+    if failed:
+        text += plural(len(failed), "; {n} failed", "; {n} failed")
+    return text
+
+
+class SignInFlow(QObject):
+    """One user-visible sign-in task; subclasses implement :meth:`run`."""
+
+    #: The end: a :class:`FlowResult` (also when cancelled or refused before any dialog).
+    finished = Signal(object)
+    #: Each dialog as it opens (the sign-in dialog, the pickers) — for tests and screenshots.
+    dialogOpened = Signal(object)
+
+    _running: ClassVar[set[SignInFlow]] = set()
+
+    def __init__(self, parent: QWidget | None, workspace: Workspace, services: SignInServices | None) -> None:
+        super().__init__()
+        self.parent_widget = parent
+        self.workspace = workspace
+        self._services = services
+        self.dialogs: list[QDialog] = []
+        self.result: FlowResult | None = None
+        SignInFlow._running.add(self)
+        QTimer.singleShot(0, self._start)
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        try:
+            self.run()
+        except SocialDeskError as exc:
+            self.end(FlowResult(message=str(exc)))
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+    def services(self) -> SignInServices:
+        if self._services is None:
+            self._services = SignInServices.for_workspace(self.workspace)
+        return self._services
+
+    def actor(self) -> Actor:
+        """*Me*, able to write (raises with the reason otherwise)."""
+        with self.workspace.session() as s:
+            actor = members_service.me_actor(s)
+        if actor is None:
+            raise SocialDeskError("Choose who you are in the team first")
+        if actor.role is Role.ANALYST:
+            raise SocialDeskError(READ_ONLY)
+        return actor
+
+    def show(self, dialog: QDialog) -> None:
+        self.dialogs.append(dialog)
+        dialog.open()
+        self.dialogOpened.emit(dialog)
+
+    def sign_in(
+        self,
+        platform_key: str,
+        types: Sequence[ConnectionType],
+        purpose: str,
+        finish: Callable[[SignInResult], Any] | None,
+        on_done: Callable[[SignInResult], None],
+    ) -> SignInDialog:
+        services = self.services()
+        dialog = SignInDialog(
+            services.service,
+            platform_key,
+            types,
+            self.parent_widget,
+            purpose=purpose,
+            finish=finish,
+            timeout_ms=services.timeout_ms,
+            open_browser=services.open_browser,
+        )
+
+        def ended(code: int) -> None:
+            if code == QDialog.DialogCode.Accepted and dialog.signed_in is not None:
+                on_done(dialog.signed_in)
+            else:
+                self.end(FlowResult(cancelled=True, message="Sign-in cancelled; nothing was changed."))
+
+        dialog.finished.connect(ended)
+        self.show(dialog)
+        dialog.start()
+        return dialog
+
+    def end(self, result: FlowResult) -> None:
+        if self.result is not None:
+            return
+        self.result = result
+        self.finished.emit(result)
+        for dialog in self.dialogs:
+            if shiboken6.isValid(dialog):
+                dialog.hide()
+                dialog.deleteLater()
+        self.dialogs = []
+        SignInFlow._running.discard(self)
+
+
+# -- re-connect and connect ---------------------------------------------------------------------------
+
+
+class ReconnectFlow(SignInFlow):
+    """All expired connections of one profile with ONE sign-in (or the given types: "Connect")."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        workspace: Workspace,
+        profile_id: int,
+        types: Sequence[ConnectionType] | None,
+        services: SignInServices | None,
+    ) -> None:
+        self.profile_id = profile_id
+        self.types = list(types) if types is not None else None
+        super().__init__(parent, workspace, services)
+
+    def run(self) -> None:
+        actor = self.actor()
+        with self.workspace.session() as s:
+            view = profiles_service.view(s, self.profile_id)
+            target = reconnect.load_target(s, self.profile_id)
+            if not (decision := reconnect.can_connect(actor, view)):
+                raise SocialDeskError(decision.reason)
+            types = self.types if self.types is not None else reconnect.expired_types(view)
+        for ctype in types:
+            if (reason := unsupported_reason(view.facts, ctype)) is not None:
+                raise SocialDeskError(f"{target.name}: {reason}")
+        if not types:
+            raise SocialDeskError(f"{target.name} has no expired connection to re-connect")
+        services = self.services()
+        provider = services.service.provider(target.platform)
+        verb = "Re-connect" if self.types is None else "Connect"
+        purpose = (
+            f"{verb} {target.name} (@{short(target.handle)}): {types_text(types)}. "
+            "Sign in with the account that manages it."
+        )
+
+        def finish(result: SignInResult) -> ConnectOutcome:
+            return reconnect.connect_profiles(
+                self.workspace,
+                services.store,
+                provider,
+                member_id=actor.id,
+                types=types,
+                tokens=result.tokens,
+                discovery=result.discovery,
+                profile_ids=[self.profile_id],
+            )
+
+        def done(result: SignInResult) -> None:
+            outcome: ConnectOutcome = result.value
+            self.end(
+                FlowResult(
+                    outcome.changed,
+                    bool(outcome.added),
+                    outcome_message(outcome, "Re-connected" if self.types is None else "Connected"),
+                    outcome=outcome,
+                )
+            )
+
+        self.sign_in(target.platform, types, purpose, finish, done)
+
+
+# -- claim ---------------------------------------------------------------------------------------------
+
+
+class ClaimFlow(SignInFlow):
+    """Claim ownership: a sign-in that returns the profile; Live Chat (and public profiles) without one."""
+
+    def __init__(
+        self, parent: QWidget | None, workspace: Workspace, profile_id: int, services: SignInServices | None
+    ) -> None:
+        self.profile_id = profile_id
+        super().__init__(parent, workspace, services)
+
+    def run(self) -> None:
+        actor = self.actor()
+        with self.workspace.session() as s:
+            view = profiles_service.view(s, self.profile_id)
+            target = reconnect.load_target(s, self.profile_id)
+            if not (decision := can_claim(actor, view)):
+                raise SocialDeskError(decision.reason)
+            needs_sign_in = claim_needs_sign_in(view)
+            if not needs_sign_in:
+                reconnect.claim_without_sign_in(s, actor, self.profile_id)
+        if not needs_sign_in:
+            self.end(FlowResult((self.profile_id,), False, f"You now own {target.name}"))
+            return
+        types = reconnect.claim_types(view)
+        services = self.services()
+        provider = services.service.provider(target.platform)
+        purpose = (
+            f"Claim {target.name} (@{short(target.handle)}): sign in with the account that manages it to "
+            f"prove you have access. Its {types_text(types)} connection gets your sign-in too."
+        )
+
+        def finish(result: SignInResult) -> ConnectOutcome:
+            return reconnect.claim_with_sign_in(
+                self.workspace,
+                services.store,
+                provider,
+                member_id=actor.id,
+                profile_id=self.profile_id,
+                types=types,
+                tokens=result.tokens,
+                discovery=result.discovery,
+            )
+
+        def done(result: SignInResult) -> None:
+            outcome: ConnectOutcome = result.value
+            message = f"You now own {target.name}"
+            failed = outcome.failures
+            if failed and failed[0].reason:
+                message += f"; not connected: {failed[0].reason}"
+            self.end(FlowResult(outcome.changed, bool(outcome.added), message, outcome=outcome))
+
+        self.sign_in(target.platform, types, purpose, finish, done)
+
+
+# -- add profiles -------------------------------------------------------------------------------------
+
+
+class AddProfilesFlow(SignInFlow):
+    """Platform → sign in → pick accounts: they become owned profiles (known ones are re-connected)."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        workspace: Workspace,
+        platform_key: str | None,
+        types: Sequence[ConnectionType] | None,
+        services: SignInServices | None,
+    ) -> None:
+        self.platform_key = platform_key
+        self.types = list(types) if types is not None else None
+        self.picker: AccountPickerDialog | None = None
+        super().__init__(parent, workspace, services)
+
+    def run(self) -> None:
+        self.me = self.actor()
+        if self.platform_key is not None:
+            self._sign_in(self.platform_key, self.types or list(reconnect.addable_types(self.platform_key)))
+            return
+        choice = PlatformChoiceDialog(self.parent_widget)
+
+        def chosen(code: int) -> None:
+            if code != QDialog.DialogCode.Accepted:
+                self.end(FlowResult(cancelled=True))
+                return
+            platform_key, types = choice.values()
+            try:
+                self._sign_in(platform_key, types)
+            except SocialDeskError as exc:
+                self.end(FlowResult(message=str(exc)))
+
+        choice.finished.connect(chosen)
+        self.show(choice)
+
+    def _sign_in(self, platform_key: str, types: list[ConnectionType]) -> None:
+        self.types = types
+        label = platform(platform_key).label
+        purpose = (
+            f"Add {label} profiles, connected for {types_text(types)}. Sign in with the account that manages "
+            "them; next you choose which of its accounts to add."
+        )
+        self.sign_in(platform_key, types, purpose, None, self._pick)
+
+    def _pick(self, result: SignInResult) -> None:
+        with self.workspace.session() as s:
+            known = reconnect.known_accounts(s, self.me.id, result.discovery)
+        picker = AccountPickerDialog(result.discovery, known, self.parent_widget)
+        self.picker = picker
+        services = self.services()
+        provider = services.service.provider(result.platform)
+        types = list(self.types or result.types)
+
+        def add(chosen: list[str]) -> None:
+            picker.set_busy(True)
+
+            def work() -> ConnectOutcome:
+                return reconnect.add_accounts(
+                    self.workspace,
+                    services.store,
+                    provider,
+                    member_id=self.me.id,
+                    types=types,
+                    tokens=result.tokens,
+                    discovery=result.discovery,
+                    chosen=chosen,
+                )
+
+            def done(outcome: ConnectOutcome) -> None:
+                if shiboken6.isValid(picker):
+                    picker.set_busy(False)
+                    picker.accept()
+                added = len(outcome.added)
+                again = len(outcome.results) - added
+                parts = []
+                if added:
+                    parts.append(plural(added, "Added {n} profile", "Added {n} profiles"))
+                if again:
+                    parts.append(plural(again, "re-connected {n}", "re-connected {n}"))
+                skipped = [r for r in outcome.results if r.failed]
+                if skipped:
+                    parts.append(
+                        f"{skipped[0].name}: not {types_text([t for t, _ in skipped[0].failed])} "
+                        f"({skipped[0].failed[0][1]})"
+                    )
+                self.end(FlowResult(outcome.changed, True, "; ".join(parts), outcome=outcome))
+
+            def failed(exc: BaseException, _details: str) -> None:
+                if shiboken6.isValid(picker):
+                    picker.show_error(
+                        str(exc)
+                        if isinstance(exc, SocialDeskError)
+                        else f"Adding failed ({type(exc).__name__})"
+                    )
+
+            run_in_thread(work, done, failed)
+
+        picker.addRequested.connect(add)
+        picker.rejected.connect(lambda: self.end(FlowResult(cancelled=True, message="No profile was added.")))
+        self.show(picker)
+
+
+# -- entry points for the main window -------------------------------------------------------------------
+
+
+def add_profiles(
+    parent: QWidget | None,
+    workspace: Workspace,
+    *,
+    platform_key: str | None = None,
+    types: Sequence[ConnectionType] | None = None,
+    services: SignInServices | None = None,
+) -> AddProfilesFlow:
+    """``actionAddProfile``: choose the platform (unless given), sign in, pick the accounts to add."""
+    return AddProfilesFlow(parent, workspace, platform_key, types, services)
+
+
+def reconnect_profile(
+    parent: QWidget | None, workspace: Workspace, profile_id: int, *, services: SignInServices | None = None
+) -> ReconnectFlow:
+    """``actionReconnect``: all expired connections of the profile with one sign-in."""
+    return ReconnectFlow(parent, workspace, profile_id, None, services)
+
+
+def connect_connection(
+    parent: QWidget | None,
+    workspace: Workspace,
+    profile_id: int,
+    connection_type: ConnectionType | str,
+    *,
+    services: SignInServices | None = None,
+) -> ReconnectFlow:
+    """ "Connect" next to one connection in the details pane: that connection only."""
+    return ReconnectFlow(parent, workspace, profile_id, [ConnectionType(connection_type)], services)
+
+
+def claim_ownership(
+    parent: QWidget | None, workspace: Workspace, profile_id: int, *, services: SignInServices | None = None
+) -> ClaimFlow:
+    """``actionClaimOwnership``: a sign-in that returns the profile (Live Chat: claimed at once)."""
+    return ClaimFlow(parent, workspace, profile_id, services)
+
+
+def bulk_reconnect(
+    parent: QWidget | None,
+    workspace: Workspace,
+    profile_ids: Sequence[int],
+    *,
+    services: SignInServices | None = None,
+) -> Any:
+    """``actionBulkReconnect``: the :class:`~socialdesk.ui.bulk_reconnect.BulkReconnectDialog`, opened."""
+    from socialdesk.ui.bulk_reconnect import BulkReconnectDialog
+
+    dialog = BulkReconnectDialog(workspace, profile_ids, parent, services=services)
+    dialog.open()
+    return dialog
