@@ -464,3 +464,13 @@ def test_messages_for_keys_a_profile_does_not_have() -> None:
     assert "belongs to owned X/Twitter accounts" in why_not_here("bio", "linkedin", "account", "owned")
     assert "Facebook pages" in why_not_here("greeting_text", "facebook", "user", "owned")
     assert why_not_here("greeting_text", "x", "account", "owned").startswith("Unknown setting for X/Twitter")
+
+
+def test_a_broken_allowlist_entry_gets_its_error_not_a_misleading_warning() -> None:
+    values = {"allowlisted_domains": ["example.com/shop", "https://www.example.com/shop"]}
+    warned = " ".join(str(w) for w in LIVE_CHAT_SPEC.warnings(values))
+    assert "://" + " " not in warned and "allows all of ://" not in warned
+    assert "allows all of https://www.example.com" in warned
+    assert fields_of(problems(LIVE_CHAT_SPEC, allowlisted_domains=["example.com/shop"])) == [
+        "allowlisted_domains[0]"
+    ]

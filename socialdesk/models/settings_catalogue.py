@@ -752,7 +752,12 @@ def _whatsapp_avatar(value: Any) -> list[str]:
 def _allowlist_paths(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
-    with_path = [v for v in value if isinstance(v, str) and urlsplit(v).path not in ("", "/")]
+    # Only well-formed addresses: a broken entry gets its own error, not a misleading warning.
+    with_path = [
+        v
+        for v in value
+        if isinstance(v, str) and url_problem(v.strip()) is None and urlsplit(v).path not in ("", "/")
+    ]
     if with_path:
         return [f"Only the site counts, not the page: {with_path[0]} allows all of {_origin(with_path[0])}"]
     return []
@@ -883,7 +888,7 @@ FACEBOOK_SPEC = SettingsSpec(
             FieldType.FLOW,
             "Get Started button",
             "Shows a Get Started button on the Messenger welcome screen that starts this flow; "
-            "empty (null) when off. It cannot be used together with ice breakers.",
+            "none when off. It cannot be used together with ice breakers.",
         ),
         _flow_items(
             "persistent_menu",
@@ -1025,7 +1030,7 @@ LIVE_CHAT_SPEC = SettingsSpec(
             "start_flow",
             FieldType.FLOW,
             "Send flow on start",
-            "A flow that starts when a visitor opens the chat; empty (null) for none.",
+            "A flow that starts when a visitor opens the chat, or none.",
         ),
         _flow_items(
             "quick_replies",

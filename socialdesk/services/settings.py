@@ -67,7 +67,7 @@ def can_edit_settings(actor: Actor | None) -> Decision:
     if actor.role is not Role.ADMINISTRATOR:
         return deny(
             "Only Administrators can change profile settings (the profile manager); "
-            f"you are a {actor.role.label}"
+            f"you are {'an' if actor.role.label[0] in 'AEIOU' else 'a'} {actor.role.label}"
         )
     return ALLOW
 
