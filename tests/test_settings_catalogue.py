@@ -474,3 +474,13 @@ def test_a_broken_allowlist_entry_gets_its_error_not_a_misleading_warning() -> N
     assert fields_of(problems(LIVE_CHAT_SPEC, allowlisted_domains=["example.com/shop"])) == [
         "allowlisted_domains[0]"
     ]
+
+
+def test_the_refusal_names_the_role_with_the_right_article() -> None:
+    from socialdesk.models.catalogue import Role
+    from socialdesk.services.rules import Actor
+    from socialdesk.services.settings import can_edit_settings
+
+    assert can_edit_settings(Actor(1, Role.ANALYST)).reason.endswith("you are an Analyst")
+    assert can_edit_settings(Actor(1, Role.RESPONDER)).reason.endswith("you are a Responder")
+    assert can_edit_settings(Actor(1, Role.ADMINISTRATOR))
