@@ -499,14 +499,15 @@ def _views(session: Session, profile_ids: Sequence[int]) -> list[tuple[Profile, 
     return out
 
 
-def type_choices(session: Session, profile_ids: Sequence[int]) -> list[TypeChoice]:
-    """Every connection type some selected profile supports, with its expired and supported counts."""
+def type_choices(session: Session, actor: Actor | None, profile_ids: Sequence[int]) -> list[TypeChoice]:
+    """Every connection type some selected profile supports, with how many of them *I* can re-connect."""
     expired: dict[ConnectionType, int] = defaultdict(int)
     supported: dict[ConnectionType, int] = defaultdict(int)
     for _profile, view in _views(session, profile_ids):
+        allowed = bool(can_connect(actor, view))
         for ctype, state in view.supported_connections().items():
             supported[ctype] += 1
-            if state is ConnectionState.EXPIRED:
+            if state is ConnectionState.EXPIRED and allowed:
                 expired[ctype] += 1
     return [TypeChoice(t, expired[t], supported[t]) for t in ConnectionType if supported[t]]
 
