@@ -46,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE_ERROR
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    from socialdesk.services import redact
+
+    redact.install()  # scrub secrets from every log record from the first line on
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
