@@ -635,7 +635,12 @@ def test_flows_refuse_with_the_rule_reason_before_any_sign_in(qtbot: QtBot, ws: 
     assert result.message == "Public profiles are tracked only: they cannot be connected"
     with ws.workspace.session() as s:
         view = reconnect.profiles_service.view(s, pid)
-        assert reconnect.can_connect(None, view).reason == "Choose who you are in the team first"
+        me = reconnect.members_service.me_actor(s)
+        lena = factory.member(s, "Lena Analyst", Role.ANALYST)
+    assert reconnect.can_connect(None, view).reason == "Choose who you are in the team first"
+    assert reconnect.can_connect(factory.actor(lena), view).reason == "Analysts have read-only access"
+    assert reconnect.can_connect(me, view) and not reconnect.can_reconnect(me, view)
+    assert reconnect.can_reconnect(me, view).reason == "The profile has no expired connection to re-connect"
 
 
 def test_qtwebengine_is_imported_only_when_a_sign_in_starts() -> None:

@@ -95,6 +95,15 @@ def can_connect(actor: Actor | None, view: ProfileView) -> Decision:
     return ALLOW
 
 
+def can_reconnect(actor: Actor | None, view: ProfileView) -> Decision:
+    """``actionReconnect``: I may connect the profile and it has at least one expired connection."""
+    if not (decision := can_connect(actor, view)):
+        return decision
+    if not expired_types(view):
+        return deny("The profile has no expired connection to re-connect")
+    return ALLOW
+
+
 def expired_types(view: ProfileView) -> list[ConnectionType]:
     """The profile's expired connections (the ones ``Re-connect`` signs in for), in catalogue order."""
     return [t for t, s in view.supported_connections().items() if s is ConnectionState.EXPIRED]
