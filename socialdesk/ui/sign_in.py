@@ -191,6 +191,9 @@ class LoopbackListener:
             self.host = "127.0.0.1"
         self.port = parts.port or 80
         self.path = parts.path or "/"
+        # The answer is named as the redirect URI names it (not by the browser's Host header), so it
+        # always matches the sign-in's redirect prefix.
+        self.base = f"{parts.scheme}://{parts.netloc}"
         self.on_answer = on_answer
         self.timeout = timeout
         self._stop = threading.Event()
@@ -208,7 +211,7 @@ class LoopbackListener:
                     self.send_error(404)
                     return
                 listener.answered = True
-                url = f"http://{self.headers.get('Host') or f'{listener.host}:{listener.port}'}{self.path}"
+                url = f"{listener.base}{self.path}"
                 failed = "error" in parse_qs(urlsplit(self.path).query)
                 text = (
                     "The sign-in was not completed. Go back to SocialDesk to see why."
