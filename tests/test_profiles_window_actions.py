@@ -124,9 +124,9 @@ def test_actions_follow_the_rules_for_each_category_and_role(
     assert window.action("actionAddPublicProfile").isEnabled()
     assert got["actionShare"][0] and got["actionStopSharing"][0]
     assert got["actionRemoveOwnership"][0] and got["actionDelete"][0]
-    # Claim and re-connect wait for the sign-in window, and say so.
-    assert not window.action("actionClaimOwnership").isEnabled()
-    assert window.action("actionClaimOwnership").toolTip().startswith("Not available yet")
+    claim = window.action("actionClaimOwnership")
+    assert (claim.isEnabled(), claim.toolTip()) == (False, "You already own this profile")
+    assert window.details.connect_button.isEnabled()
 
     pick(window, shared)
     got = states(window)
@@ -140,6 +140,7 @@ def test_actions_follow_the_rules_for_each_category_and_role(
         False,
         "A profile that is only shared with you cannot be deleted; ask an owner",
     )
+    assert window.action("actionClaimOwnership").isEnabled()  # with a sign-in that returns the profile
 
     pick(window, ownerless)
     got = states(window)
@@ -148,6 +149,8 @@ def test_actions_follow_the_rules_for_each_category_and_role(
 
     pick(window, others)
     got = states(window)
+    assert not window.details.connect_button.isEnabled()
+    assert "Only its owners and the members it is shared with" in window.details.connect_button.toolTip()
     assert got["actionDelete"] == (False, "Only an owner can delete this profile")
     assert not got["actionRemoveOwnership"][0]
 

@@ -20,6 +20,7 @@ from socialdesk.models.catalogue import (
 )
 from socialdesk.models.schema import AuditEntry, Connection, Grant, Member
 from socialdesk.services import profiles as profiles_service
+from socialdesk.services import reconnect
 from socialdesk.services.rules import (
     Actor,
     Decision,
@@ -140,6 +141,8 @@ def decisions(actor: Actor | None, view: ProfileView) -> dict[str, Decision]:
         "edit": can_edit(actor, view),
         "acquire_data": can_acquire(view),
         "acquire_messages": can_acquire(view, messages=True),
+        "connect": reconnect.can_connect(actor, view),
+        "actionReconnect": reconnect.can_reconnect(actor, view),
     }
 
 

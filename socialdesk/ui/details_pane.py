@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -74,6 +75,8 @@ class DetailsPane(QScrollArea):
     historyRequested = Signal(int)
     #: The gear: open this profile's platform settings in the profile manager.
     settingsRequested = Signal(int)
+    #: "Connect" next to one connection: (profile id, connection type value).
+    connectRequested = Signal(int, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +97,17 @@ class DetailsPane(QScrollArea):
         self.actions_row = QGridLayout()
         self.actions_row.setSpacing(4)
         self.body.addLayout(self.actions_row)
+        self.connect_button = QToolButton(body)
+        self.connect_button.setObjectName("connectButton")
+        self.connect_button.setText(self.tr("Connect…"))
+        self.connect_button.setToolTip(
+            self.tr("Sign in to establish or renew one connection of this profile")
+        )
+        self.connect_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.connect_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.connect_menu = QMenu(self.connect_button)
+        self.connect_button.setMenu(self.connect_menu)
+        self.body.addWidget(self.connect_button)
         self._build_editor(body)
         self.info = self._rich_label(body, "detailsText")
         self.body.addWidget(self.info)
@@ -212,9 +226,28 @@ class DetailsPane(QScrollArea):
     def set_gear_icon(self, icon: QIcon) -> None:
         self.gear.setIcon(icon)
 
+    def _fill_connect_menu(self, d: ProfileDetails) -> None:
+        self.connect_menu.clear()
+        decision = d.decisions["connect"]
+        for c in d.connections:
+            state = c.state.value.replace("_", " ")
+            item = self.connect_menu.addAction(f"{c.type.label} ({state})")
+            item.setObjectName(f"connect_{c.type.value}")
+            item.triggered.connect(
+                lambda _checked=False, pid=d.id, t=c.type.value: self.connectRequested.emit(pid, t)
+            )
+        self.connect_button.setVisible(bool(d.connections))
+        self.connect_button.setEnabled(bool(decision))
+        self.connect_button.setToolTip(
+            self.tr("Sign in to establish or renew one connection of this profile")
+            if decision
+            else decision.reason
+        )
+
     def show_nothing(self) -> None:
         self.details = None
         self.gear.hide()
+        self.connect_button.hide()
         self.avatar.clear()
         self.title.setText(
             f"<p style='color:{MUTED}'>{escape(self.tr('Select a profile to see its details.'))}</p>"
@@ -231,6 +264,7 @@ class DetailsPane(QScrollArea):
     def show_details(self, d: ProfileDetails) -> None:
         self.details = d
         self.gear.setVisible(d.deleted_at is None)
+        self._fill_connect_menu(d)
         info = PLATFORMS[d.platform]
         self.avatar.setPixmap(platform_icon(d.platform).pixmap(QSize(44, 44)))
         kind = KIND_LABELS.get(d.kind, d.kind).lower()
@@ -350,6 +384,7 @@ class DetailsPane(QScrollArea):
     def show_many(self, rows: ProfileRows, source_rows: list[int]) -> None:
         self.details = None
         self.gear.hide()
+        self.connect_button.hide()
         self.avatar.clear()
         self.editor.hide()
         self.history_button.hide()

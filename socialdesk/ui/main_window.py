@@ -64,20 +64,16 @@ BULK_LIMIT = 5000
 
 #: (object name, text, shortcut, reason it is not available yet — None when it works)
 ACTIONS: tuple[tuple[str, str, str | None, str | None], ...] = (
-    ("actionAddProfile", "Add profiles…", "Ctrl+N",
-     "Not available yet: signing in to a platform to add owned profiles comes with the sign-in window."),
+    ("actionAddProfile", "Add profiles…", "Ctrl+N", None),
     ("actionAddPublicProfile", "Add public profile…", "Ctrl+Shift+N", None),
     ("actionShare", "Share…", None, None),
     ("actionStopSharing", "Stop sharing…", None, None),
-    ("actionClaimOwnership", "Claim ownership…", None,
-     "Not available yet: claiming needs the sign-in window, which is not built yet."),
+    ("actionClaimOwnership", "Claim ownership…", None, None),
     ("actionRemoveOwnership", "Remove my ownership…", None, None),
     ("actionDelete", "Delete…", "Del", None),
     ("actionRestore", "Restore", None, None),
-    ("actionReconnect", "Re-connect", "Ctrl+R",
-     "Not available yet: re-connecting needs the sign-in window, which is not built yet."),
-    ("actionBulkReconnect", "Re-connect many…", "Ctrl+Shift+R",
-     "Not available yet: bulk re-connect needs the sign-in window, which is not built yet."),
+    ("actionReconnect", "Re-connect", "Ctrl+R", None),
+    ("actionBulkReconnect", "Re-connect many…", "Ctrl+Shift+R", None),
     ("actionGroups", "Groups…", "Ctrl+G", None),
     ("actionExport", "Export…", "Ctrl+E", None),
     ("actionImport", "Import…", "Ctrl+I", None),
@@ -167,6 +163,7 @@ class MainWindow(QMainWindow):
         self.details.saveRequested.connect(self._save_edits)
         self.details.historyRequested.connect(self.profile_actions.history)
         self.details.settingsRequested.connect(self.open_profile_manager)
+        self.details.connectRequested.connect(self.profile_actions.connect_one)
         self.details.set_gear_icon(gear_icon())
         # Pairs whose labels fit side by side in the pane's narrowest width.
         self.details.set_actions(

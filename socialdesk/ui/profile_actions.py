@@ -58,7 +58,12 @@ class ProfileActions(QObject):
             "actionRestore": self.restore,
             "actionAddPublicProfile": self.add_public_profile,
             "actionMembers": self.members,
+            "actionAddProfile": self.add_profiles,
+            "actionReconnect": self.reconnect,
+            "actionClaimOwnership": self.claim,
+            "actionBulkReconnect": self.bulk_reconnect,
         }
+        self._flows: list[Any] = []
         for name, handler in handlers.items():
             action = actions[name]
             action.setEnabled(True)
@@ -81,8 +86,25 @@ class ProfileActions(QObject):
             if len(selection) == 1:
                 self.details = details_service.load(s, selection[0], actor)
         writable = actor is not None and actor.role is not Role.ANALYST
-        add = self.actions["actionAddPublicProfile"]
-        self._set(add, writable, "Choose who you are first" if actor is None else READ_ONLY)
+        why_not = "Choose who you are first" if actor is None else READ_ONLY
+        for name in ("actionAddPublicProfile", "actionAddProfile"):
+            self._set(self.actions[name], writable, why_not)
+        bulk = self.actions["actionBulkReconnect"]
+        if trash:
+            self._set(bulk, False, "Restore the profiles first")
+        elif not selection:
+            self._set(bulk, False, "Select the profiles to re-connect (for example, filter by Expired)")
+        else:
+            self._set(bulk, writable, why_not)
+        for name in ("actionReconnect", "actionClaimOwnership"):
+            action = self.actions[name]
+            if self.details is not None and not trash:
+                decision = self.details.decisions[name]
+                self._set(action, bool(decision), decision.reason)
+            elif trash:
+                self._set(action, False, "Restore the profile first")
+            else:
+                self._set(action, False, "Select one profile" if selection else "Select a profile first")
         for name in RULED:
             action = self.actions[name]
             if self.details is not None:
@@ -279,6 +301,56 @@ class ProfileActions(QObject):
             )
             return profile_id
         return None
+
+    # -- sign-in flows -------------------------------------------------------------------------------
+
+    def _track(self, flow: Any) -> Any:
+        """Keep a flow alive until it ends, then refresh what it changed and say how it went."""
+        self._flows.append(flow)
+
+        def ended(result: Any) -> None:
+            if flow in self._flows:
+                self._flows.remove(flow)
+            if result.changed:
+                self.changed.emit(list(result.changed), bool(result.membership))
+            if result.message:
+                self.message.emit(result.message)
+
+        flow.finished.connect(ended)
+        return flow
+
+    def add_profiles(self) -> Any:
+        from socialdesk.ui import sign_in_flows
+
+        return self._track(sign_in_flows.add_profiles(self.window, self.workspace))
+
+    def reconnect(self) -> Any:
+        if len(self.selection) != 1:
+            return None
+        from socialdesk.ui import sign_in_flows
+
+        return self._track(sign_in_flows.reconnect_profile(self.window, self.workspace, self.selection[0]))
+
+    def connect_one(self, profile_id: int, connection_type: str) -> Any:
+        from socialdesk.ui import sign_in_flows
+
+        return self._track(
+            sign_in_flows.connect_connection(self.window, self.workspace, profile_id, connection_type)
+        )
+
+    def claim(self) -> Any:
+        if len(self.selection) != 1:
+            return None
+        from socialdesk.ui import sign_in_flows
+
+        return self._track(sign_in_flows.claim_ownership(self.window, self.workspace, self.selection[0]))
+
+    def bulk_reconnect(self) -> Any:
+        from socialdesk.ui import sign_in_flows
+
+        dialog = sign_in_flows.bulk_reconnect(self.window, self.workspace, list(self.selection))
+        dialog.profilesChanged.connect(lambda ids, membership: self.changed.emit(list(ids), bool(membership)))
+        return dialog
 
     # -- team and history --------------------------------------------------------------------------
 
