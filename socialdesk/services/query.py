@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import compress
@@ -166,20 +165,6 @@ class ProfileRows:
             "p.added_at, p.notes, p.like_count, p.shared_with_all, p.deleted_at "
             f"FROM profiles p WHERE {where}{p_scope} ORDER BY p.id"
         )
-        # A full load reads the big profiles table on a second connection while this one reads the
-        # rest: SQLite releases the GIL while it steps, so the two overlap on a second core.
-        pool = ThreadPoolExecutor(1) if only_ids is None and conn.engine.url.database else None
-        pending: Future[list[Any]] | None = None
-        if pool is not None:
-            engine = conn.engine
-
-            def read_base() -> list[Any]:
-                with engine.connect() as other:
-                    cursor = other.connection.driver_connection
-                    assert cursor is not None
-                    return cursor.execute(base_sql, params).fetchall()  # type: ignore[no-any-return]
-
-            pending = pool.submit(read_base)
         member_names = dict(fetch("SELECT id, name FROM members"))
         owner_ids: dict[int, list[int]] = defaultdict(list)
         for pid, mid in fetch(f"SELECT profile_id, member_id FROM profile_owners{scope}"):
@@ -226,11 +211,7 @@ class ProfileRows:
                 groups[pid].append(gname)
         self.group_members = _expand_groups(conn, group_rows)
 
-        if pending is not None and pool is not None:
-            base = pending.result()
-            pool.shutdown()
-        else:
-            base = fetch(base_sql)
+        base = fetch(base_sql)
         columns = self._columns(base, owner_ids, member_names, shared_with_me, conns, groups, expiry)
         if only_ids is None:
             for field_name, column in zip(self._FIELDS, columns, strict=True):
