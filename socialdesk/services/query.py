@@ -8,6 +8,7 @@ reverses it; filtering builds a mask over the rows.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -118,7 +119,9 @@ class ProfileRows:
         self.row_of: dict[int, int] = {}
         #: Group name (casefolded) -> profile ids reachable through it, nested groups included.
         self.group_members: dict[str, frozenset[int]] = {}
-        self._orders: dict[str, list[int]] = {}
+        #: Cached sort order per column, as compact int arrays (a list of 100,000 ints costs ~3.6 MB,
+        #: an array 0.4 MB).
+        self._orders: dict[str, array[int]] = {}
         self._mask_cache: dict[tuple[str, Any], list[bool]] = {}
         self._haystack: list[str] | None = None
         #: True when these are the deleted profiles (the trash).
@@ -157,8 +160,9 @@ class ProfileRows:
         raw = conn.connection.driver_connection
         assert raw is not None
 
-        def fetch(query: str, extra: dict[str, Any] | None = None) -> list[Any]:
-            return raw.execute(query, {**params, **(extra or {})}).fetchall()  # type: ignore[no-any-return]
+        def fetch(query: str, extra: dict[str, Any] | None = None) -> Any:
+            """The rows one by one: big results are never held as a list of tuples."""
+            return raw.execute(query, {**params, **(extra or {})})
 
         base_sql = (
             "SELECT p.id, p.platform, p.kind, p.handle, p.display_name, p.visibility, p.platform_id, "
@@ -166,9 +170,15 @@ class ProfileRows:
             f"FROM profiles p WHERE {where}{p_scope} ORDER BY p.id"
         )
         member_names = dict(fetch("SELECT id, name FROM members"))
-        owner_ids: dict[int, list[int]] = defaultdict(list)
-        for pid, mid in fetch(f"SELECT profile_id, member_id FROM profile_owners{scope}"):
-            owner_ids[pid].append(mid)
+        # Owners and connections come as one short text per profile ("1,3"; "insights=0,publishing=1"):
+        # few distinct texts exist, so each is understood once, and nothing big is held meanwhile.
+        owner_ids: dict[int, str] = dict(
+            fetch(
+                "SELECT profile_id, group_concat(member_id) FROM "
+                f"(SELECT profile_id, member_id FROM profile_owners{scope} ORDER BY profile_id, member_id) "
+                "GROUP BY profile_id"
+            )
+        )
         shared_with_me: set[int] = set()
         if self.me is not None:
             shared_with_me = {
@@ -177,15 +187,19 @@ class ProfileRows:
             }
         # Established connections per profile as ((type, active), ...); connections without grants
         # never appear (inner join): they are not established.
-        conn_lists: dict[int, list[tuple[str, int]]] = defaultdict(list)
-        for pid, ctype, active in fetch(
-            "SELECT c.profile_id, c.type, max(g.state = 'active') FROM connections c "
-            "JOIN grants g ON g.connection_id = c.id"
-            + (" WHERE c.profile_id IN (SELECT value FROM json_each(:ids))" if only_ids is not None else "")
-            + " GROUP BY c.id"
-        ):
-            conn_lists[pid].append((ctype, active))
-        conns = {pid: tuple(sorted(items)) for pid, items in conn_lists.items()}
+        conns: dict[int, str] = dict(
+            fetch(
+                "SELECT profile_id, group_concat(type || '=' || active) FROM ("
+                "SELECT c.profile_id, c.type, max(g.state = 'active') AS active FROM connections c "
+                "JOIN grants g ON g.connection_id = c.id"
+                + (
+                    " WHERE c.profile_id IN (SELECT value FROM json_each(:ids))"
+                    if only_ids is not None
+                    else ""
+                )
+                + " GROUP BY c.id ORDER BY c.profile_id, c.type) GROUP BY profile_id"
+            )
+        )
         # The soonest expiry, within the hint's horizon, of an active grant that cannot refresh itself.
         horizon = (utcnow() + timedelta(days=EXPIRY_HINT_DAYS)).isoformat(sep=" ")
         expiry = {
@@ -211,7 +225,13 @@ class ProfileRows:
                 groups[pid].append(gname)
         self.group_members = _expand_groups(conn, group_rows)
 
-        base = fetch(base_sql)
+        # Read in chunks straight into columns: holding 100,000 row tuples and their transposition at
+        # once doubled the peak memory of a load.
+        cursor = raw.execute(base_sql, params)
+        base: list[list[Any]] = [[] for _ in range(12)]
+        while chunk := cursor.fetchmany(5000):
+            for column, values in zip(base, zip(*chunk, strict=True), strict=True):
+                column.extend(values)
         columns = self._columns(base, owner_ids, member_names, shared_with_me, conns, groups, expiry)
         if only_ids is None:
             for field_name, column in zip(self._FIELDS, columns, strict=True):
@@ -223,16 +243,16 @@ class ProfileRows:
 
     def _columns(
         self,
-        base: list[Any],
-        owner_ids: dict[int, list[int]],
+        base: list[list[Any]],
+        owner_ids: dict[int, str],
         member_names: dict[int, str],
         shared_with_me: set[int],
-        conns: dict[int, tuple[tuple[str, int], ...]],
+        conns: dict[int, str],
         groups: dict[int, list[str]],
         expiry: dict[int, datetime],
     ) -> list[list[Any]]:
         """The table's columns, built column by column (C-level transposition and maps where possible)."""
-        if not base:
+        if not base[0]:
             return [[] for _ in self._FIELDS]
         (
             ids,
@@ -247,15 +267,20 @@ class ProfileRows:
             likes,
             all_users,
             deleted,
-        ) = (list(c) for c in zip(*base, strict=True))
+        ) = base
         me = self.me
         none, owned, shared, others = Ownership.NONE, Ownership.OWNED, Ownership.SHARED, Ownership.OTHERS
 
+        mine: dict[str, bool] = {}  # owners text -> is *me* among them
+
         def category(pid: int, everyone: int) -> Ownership:
-            owners_here = owner_ids.get(pid)
-            if not owners_here:
+            key = owner_ids.get(pid)
+            if not key:
                 return none
-            if me in owners_here:
+            is_mine = mine.get(key)
+            if is_mine is None:
+                is_mine = mine[key] = me is not None and str(me) in key.split(",")
+            if is_mine:
                 return owned
             return shared if everyone or pid in shared_with_me else others
 
@@ -272,7 +297,7 @@ class ProfileRows:
                 types = supported_cache[key] = supported_types(
                     ProfileFacts(plat, kind, Visibility(vis), like)
                 )
-            summary = conns.get(pid, ())
+            summary = conns.get(pid, "")
             cached = state_cache.get((types, summary, vis))
             if cached is None:
                 cached = state_cache[(types, summary, vis)] = _states_and_status(types, summary, vis)
@@ -280,17 +305,16 @@ class ProfileRows:
 
         pairs = list(map(state, ids, platforms, kinds, visibility, likes))
         no_names: tuple[str, ...] = ()
-        owner_tuples: dict[tuple[int, ...], tuple[str, ...]] = {}
+        owner_tuples: dict[str, tuple[str, ...]] = {}
 
         def owner_names(pid: int) -> tuple[str, ...]:
-            members = owner_ids.get(pid)
-            if not members:
+            key = owner_ids.get(pid)
+            if not key:
                 return no_names
-            key = tuple(members)
             found = owner_tuples.get(key)
             if found is None:
                 found = owner_tuples[key] = tuple(
-                    sorted((member_names[m] for m in members), key=str.casefold)
+                    sorted((member_names[int(m)] for m in key.split(",")), key=str.casefold)
                 )
             return found
 
@@ -524,12 +548,12 @@ class ProfileRows:
             raise ValueError(f"unknown column {column!r}; choose from {', '.join(COLUMN_KEYS)}")
         return keys.__getitem__
 
-    def order(self, column: str, descending: bool = False) -> list[int]:
+    def order(self, column: str, descending: bool = False) -> Sequence[int]:
         """Row indexes sorted by ``column`` (ties by id); descending reverses the whole order."""
         cached = self._orders.get(column)
         if cached is None:
             # Rows are in id order and sort() is stable, so ties stay ordered by id.
-            cached = sorted(range(len(self.ids)), key=self.sort_key(column))
+            cached = array("l", sorted(range(len(self.ids)), key=self.sort_key(column)))
             self._orders[column] = cached
         return cached[::-1] if descending else cached
 
@@ -548,13 +572,15 @@ _STATE_MARK = {
 
 
 def _states_and_status(
-    types: tuple[ConnectionType, ...], summary: tuple[tuple[str, int], ...], visibility: str
+    types: tuple[ConnectionType, ...], summary: str, visibility: str
 ) -> tuple[ConnTuple, Status]:
-    """Connection states for the supported ``types`` from ((type, active), ...), and the status."""
-    established = {
-        ConnectionType(name): ConnectionState.ACTIVE if active else ConnectionState.EXPIRED
-        for name, active in summary
-    }
+    """Connection states for the supported ``types`` from "type=1,type=0" (1: active), and the status."""
+    established: dict[ConnectionType, ConnectionState] = {}
+    for part in summary.split(",") if summary else ():
+        name, _, active = part.partition("=")
+        established[ConnectionType(name)] = (
+            ConnectionState.ACTIVE if active == "1" else ConnectionState.EXPIRED
+        )
     states = tuple((t, established.get(t, ConnectionState.NOT_ESTABLISHED)) for t in types)
     return states, profile_status(visibility, dict(states))
 
