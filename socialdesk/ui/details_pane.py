@@ -84,7 +84,7 @@ class DetailsPane(QScrollArea):
         self.setAccessibleName(self.tr("Profile details"))
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(236)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.details: ProfileDetails | None = None
         self._action_buttons: list[QToolButton] = []

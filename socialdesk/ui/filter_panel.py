@@ -60,7 +60,7 @@ class FilterPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(250)
+        self.setMinimumWidth(236)
         body = QWidget(self)
         self._layout = QVBoxLayout(body)
         self._layout.setContentsMargins(8, 8, 8, 8)
