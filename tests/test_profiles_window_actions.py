@@ -444,6 +444,9 @@ def test_remove_a_member_with_hand_over(qtbot: QtBot, window: MainWindow) -> Non
         assert owned <= now_priya
         assert s.get(Member, jonas.id).removed_at is not None  # type: ignore[union-attr]
     assert all("Jonas Weber" not in dialog.list.item(i).text() for i in range(dialog.list.count()))
+    with window.workspace.session() as s:
+        logged = set(s.scalars(select(AuditEntry.action).where(AuditEntry.member_id == jonas.id)))
+    assert {"member_removed", "ownership_handed_over"} <= logged
     # Adding and renaming, with the same name rule as everywhere.
     assert not dialog.add_member("priya shah", Role.MANAGER)
     assert "already a team member" in dialog.error.text()
@@ -575,3 +578,26 @@ def test_the_gear_opens_the_profile_manager_on_that_profile(qtbot: QtBot, window
     qtbot.waitUntil(lambda: manager.profile_id == pid, timeout=5000)
     assert window.action("actionProfileManager").isEnabled()
     manager.close()
+
+
+def test_desktop_notifications_reach_the_window_and_are_skipped_without_a_tray(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from socialdesk.services.clock import utcnow
+    from socialdesk.services.notifications import NotificationView
+
+    assert window.workspace is not None
+    view = NotificationView(999, "connection_expired", None, "publishing", utcnow(), False, "Test expiry")
+    with qtbot.waitSignal(window.desktop_notifier.shown, timeout=3000) as blocker:
+        # From a worker thread, as the health check does.
+        import threading
+
+        threading.Thread(
+            target=notifications_service.dispatch_desktop, args=(window.workspace, [view])
+        ).start()
+    assert blocker.args[0].text == "Test expiry"
+    # Offscreen there is no system tray: the message is skipped silently (no tray icon, no error).
+    assert window.desktop_notifier.tray is None or window.desktop_notifier.tray.isVisible()
+    with window.workspace.session() as s:
+        notifications_service.set_channels(s, desktop=False)
+    assert notifications_service.dispatch_desktop(window.workspace, [view]) == 0
