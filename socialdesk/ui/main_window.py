@@ -312,7 +312,9 @@ class MainWindow(QMainWindow):
         )
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMaximumWidth(560)
+        # A word-wrapped label placed with an alignment gets its one-line height: give it its real one.
+        text.setFixedWidth(560)
+        text.setMinimumHeight(text.heightForWidth(560))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.load_demo_button = QPushButton(self.tr("Load the demo workspace"), page)
