@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,6 +41,7 @@ from socialdesk.services import reconnect
 from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.reconnect import BulkPlan, ConnectOutcome, PlanState, ProfileResult, TypeChoice
 from socialdesk.services.workspace import Workspace
+from socialdesk.ui import sign_in
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
 from socialdesk.ui.sign_in import SignInDialog, SignInResult
@@ -302,7 +303,20 @@ class BulkReconnectDialog(QDialog):
                 child.setForeground(1, MUTED_COLOR)
                 child.setIcon(0, platform_icon(item.target.platform))
         self._update_summary()
+        self._warm_up_sign_in()
         self.planReady.emit()
+
+    def _warm_up_sign_in(self) -> None:
+        """Start the embedded browser while the user reads the plan, not during the first sign-in."""
+        if self.plan is None:
+            return
+        try:
+            services = self.services()
+            embedded = any(services.service.provider(p).browser == "embedded" for p in self.plan.by_platform)
+        except SocialDeskError:
+            return  # the sign-in itself will say what is wrong
+        if embedded:
+            QTimer.singleShot(0, sign_in.warm_up)
 
     def _clear_platform_panel(self) -> None:
         while (item := self.platform_grid.takeAt(0)) is not None:

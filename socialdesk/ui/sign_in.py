@@ -300,6 +300,30 @@ def webengine() -> SimpleNamespace:
     )
 
 
+_warm: list[Any] = []
+
+
+def warm_up() -> None:
+    """Start QtWebEngine now (import, browser context, an empty page) so the first sign-in does not.
+
+    The start blocks the GUI thread for ~0.1–0.3 s once per process and cannot move off it; a window
+    that is about to sign in (the bulk re-connect, once its plan is shown) pays it while the user is
+    still choosing, instead of in the middle of the work.
+    """
+    if _warm:
+        return
+    engine = webengine()
+    profile = engine.Profile()  # off the record, like every sign-in
+    page = engine.Page(profile, lambda _url: False)
+    page.setUrl(QUrl("about:blank"))
+    _warm.extend((profile, page))
+
+    def release() -> None:
+        _bury([], [page], profile)
+
+    page.loadFinished.connect(lambda _ok: QTimer.singleShot(0, release))
+
+
 #: Views, pages and profiles of finished attempts, until they are deleted in a safe order.
 _graveyard: list[list[Any]] = []
 
