@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
+
+from sqlalchemy.orm import Session
 
 from socialdesk.services.workspace import Workspace
 
@@ -22,6 +26,17 @@ class Parser(argparse.ArgumentParser):
 
 def open_workspace(data_dir: Path, *, create: bool = False) -> Workspace:
     return Workspace.open(data_dir, create=create)
+
+
+@contextmanager
+def workspace_session(data_dir: Path) -> Iterator[Session]:
+    """One unit of work on the workspace in ``data_dir`` (committed at the end), then the workspace closes."""
+    workspace = open_workspace(data_dir)
+    try:
+        with workspace.session() as session:
+            yield session
+    finally:
+        workspace.close()
 
 
 def positive_int(value: str) -> int:

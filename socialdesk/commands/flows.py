@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, open_workspace
+from socialdesk.commands.common import Parser, workspace_session
 
 
 def register(commands: Any) -> None:
@@ -35,22 +35,18 @@ def register(commands: Any) -> None:
 def run_list(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import flows
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            records: list[dict[str, Any]] = [
-                {
-                    "id": flow.id,
-                    "name": flow.name,
-                    "description": flow.description,
-                    "used_by": [
-                        {"profile_id": u.profile_id, "field": u.field} for u in flows.usages(session, flow)
-                    ],
-                }
-                for flow in flows.list_flows(session)
-            ]
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        records: list[dict[str, Any]] = [
+            {
+                "id": flow.id,
+                "name": flow.name,
+                "description": flow.description,
+                "used_by": [
+                    {"profile_id": u.profile_id, "field": u.field} for u in flows.usages(session, flow)
+                ],
+            }
+            for flow in flows.list_flows(session)
+        ]
     if args.format == "json":
         json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -65,13 +61,9 @@ def run_list(data_dir: Path, args: argparse.Namespace) -> int:
 def run_create(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import flows, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            flow = flows.create(session, members.me_actor(session), args.name, args.description)
-            flow_id = flow.id
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        flow = flows.create(session, members.me_actor(session), args.name, args.description)
+        flow_id = flow.id
     print(flow_id)
     return 0
 
@@ -79,13 +71,9 @@ def run_create(data_dir: Path, args: argparse.Namespace) -> int:
 def run_rename(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import flows, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            flow, touched = flows.rename(session, members.me_actor(session), args.name, args.new_name)
-            name = flow.name
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        flow, touched = flows.rename(session, members.me_actor(session), args.name, args.new_name)
+        name = flow.name
     print(f"Renamed to {name!r}; settings of {touched} profile(s) now point at the new name")
     return 0
 
@@ -93,11 +81,7 @@ def run_rename(data_dir: Path, args: argparse.Namespace) -> int:
 def run_delete(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import flows, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            name = flows.delete(session, members.me_actor(session), args.name)
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        name = flows.delete(session, members.me_actor(session), args.name)
     print(f"Deleted the flow {name!r}")
     return 0

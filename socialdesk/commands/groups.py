@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, UsageError, open_workspace, positive_int
+from socialdesk.commands.common import Parser, UsageError, positive_int, workspace_session
 from socialdesk.services.errors import SocialDeskError
 
 
@@ -75,12 +75,8 @@ def register(commands: Any) -> None:
 def run_list(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import groups, listing
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            infos = groups.list_groups(session)
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        infos = groups.list_groups(session)
     if args.format == "json":
         json.dump([g.as_json() for g in infos], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -100,13 +96,9 @@ def run_list(data_dir: Path, args: argparse.Namespace) -> int:
 def run_create(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import groups, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            group = groups.create_group(session, members.me_actor(session), args.name, args.color)
-            group_id = group.id
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        group = groups.create_group(session, members.me_actor(session), args.name, args.color)
+        group_id = group.id
     print(group_id)
     return 0
 
@@ -130,14 +122,10 @@ def _count(n: int, what: str = "item") -> str:
 def run_add(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import groups, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            group = groups.find_group(session, args.name)
-            result = groups.add_items(session, members.me_actor(session), group.id, _refs(session, args))
-            name = group.name
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        group = groups.find_group(session, args.name)
+        result = groups.add_items(session, members.me_actor(session), group.id, _refs(session, args))
+        name = group.name
     if result.already:
         print(f"{_count(len(result.already))} already in {name!r} (left where they are)", file=sys.stderr)
     print(f"Added {_count(len(result.added))} to {name!r}")
@@ -147,14 +135,10 @@ def run_add(data_dir: Path, args: argparse.Namespace) -> int:
 def run_remove(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import groups, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            group = groups.find_group(session, args.name)
-            removed = groups.remove_items(session, members.me_actor(session), group.id, _refs(session, args))
-            name = group.name
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        group = groups.find_group(session, args.name)
+        removed = groups.remove_items(session, members.me_actor(session), group.id, _refs(session, args))
+        name = group.name
     print(f"Removed {_count(removed)} from {name!r}")
     return 0
 
@@ -162,14 +146,10 @@ def run_remove(data_dir: Path, args: argparse.Namespace) -> int:
 def run_rename(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import groups, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            group = groups.find_group(session, args.name)
-            groups.rename_group(session, members.me_actor(session), group.id, args.new_name)
-            name = group.name
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        group = groups.find_group(session, args.name)
+        groups.rename_group(session, members.me_actor(session), group.id, args.new_name)
+        name = group.name
     print(f"Renamed to {name!r}")
     return 0
 
@@ -177,14 +157,10 @@ def run_rename(data_dir: Path, args: argparse.Namespace) -> int:
 def run_color(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import groups, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            group = groups.find_group(session, args.name)
-            groups.recolor_group(session, members.me_actor(session), group.id, args.color)
-            name, color = group.name, group.color
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        group = groups.find_group(session, args.name)
+        groups.recolor_group(session, members.me_actor(session), group.id, args.color)
+        name, color = group.name, group.color
     print(f"{name!r} is now {color}")
     return 0
 
@@ -192,14 +168,10 @@ def run_color(data_dir: Path, args: argparse.Namespace) -> int:
 def run_copy(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import groups, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            source = groups.find_group(session, args.name)
-            copy = groups.copy_group(session, members.me_actor(session), source.id, args.new_name)
-            copy_id, copy_name = copy.id, copy.name
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        source = groups.find_group(session, args.name)
+        copy = groups.copy_group(session, members.me_actor(session), source.id, args.new_name)
+        copy_id, copy_name = copy.id, copy.name
     print(f"created {copy_name!r}", file=sys.stderr)
     print(copy_id)
     return 0
@@ -208,22 +180,18 @@ def run_copy(data_dir: Path, args: argparse.Namespace) -> int:
 def run_delete(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import groups, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            group = groups.find_group(session, args.name)
-            name = group.name
-            try:
-                taken_from = groups.delete_group(
-                    session, members.me_actor(session), group.id, remove_from_containing=args.force
-                )
-            except groups.GroupContainedError as exc:
-                where = ", ".join(repr(n) for n in exc.containers)
-                raise SocialDeskError(
-                    f"Group {name!r} is inside {where}; run again with --force to take it out and delete it"
-                ) from exc
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        group = groups.find_group(session, args.name)
+        name = group.name
+        try:
+            taken_from = groups.delete_group(
+                session, members.me_actor(session), group.id, remove_from_containing=args.force
+            )
+        except groups.GroupContainedError as exc:
+            where = ", ".join(repr(n) for n in exc.containers)
+            raise SocialDeskError(
+                f"Group {name!r} is inside {where}; run again with --force to take it out and delete it"
+            ) from exc
     if taken_from:
         print(f"Deleted {name!r} and took it out of {', '.join(repr(n) for n in taken_from)}")
     else:
@@ -234,12 +202,8 @@ def run_delete(data_dir: Path, args: argparse.Namespace) -> int:
 def run_export(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import export
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            result = export.export_groups(session, args.output, args.format)
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        result = export.export_groups(session, args.output, args.format)
     print(f"Exported {_count(result.rows, 'row')} to {result.path}")
     return 0
 
@@ -248,21 +212,17 @@ def run_import(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import importer, members
     from socialdesk.services.errors import ValidationError
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            preview = importer.preview_groups_import(session, args.file)
-            for line in preview.lines():
-                print(line)
-            if preview.blocking:
-                raise ValidationError([("", f"cannot import: {m}") for m in preview.blocking])
-            if not args.apply:
-                if preview.has_changes:
-                    print("Nothing was changed; run again with --apply to import.")
-                return 0
-            result = importer.apply_groups_import(session, members.me_actor(session), preview)
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        preview = importer.preview_groups_import(session, args.file)
+        for line in preview.lines():
+            print(line)
+        if preview.blocking:
+            raise ValidationError([("", f"cannot import: {m}") for m in preview.blocking])
+        if not args.apply:
+            if preview.has_changes:
+                print("Nothing was changed; run again with --apply to import.")
+            return 0
+        result = importer.apply_groups_import(session, members.me_actor(session), preview)
     created, changed = _count(len(result.created), "new group"), _count(len(result.changed), "changed group")
     print(f"Imported: {created}, {changed}")
     return 0

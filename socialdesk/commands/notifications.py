@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, open_workspace, positive_int
+from socialdesk.commands.common import Parser, positive_int, workspace_session
 
 TABLE_HEADER = ("id", "created", "kind", "profile", "type", "read", "text")
 
@@ -28,12 +28,8 @@ def register(commands: Any) -> None:
 def run(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import notifications
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            entries = notifications.list_notifications(session, unread_only=args.unread)
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        entries = notifications.list_notifications(session, unread_only=args.unread)
     if args.format == "json":
         json.dump([e.to_json() for e in entries], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -64,14 +60,10 @@ def run_read(data_dir: Path, args: argparse.Namespace) -> int:
 
     if not args.ids and not args.all:
         raise UsageError("socialdesk notifications read: give notification ids or --all (see --help)")
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            if args.all:
-                changed = notifications.mark_all_read(session)
-            else:
-                changed = notifications.mark_read(session, args.ids)
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        if args.all:
+            changed = notifications.mark_all_read(session)
+        else:
+            changed = notifications.mark_read(session, args.ids)
     print(f"{changed} notification(s) marked read")
     return 0

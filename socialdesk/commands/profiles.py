@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, open_workspace
+from socialdesk.commands.common import Parser, open_workspace, workspace_session
 from socialdesk.models.catalogue import PLATFORM_KEYS, ConnectionState, ConnectionType, Ownership, Status
 from socialdesk.services.errors import SocialDeskError
 
@@ -141,21 +141,17 @@ def _check_names(conn: Any, table: str, names: Sequence[str]) -> None:
 def run_add(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import members, profiles
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            profile, restored = profiles.add_public_profile(
-                session,
-                members.me_actor(session),
-                args.add_platform,
-                args.handle,
-                kind=args.kind,
-                display_name=args.display_name,
-            )
-            session.flush()
-            profile_id = profile.id
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        profile, restored = profiles.add_public_profile(
+            session,
+            members.me_actor(session),
+            args.add_platform,
+            args.handle,
+            kind=args.kind,
+            display_name=args.display_name,
+        )
+        session.flush()
+        profile_id = profile.id
     if restored:
         print(f"restored deleted profile {profile_id}", file=sys.stderr)
     print(profile_id)
@@ -166,18 +162,14 @@ def run_import(data_dir: Path, args: argparse.Namespace) -> int:
     """Preview (and with ``--apply``, add all or nothing) public profiles from a list."""
     from socialdesk.services import importer, members
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            preview = importer.preview_profiles_import(session, args.file)
-            for line in preview.lines():
-                print(line)
-            if not args.apply:
-                if preview.can_apply:
-                    print("Nothing was changed; run again with --apply to add them.")
-                return 0
-            result = importer.apply_profiles_import(session, members.me_actor(session), preview)
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        preview = importer.preview_profiles_import(session, args.file)
+        for line in preview.lines():
+            print(line)
+        if not args.apply:
+            if preview.can_apply:
+                print("Nothing was changed; run again with --apply to add them.")
+            return 0
+        result = importer.apply_profiles_import(session, members.me_actor(session), preview)
     print(f"Imported: {len(result.added)} added, {len(result.restored)} restored")
     return 0

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, open_workspace, positive_int
+from socialdesk.commands.common import Parser, open_workspace, positive_int, workspace_session
 from socialdesk.services.errors import SocialDeskError
 
 
@@ -61,12 +61,8 @@ def _dump(data: Any) -> None:
 def run_show(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import settings
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            shown = settings.load(session, args.profile_id)
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        shown = settings.load(session, args.profile_id)
     if args.with_state:
         _dump(
             {
@@ -178,13 +174,9 @@ def run_push(data_dir: Path, args: argparse.Namespace) -> int:
 def run_embed(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import livechat
 
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() as session:
-            code = livechat.embed_code_for(
-                session, args.profile_id, args.script_url or livechat.DEFAULT_SCRIPT_URL
-            )
-    finally:
-        workspace.close()
+    with workspace_session(data_dir) as session:
+        code = livechat.embed_code_for(
+            session, args.profile_id, args.script_url or livechat.DEFAULT_SCRIPT_URL
+        )
     sys.stdout.write(code)
     return 0
