@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,56 +34,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGE = "SOCIALDESK_BENCH_STAGE"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import keyring_session  # noqa: E402 - a sibling module, found through the path set just above
+
+STAGE = keyring_session.STAGE
 TICK_MS = 10
 PLATFORMS = ("facebook", "instagram", "linkedin")
 KIND = {"facebook": "page", "instagram": "account", "linkedin": "organization_page"}
 #: Of each platform's profiles, this share is not managed by the signed-in account (wrong account).
 UNMANAGED_EVERY = 13
-
-
-def reexec_in_session() -> int:
-    """Run this script again inside a private D-Bus session with an unlocked gnome-keyring."""
-    for tool in ("dbus-run-session", "gnome-keyring-daemon"):
-        if shutil.which(tool) is None:
-            print(f"bench_bulk_reconnect: {tool} is missing; run `bash scripts/setup.sh`", file=sys.stderr)
-            return 1
-    home = tempfile.mkdtemp(prefix="socialdesk-bench-")
-    runtime = Path(home) / "runtime"
-    runtime.mkdir(mode=0o700)
-    env = {
-        **os.environ,
-        STAGE: "session",
-        "HOME": home,
-        "XDG_DATA_HOME": f"{home}/data",
-        "XDG_CONFIG_HOME": f"{home}/config",
-        "XDG_CACHE_HOME": f"{home}/cache",
-        "XDG_RUNTIME_DIR": str(runtime),
-    }
-    for name in ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND", "GNOME_KEYRING_CONTROL"):
-        env.pop(name, None)
-    try:
-        return subprocess.call(
-            ["dbus-run-session", "--", sys.executable, __file__, *sys.argv[1:]],
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-
-
-def unlock_keyring() -> None:
-    out = subprocess.run(
-        ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
-        input=secrets.token_hex(16),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for line in out.splitlines():
-        name, sep, value = line.partition("=")
-        if sep and name.isidentifier():
-            os.environ[name] = value
 
 
 class StallMeter:
@@ -354,10 +311,8 @@ def main() -> int:
     parser.add_argument("--profiles", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3, help="embedded runs (the first is cold)")
     args = parser.parse_args()
-    if os.environ.get(STAGE) != "session" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        return reexec_in_session()
-    if os.environ.get(STAGE) == "session":
-        unlock_keyring()
+    if (status := keyring_session.ensure(__file__)) is not None:
+        return status
     run(args.profiles, args.runs)
     return 0
 

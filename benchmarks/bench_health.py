@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,52 +25,10 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGE = "SOCIALDESK_BENCH_STAGE"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import keyring_session  # noqa: E402 - a sibling module, found through the path set just above
 
-
-def reexec_in_session() -> int:
-    """Run this script again inside a private D-Bus session with an unlocked gnome-keyring."""
-    for tool in ("dbus-run-session", "gnome-keyring-daemon"):
-        if shutil.which(tool) is None:
-            print(f"bench_health: {tool} is missing; run `bash scripts/setup.sh` first", file=sys.stderr)
-            return 1
-    home = tempfile.mkdtemp(prefix="socialdesk-bench-")
-    runtime = Path(home) / "runtime"
-    runtime.mkdir(mode=0o700)
-    env = {
-        **os.environ,
-        STAGE: "session",
-        "HOME": home,
-        "XDG_DATA_HOME": f"{home}/data",
-        "XDG_CONFIG_HOME": f"{home}/config",
-        "XDG_CACHE_HOME": f"{home}/cache",
-        "XDG_RUNTIME_DIR": str(runtime),
-    }
-    for name in ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND", "GNOME_KEYRING_CONTROL"):
-        env.pop(name, None)
-    try:
-        return subprocess.call(
-            ["dbus-run-session", "--", sys.executable, __file__, *sys.argv[1:]],
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-
-
-def unlock_keyring() -> None:
-    password = secrets.token_hex(16)
-    out = subprocess.run(
-        ["gnome-keyring-daemon", "--unlock", "--components=secrets"],
-        input=password,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for line in out.splitlines():
-        name, sep, value = line.partition("=")
-        if sep and name.isidentifier():
-            os.environ[name] = value
+STAGE = keyring_session.STAGE
 
 
 def run(grants: int, workers: int) -> None:
@@ -194,10 +150,8 @@ def main() -> int:
     parser.add_argument("--grants", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=6)
     args = parser.parse_args()
-    if os.environ.get(STAGE) != "session" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        return reexec_in_session()
-    if os.environ.get(STAGE) == "session":
-        unlock_keyring()
+    if (status := keyring_session.ensure(__file__)) is not None:
+        return status
     print(f"grants: {args.grants} count")
     print(f"workers: {args.workers} threads")
     run(args.grants, args.workers)
