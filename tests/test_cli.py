@@ -104,17 +104,23 @@ def test_demo_is_deterministic_and_refuses_a_non_empty_workspace(
 ) -> None:
     outputs = []
     for name in ("a", "b"):
+        # Dates too: they are relative to today's midnight, not to the second the demo was made.
         code, _, err = run(
             capsys, "--data-dir", str(tmp_path / name), "demo", "--profiles", "80", "--seed", "7"
         )
         assert code == 0, err
         rows = profiles_json(capsys, tmp_path / name, *ALL)
-        outputs.append([(p["handle"], p["status"], p["ownership"], p["owners"]) for p in rows])
+        outputs.append(
+            [
+                (p["handle"], p["status"], p["ownership"], p["owners"], p["added_at"], p["connections"])
+                for p in rows
+            ]
+        )
     assert outputs[0] == outputs[1]
     code, _, err = run(capsys, "--data-dir", str(tmp_path / "c"), "demo", "--profiles", "80", "--seed", "8")
     assert code == 0
     other = [
-        (p["handle"], p["status"], p["ownership"], p["owners"])
+        (p["handle"], p["status"], p["ownership"], p["owners"], p["added_at"], p["connections"])
         for p in profiles_json(capsys, tmp_path / "c", *ALL)
     ]
     assert other != outputs[0]
@@ -324,7 +330,15 @@ def test_profiles_add_prints_the_id_and_restores_a_deleted_one(
         (["profiles", "--group", "No Such Group"], 1, "no group named"),
         (["profiles", "--owner", "Nobody"], 1, "no team member named"),
         (["profiles", "add", "--platform", "x", "--handle", "bad handle!"], 1, "handle"),
-        (["profiles", "add", "--platform", "x", "--handle", "ok", "--kind", "page"], 1, "kind"),
+        (
+            ["profiles", "add", "--platform", "x", "--handle", "ok", "--kind", "page"],
+            2,
+            "--kind for x must be one of",
+        ),
+        (["profiles", "add", "--platform", "live_chat", "--handle", "site"], 1, "own widget"),
+        (["settings", "show", "40000000000000000000000"], 2, "too large to be an id"),
+        (["groups", "add", "EMEA", "9223372036854775808"], 2, "too large to be an id"),
+        (["settings", "show", "9223372036854775807"], 1, "no profile with id"),
         (["demo", "--profiles", "0"], 2, "positive"),
         (["frobnicate"], 2, "frobnicate"),
     ],

@@ -369,3 +369,19 @@ def test_empty_workspace_offers_the_demo_inside_the_window(qtbot: QtBot, tmp_pat
     assert window.stack.currentWidget() is window.splitter
     assert window.model.total_count() >= 50
     assert window.status_count.text().startswith("Showing ")
+
+
+def test_status_count_is_plain_digits_past_a_thousand(qtbot: QtBot, tmp_path: Path) -> None:
+    """Scripts read "Showing N of M profiles" (CONTRACTS.md): no thousands separators."""
+    import re
+
+    from socialdesk.services.demo import build_demo
+
+    ws = Workspace.open(tmp_path / "big", create=True)
+    build_demo(ws, profiles=1500)
+    ws.close()
+    window = open_window(qtbot, tmp_path / "big")
+    text = window.status_count.text()
+    match = re.fullmatch(r"Showing (\d+) of (\d+) profiles", text)
+    assert match, text
+    assert int(match.group(2)) >= 1000 and int(match.group(1)) == window.model.visible_count()

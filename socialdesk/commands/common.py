@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
+from socialdesk.services.errors import MAX_ID
 from socialdesk.services.workspace import Workspace
 
 
@@ -46,4 +47,6 @@ def positive_int(value: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
     if number <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, not {value}")
+    if number > MAX_ID:
+        raise argparse.ArgumentTypeError(f"{value} is too large to be an id (at most {MAX_ID})")
     return number

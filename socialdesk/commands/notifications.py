@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from socialdesk.commands.common import Parser, positive_int, workspace_session
+from socialdesk.services.clock import iso
 
 TABLE_HEADER = ("id", "created", "kind", "profile", "type", "read", "text")
 
@@ -39,7 +40,7 @@ def run(data_dir: Path, args: argparse.Namespace) -> int:
     rows = [
         (
             str(e.id),
-            e.created_at.strftime("%Y-%m-%d %H:%M"),
+            iso(e.created_at) or "",
             e.kind,
             "" if e.profile_id is None else str(e.profile_id),
             e.connection_type or "",

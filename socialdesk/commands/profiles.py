@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, open_workspace, workspace_session
+from socialdesk.commands.common import Parser, UsageError, open_workspace, workspace_session
 from socialdesk.models.catalogue import PLATFORM_KEYS, ConnectionState, ConnectionType, Ownership, Status
 from socialdesk.services.errors import SocialDeskError
 
@@ -139,7 +139,15 @@ def _check_names(conn: Any, table: str, names: Sequence[str]) -> None:
 
 
 def run_add(data_dir: Path, args: argparse.Namespace) -> int:
+    from socialdesk.models.catalogue import PLATFORMS
     from socialdesk.services import members, profiles
+
+    kinds = PLATFORMS[args.add_platform].kinds
+    if args.kind is not None and args.kind not in kinds:
+        raise UsageError(
+            f"socialdesk profiles add: --kind for {args.add_platform} must be one of {', '.join(kinds)}, "
+            f"not {args.kind!r} (see --help)"
+        )
 
     with workspace_session(data_dir) as session:
         profile, restored = profiles.add_public_profile(

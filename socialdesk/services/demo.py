@@ -406,7 +406,8 @@ def build_demo(
             f"The workspace in {workspace.data_dir} is not empty; the demo fills only an empty one"
         )
     rng = random.Random(seed)
-    now = utcnow()
+    # Dates are relative to today (midnight UTC), so the same seed gives the same demo all day long.
+    now = utcnow().replace(hour=0, minute=0, second=0)
     member_rows: list[dict[str, Any]] = [
         {
             "id": i,

@@ -15,6 +15,17 @@ class NotFoundError(SocialDeskError):
     pass
 
 
+#: The largest id SQLite can store; a bigger number can name nothing.
+MAX_ID = 2**63 - 1
+
+
+def known_id(value: int, what: str) -> int:
+    """``value`` if it can be an id at all, else the same "not found" a missing row gives."""
+    if not 0 < value <= MAX_ID:
+        raise NotFoundError(f"There is no {what} with id {value}")
+    return value
+
+
 class NotAllowedError(SocialDeskError):
     """A product rule refuses the action; the message is the rule's reason."""
 

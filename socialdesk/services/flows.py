@@ -21,7 +21,7 @@ from socialdesk.models.schema import Flow, PlatformSettings, Profile
 from socialdesk.models.settings_catalogue import flow_key, full_spec
 from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
-from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError
+from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
 from socialdesk.services.rules import Actor
 from socialdesk.services.settings import require_settings_editor
 
@@ -36,7 +36,7 @@ def list_flows(session: Session) -> Sequence[Flow]:
 def find(session: Session, key: str | int) -> Flow:
     """A flow by id or by name (case-insensitive)."""
     if isinstance(key, int) or key.strip().isdigit():
-        flow = session.get(Flow, int(key))
+        flow = session.get(Flow, known_id(int(key), "flow"))
         if flow is None:
             raise NotFoundError(f"There is no flow with id {key}")
         return flow

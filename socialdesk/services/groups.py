@@ -26,7 +26,7 @@ from socialdesk.models.catalogue import PLATFORMS, Role
 from socialdesk.models.schema import Group, GroupItem, Profile
 from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
-from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError
+from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
 from socialdesk.services.rules import ALLOW, READ_ONLY, Actor, Decision, deny
 
 MAX_GROUPS = 20
@@ -327,7 +327,7 @@ def item_limit_message(name: str, current: int, adding: int, deleted: int = 0) -
 
 
 def get_group(session: Session, group_id: int) -> Group:
-    group = session.get(Group, group_id)
+    group = session.get(Group, known_id(group_id, "group"))
     if group is None:
         raise NotFoundError(f"There is no group with id {group_id}")
     return group

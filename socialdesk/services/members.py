@@ -12,7 +12,7 @@ from socialdesk.models.catalogue import MEMBER_ADMIN_ROLES, GrantState, Role
 from socialdesk.models.schema import Grant, Member, Meta, ProfileOwner, ProfileShare
 from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
-from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError
+from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
 from socialdesk.services.rules import Actor
 
 MAX_NAME = 200
@@ -27,7 +27,7 @@ def active_members(session: Session) -> Sequence[Member]:
 
 
 def get(session: Session, member_id: int) -> Member:
-    member = session.get(Member, member_id)
+    member = session.get(Member, known_id(member_id, "team member"))
     if member is None or member.removed_at is not None:
         raise NotFoundError(f"There is no team member with id {member_id}")
     return member

@@ -37,7 +37,7 @@ from socialdesk.models.schema import (
 from socialdesk.services import audit
 from socialdesk.services import members as members_service
 from socialdesk.services.clock import utcnow
-from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError
+from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
 from socialdesk.services.rules import (
     Actor,
     Decision,
@@ -73,7 +73,7 @@ def _require(decision: Decision) -> None:
 
 
 def get_profile(session: Session, profile_id: int, *, include_deleted: bool = False) -> Profile:
-    profile = session.get(Profile, profile_id)
+    profile = session.get(Profile, known_id(profile_id, "profile"))
     if profile is None or (profile.deleted_at is not None and not include_deleted):
         raise NotFoundError(f"There is no profile with id {profile_id}")
     return profile
@@ -191,6 +191,9 @@ def add_public_profile(
     Returns the profile and whether it was restored.
     """
     info = platform(platform_key)
+    if not info.signs_in:
+        own = f"{info.label} is the organisation's own widget"
+        raise ValidationError({"platform": f"{own}: it is not tracked as a public profile"})
     kind = kind or default_kind(platform_key)
     if kind not in info.kinds:
         raise ValidationError(
