@@ -545,8 +545,9 @@ def test_settings_dialog_writes_channels_and_credentials(qtbot: QtBot, window: M
     qtbot.addWidget(dialog)
     dialog.desktop.setChecked(False)
     dialog.interval.setValue(45)
-    client_id, _secret, browser = dialog.rows["x"]
+    client_id, secret, browser = dialog.rows["x"]
     client_id.setText("my-x-app")
+    secret.setText("x-app-s3cr3t")
     browser.setCurrentIndex(browser.findData("system"))
     assert dialog.save()
     assert window.workspace is not None
@@ -557,7 +558,10 @@ def test_settings_dialog_writes_channels_and_credentials(qtbot: QtBot, window: M
         assert health.check_interval(s) == 45
     text = (window.workspace.data_dir / "providers.toml").read_text()
     assert 'client_id = "my-x-app"' in text and 'browser = "system"' in text
-    assert "secret" not in text
+    assert "secret" not in text and "x-app-s3cr3t" not in text
+    # The secret went to the token store (the OS keyring; session memory where there is none).
+    assert window.tokens().client_secret("x") == "x-app-s3cr3t"
+    assert secret.text() == ""  # not left on screen
 
 
 def test_dialogs_are_not_left_open(window: MainWindow) -> None:
