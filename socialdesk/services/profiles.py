@@ -18,7 +18,6 @@ from socialdesk.models.catalogue import (
     PLATFORMS,
     ConnectionState,
     ConnectionType,
-    GrantState,
     Role,
     Visibility,
     default_kind,
@@ -454,6 +453,3 @@ def grants_by_connection(session: Session, profile_id: int) -> dict[ConnectionTy
     for ctype, grant, name in rows:
         out[ConnectionType(ctype)].append((grant, name))
     return dict(out)
-
-
-GRANT_STATES = tuple(GrantState)

@@ -23,7 +23,6 @@ from sqlalchemy.engine import Connection as DbConnection
 from socialdesk.models.catalogue import (
     FACEBOOK_INSIGHTS_MIN_LIKES,
     KIND_LABELS,
-    OWNERSHIP_LABELS,
     PLATFORMS,
     ConnectionState,
     ConnectionType,
@@ -613,7 +612,3 @@ def _expand_groups(conn: DbConnection, rows: Sequence[Any]) -> dict[str, frozens
         return out
 
     return {name.casefold(): frozenset(reach(gid, frozenset({gid}))) for gid, name in names.items()}
-
-
-def ownership_label(value: Ownership) -> str:
-    return OWNERSHIP_LABELS[value]
