@@ -224,6 +224,12 @@ class FieldEditor(QFrame):
 
     def set_read_only(self, read_only: bool) -> None:
         self.read_only = read_only
+        # The editor's single input, where it has one: text inputs stay selectable, others grey out.
+        widget = getattr(self, "widget", None)
+        if isinstance(widget, QLineEdit | QPlainTextEdit):
+            widget.setReadOnly(read_only)
+        elif isinstance(widget, QWidget):
+            widget.setEnabled(not read_only)
 
     def set_flows(self, names: Sequence[str]) -> None:
         """The workspace's flows changed (only flow pickers care)."""
@@ -233,7 +239,8 @@ class FieldEditor(QFrame):
 
     def focus_widget(self) -> QWidget | None:
         """The input to focus when this field has a problem."""
-        return None
+        widget = getattr(self, "widget", None)
+        return widget if isinstance(widget, QWidget) else None
 
     # -- messages -----------------------------------------------------------------------------------
 
@@ -302,13 +309,6 @@ class TextEditor(FieldEditor):
         self.widget.setText(value if isinstance(value, str) else "" if value is None else str(value))
         self.widget.setCursorPosition(0)
 
-    def set_read_only(self, read_only: bool) -> None:
-        super().set_read_only(read_only)
-        self.widget.setReadOnly(read_only)
-
-    def focus_widget(self) -> QWidget | None:
-        return self.widget
-
 
 class MultilineEditor(FieldEditor):
     """Several lines of text with a live counter (the X bio counts each link as 23)."""
@@ -343,13 +343,6 @@ class MultilineEditor(FieldEditor):
 
     def set_value(self, value: Any) -> None:
         self.widget.setPlainText(value if isinstance(value, str) else "" if value is None else str(value))
-
-    def set_read_only(self, read_only: bool) -> None:
-        super().set_read_only(read_only)
-        self.widget.setReadOnly(read_only)
-
-    def focus_widget(self) -> QWidget | None:
-        return self.widget
 
 
 class ColorEditor(FieldEditor):
@@ -397,11 +390,7 @@ class ColorEditor(FieldEditor):
 
     def set_read_only(self, read_only: bool) -> None:
         super().set_read_only(read_only)
-        self.widget.setReadOnly(read_only)
         self.swatch.setEnabled(not read_only)
-
-    def focus_widget(self) -> QWidget | None:
-        return self.widget
 
 
 class ChoiceEditor(FieldEditor):
@@ -440,13 +429,6 @@ class ChoiceEditor(FieldEditor):
         self.widget.addItem(str(value), value)
         self.widget.setCurrentIndex(self.widget.count() - 1)
 
-    def set_read_only(self, read_only: bool) -> None:
-        super().set_read_only(read_only)
-        self.widget.setEnabled(not read_only)
-
-    def focus_widget(self) -> QWidget | None:
-        return self.widget
-
 
 class SwitchEditor(FieldEditor):
     """On/off; the check box carries the label, so the title row stays hidden."""
@@ -468,13 +450,6 @@ class SwitchEditor(FieldEditor):
 
     def set_value(self, value: Any) -> None:
         self.widget.setChecked(value is True)
-
-    def set_read_only(self, read_only: bool) -> None:
-        super().set_read_only(read_only)
-        self.widget.setEnabled(not read_only)
-
-    def focus_widget(self) -> QWidget | None:
-        return self.widget
 
 
 class FlowCombo(QComboBox):
@@ -545,13 +520,6 @@ class FlowEditor(FieldEditor):
         value = self.widget.value()
         if value is not None and flow_key(value) == flow_key(old):
             self.widget.set_value(new)
-
-    def set_read_only(self, read_only: bool) -> None:
-        super().set_read_only(read_only)
-        self.widget.setEnabled(not read_only)
-
-    def focus_widget(self) -> QWidget | None:
-        return self.widget
 
 
 # -- lists ----------------------------------------------------------------------------------------------
