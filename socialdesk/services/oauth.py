@@ -266,6 +266,26 @@ def _transport_allowed(provider: Provider, *urls: str) -> Iterator[None]:
                 os.environ.pop("OAUTHLIB_INSECURE_TRANSPORT", None)
 
 
+@contextlib.contextmanager
+def _token_endpoint(provider: Provider, session: OAuth2Session, what: str, end: str) -> Iterator[None]:
+    """A call to the token endpoint: our transport rule, failures classified, the session closed."""
+    try:
+        with _transport_allowed(provider, provider.token_url):
+            yield
+    except OAuthError:
+        raise
+    except requests.RequestException as exc:
+        raise _transport_error(provider, exc) from None
+    except (OAuth2Error, ValueError, KeyError, Warning) as exc:
+        raise ProviderError(
+            f"{provider.label} answered the {what} in a way SocialDesk does not understand "
+            f"({type(exc).__name__}){end}",
+            platform=provider.platform,
+        ) from None
+    finally:
+        session.close()
+
+
 # -- sign-in requests ----------------------------------------------------------------------------
 
 
@@ -507,27 +527,14 @@ class OAuthService:
         session = OAuth2Session(client_id=provider.client_id, redirect_uri=request.redirect_uri)
         session.headers["User-Agent"] = USER_AGENT
         session.register_compliance_hook("access_token_response", self._hook(provider))
-        try:
-            with _transport_allowed(provider, provider.token_url):
-                token = session.fetch_token(
-                    provider.token_url,
-                    code=code,
-                    code_verifier=request.code_verifier,
-                    timeout=self.timeout,
-                    **self._auth_kwargs(provider),
-                )
-        except OAuthError:
-            raise
-        except requests.RequestException as exc:
-            raise _transport_error(provider, exc) from None
-        except (OAuth2Error, ValueError, KeyError, Warning) as exc:
-            raise ProviderError(
-                f"{provider.label} answered the sign-in in a way SocialDesk does not understand "
-                f"({type(exc).__name__}); try again.",
-                platform=provider.platform,
-            ) from None
-        finally:
-            session.close()
+        with _token_endpoint(provider, session, "sign-in", "; try again."):
+            token = session.fetch_token(
+                provider.token_url,
+                code=code,
+                code_verifier=request.code_verifier,
+                timeout=self.timeout,
+                **self._auth_kwargs(provider),
+            )
         if not token.get("access_token"):
             raise ProviderError(f"{provider.label} returned no access token.", platform=provider.platform)
         return token_set(token)
@@ -552,26 +559,13 @@ class OAuthService:
         )
         session.headers["User-Agent"] = USER_AGENT
         session.register_compliance_hook("refresh_token_response", self._hook(provider))
-        try:
-            with _transport_allowed(provider, provider.token_url):
-                token = session.refresh_token(
-                    provider.token_url,
-                    refresh_token=tokens.refresh_token,
-                    timeout=self.timeout,
-                    **self._refresh_kwargs(provider),
-                )
-        except OAuthError:
-            raise
-        except requests.RequestException as exc:
-            raise _transport_error(provider, exc) from None
-        except (OAuth2Error, ValueError, KeyError, Warning) as exc:
-            raise ProviderError(
-                f"{provider.label} answered the refresh in a way SocialDesk does not understand "
-                f"({type(exc).__name__}).",
-                platform=platform,
-            ) from None
-        finally:
-            session.close()
+        with _token_endpoint(provider, session, "refresh", "."):
+            token = session.refresh_token(
+                provider.token_url,
+                refresh_token=tokens.refresh_token,
+                timeout=self.timeout,
+                **self._refresh_kwargs(provider),
+            )
         if not token.get("access_token"):
             raise ProviderError(f"{provider.label} returned no access token.", platform=platform)
         return token_set(token, previous=tokens)
