@@ -39,6 +39,7 @@ APT_PACKAGES=(
     libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
     libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
     gnome-keyring dbus dbus-x11
+    desktop-file-utils
 )
 
 is_installed() {
@@ -73,7 +74,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
         log "  apt-get install --no-install-recommends ${missing[*]}"
         log "continuing; steps that need them will fail"
     else
-        log "installing system packages: ${missing[*]}"
+        log "installing ${#missing[@]} system packages with apt-get (Qt, QtWebEngine, Xvfb, D-Bus, gnome-keyring); this may take a few minutes: ${missing[*]}"
         "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
             || die "apt-get update failed"
         "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
@@ -120,7 +121,7 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
     exit 0
 fi
 
-log "installing socialdesk and its test extras into .venv (pip, quiet)"
+log "installing socialdesk and its Python dependencies into .venv with pip (PySide6 with QtWebEngine is ~600 MB: a first run takes a few minutes; later runs skip this while pyproject.toml is unchanged)"
 export PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 "$VENV/bin/python" -m pip install -qq --progress-bar off -e ".[test]" \
     || die "pip install -e \".[test]\" failed (see the messages above)"

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from socialdesk import __version__
 from socialdesk.commands import modules
 from socialdesk.commands.common import Parser, UsageError
 from socialdesk.services.errors import SocialDeskError, ValidationError
@@ -29,6 +30,7 @@ def build_parser() -> Parser:
     parser = Parser(prog="socialdesk", description="Keep every social profile of your organisation in hand.")
     parser.add_argument("--data-dir", type=Path, help="workspace folder (default: your user data folder)")
     parser.add_argument("--verbose", "-v", action="store_true", help="log what happens to stderr")
+    parser.add_argument("--version", action="version", version=f"socialdesk {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     for name in modules():
         module = importlib.import_module(name)
