@@ -171,6 +171,78 @@ class RemoveMemberDialog(QDialog):
         return int(self.heir.currentData()) if self.hand_over.isChecked() and self.heir.count() else None
 
 
+class AddMemberDialog(QDialog):
+    """Name and role of a new team member in one small form.
+
+    ``submit(name, role)`` returns an error message or None; on an error the dialog stays open with the
+    typed name, so nothing is retyped after a refusal (a taken name, a name too long).
+    """
+
+    def __init__(self, parent: QWidget | None, submit: Callable[[str, Role], str | None]) -> None:
+        super().__init__(parent)
+        self.submit = submit
+        self.setObjectName("addMemberDialog")
+        self.setWindowTitle(self.tr("Add a team member"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name = QLineEdit(self)
+        self.name.setObjectName("newMemberName")
+        self.name.setPlaceholderText(self.tr("e.g. Dana Fischer"))
+        form.addRow(self.tr("&Name"), self.name)
+        self.role = _role_combo(self, Role.RESPONDER)
+        self.role.setObjectName("newMemberRole")
+        form.addRow(self.tr("&Role"), self.role)
+        layout.addLayout(form)
+        self.role_help = QLabel(self)
+        self.role_help.setObjectName("newMemberRoleHelp")
+        self.role_help.setWordWrap(True)
+        layout.addWidget(self.role_help)
+        self.error = QLabel(self)
+        self.error.setObjectName("addMemberError")
+        self.error.setStyleSheet("color:#A1160A")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(self.tr("Add member"))
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.name.textChanged.connect(self._changed)
+        self.role.currentIndexChanged.connect(self._explain_role)
+        self._changed()
+        self._explain_role()
+        self.setMinimumWidth(420)
+
+    def _changed(self, *_args: object) -> None:
+        self.ok_button.setEnabled(bool(self.name.text().strip()))
+        self.error.hide()
+
+    def _explain_role(self, *_args: object) -> None:
+        explanations = {
+            Role.ADMINISTRATOR.value: self.tr(
+                "Everything a Manager can do, plus the profile manager (platform settings)."
+            ),
+            Role.MANAGER.value: self.tr("Manages profiles, sharing and the team."),
+            Role.RESPONDER.value: self.tr("Works with the profiles shared with them; can receive shares."),
+            Role.ANALYST.value: self.tr("Read-only everywhere; never receives shares."),
+        }
+        self.role_help.setText(explanations.get(str(self.role.currentData()), ""))
+
+    def _submit(self) -> None:
+        problem = self.submit(self.name.text(), Role(self.role.currentData()))
+        if problem:
+            self.error.setText(problem)
+            self.error.show()
+            self.name.setFocus()
+            return
+        self.accept()
+
+
 class MembersDialog(QDialog):
     """Add, rename, change role and remove team members; choose who *me* is."""
 
@@ -297,10 +369,18 @@ class MembersDialog(QDialog):
             )
         return ok
 
+    def add_dialog(self) -> AddMemberDialog:
+        def submit(name: str, role: Role) -> str | None:
+            if self.add_member(name, role):
+                return None
+            problem = self.error.text()
+            self.error.clear()  # shown in the add dialog, where the name is
+            return problem
+
+        return AddMemberDialog(self, submit)
+
     def _add(self) -> None:
-        name, ok = QInputDialog.getText(self, self.tr("Add a team member"), self.tr("Name"))
-        if ok:
-            self.add_member(name, Role(self.role.currentData()))
+        self.add_dialog().exec()
 
     def _rename(self) -> None:
         member_id = self.current_id()
