@@ -22,7 +22,7 @@ from socialdesk.services.workspace import Workspace
 from socialdesk.ui.dialogs import AddPublicProfileDialog, PlanDialog, ShareDialog
 from socialdesk.ui.main_window import MainWindow
 from socialdesk.ui.members import MembersDialog
-from socialdesk.ui.notifications import NotificationCentre
+from socialdesk.ui.notifications import NotificationCentre, UnreadRole
 
 RULED = ("actionShare", "actionStopSharing", "actionRemoveOwnership", "actionDelete")
 
@@ -519,22 +519,20 @@ def test_notification_centre_counts_and_mark_read(qtbot: QtBot, window: MainWind
     centre = window.show_notifications()
     assert isinstance(centre, NotificationCentre)
     qtbot.addWidget(centre)
-    assert centre.list.count() == total
+    assert len(centre.entry_items()) == total
     assert centre.summary.text() == f"{unread} unread notifications"
     # Mark one read.
-    for i in range(centre.list.count()):
-        if centre.list.item(i).font().bold():
-            centre.list.setCurrentRow(i)
-            break
+    first_unread = next(item for item in centre.entry_items() if item.data(UnreadRole))
+    centre.list.setCurrentItem(first_unread)
     centre.mark_read_button.click()
     assert window.notification_button.text() == str(unread - 1)
     centre.mark_all_button.click()
     assert window.notification_button.text() == ""
     assert centre.summary.text() == "0 unread notifications"
     # Choosing one selects its profile in the list.
-    item = centre.list.item(0)
+    item = centre.entry_items()[0]
     pid = item.data(Qt.ItemDataRole.UserRole + 2)
-    centre.list.setCurrentRow(0)
+    centre.list.setCurrentItem(item)
     centre.show_button.click()
     assert window.table.current_profile_id() == pid
 

@@ -7,8 +7,11 @@ system tray where one exists and skips them silently where none does.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QFont
+import html
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from PySide6.QtCore import QDate, QEvent, QLocale, QObject, QSize, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -30,10 +33,39 @@ from socialdesk.ui.resources import icon
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 ProfileRole = Qt.ItemDataRole.UserRole + 2
+UnreadRole = Qt.ItemDataRole.UserRole + 3
+
+MUTED = "#607D8B"
+UNREAD_DOT = "#1E5AA8"
+#: The profile's name in a notification's sentence (the service quotes it “like this”).
+_QUOTED_NAME = re.compile("\u201c([^\u201d]+)\u201d")
+
+
+def local_time(moment: datetime) -> datetime:
+    """Stored times are UTC (naive ones too); the centre shows the user's local time."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone()
+
+
+def entry_html(view: NotificationView, when: datetime) -> str:
+    """One entry: an unread dot, the time, and the sentence with the profile's name as a link."""
+    text = html.escape(view.text, quote=False)
+    if view.profile_id is not None:
+        text = _QUOTED_NAME.sub(
+            lambda m: f'<a href="profile:{view.profile_id}">{m.group(1)}</a>', text, count=1
+        )
+    time = QLocale().toString(QTime(when.hour, when.minute), QLocale.FormatType.ShortFormat)
+    dot_colour = UNREAD_DOT if not view.read else "transparent"
+    stamp = f"<b>{time}</b>" if not view.read else f'<span style="color:{MUTED}">{time}</span>'
+    return f'<span style="color:{dot_colour}">\u25cf</span>&nbsp;{stamp}&nbsp;&nbsp;{text}'
 
 
 class NotificationCentre(QDialog):
-    """Lists notifications, newest first; unread ones in bold."""
+    """Lists notifications newest first, under a heading per day; unread ones have a dot and a bold time.
+
+    The profile's name in each entry is a link that selects the profile in the main window (as does
+    Enter or a double-click on the entry).
+    """
 
     #: The user wants to see this profile in the list.
     profileRequested = Signal(int)
@@ -55,6 +87,7 @@ class NotificationCentre(QDialog):
         self.list.setWordWrap(True)
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.list.itemActivated.connect(self._open)
+        self.list.viewport().installEventFilter(self)
         layout.addWidget(self.list)
         row = QHBoxLayout()
         self.mark_read_button = QPushButton(self.tr("Mark as read"), self)
@@ -78,20 +111,52 @@ class NotificationCentre(QDialog):
         self.resize(560, 440)
         self.reload()
 
+    def day_heading(self, day: date, today: date) -> str:
+        if day == today:
+            return self.tr("Today")
+        if day == today - timedelta(days=1):
+            return self.tr("Yesterday")
+        return QLocale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.LongFormat)
+
+    def entry_items(self) -> list[QListWidgetItem]:
+        """The notifications' rows (not the day headings), top to bottom."""
+        items = (self.list.item(i) for i in range(self.list.count()))
+        return [item for item in items if item.data(IdRole) is not None]
+
     def reload(self) -> None:
         with self.workspace.session() as s:
             entries = notifications_service.list_notifications(s)
             unread = notifications_service.unread_count(s)
         self.list.clear()
-        bold = QFont(self.list.font())
-        bold.setBold(True)
+        today = datetime.now().astimezone().date()
+        current_day: date | None = None
         for n in entries:
-            item = QListWidgetItem(f"{n.created_at:%Y-%m-%d %H:%M}  {n.text}", self.list)
+            when = local_time(n.created_at)
+            if when.date() != current_day:
+                current_day = when.date()
+                heading = QListWidgetItem(self.day_heading(current_day, today), self.list)
+                heading.setFlags(Qt.ItemFlag.NoItemFlags)
+                font = heading.font()
+                font.setBold(True)
+                heading.setFont(font)
+                heading.setForeground(self.palette().placeholderText())
+            item = QListWidgetItem(self.list)
             item.setData(IdRole, n.id)
             item.setData(ProfileRole, n.profile_id)
-            if not n.read:
-                item.setFont(bold)
-            item.setToolTip(self.tr("Unread") if not n.read else self.tr("Read"))
+            item.setData(UnreadRole, not n.read)
+            state = self.tr("Unread") if not n.read else self.tr("Read")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{state}: {n.text}")
+            item.setToolTip(state)
+            label = QLabel(entry_html(n, when), self.list)
+            label.setObjectName("notificationEntry")
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+            label.setContentsMargins(6, 3, 6, 3)
+            label.linkActivated.connect(lambda _link, it=item: self._open(it))
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
+            self.list.setItemWidget(item, label)
+        self._fit_entries()
         if not entries:
             empty = QListWidgetItem(
                 self.tr("No notifications. Expired connections will show up here."), self.list
@@ -102,6 +167,19 @@ class NotificationCentre(QDialog):
         )
         self.mark_all_button.setEnabled(unread > 0)
         self._selection_changed()
+
+    def _fit_entries(self) -> None:
+        """Give each wrapped entry the height its text needs at the list's current width."""
+        width = max(120, self.list.viewport().width() - 4)
+        for item in self.entry_items():
+            label = self.list.itemWidget(item)
+            if label is not None:
+                item.setSizeHint(QSize(width, label.heightForWidth(width)))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.list.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_entries()
+        return super().eventFilter(watched, event)
 
     def _selected_ids(self) -> list[int]:
         return [int(i.data(IdRole)) for i in self.list.selectedItems() if i.data(IdRole) is not None]
