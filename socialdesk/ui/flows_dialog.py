@@ -35,6 +35,9 @@ ERROR_STYLE = "color:#A1160A"
 NOTICE_STYLE = "background:#FFF4E5;color:#7A4100;border:1px solid #F5C27A;border-radius:4px;padding:6px;"
 #: Where-used lists longer than this are cut (the count says how many there are).
 MAX_USES_SHOWN = 200
+NameRole = Qt.ItemDataRole.UserRole + 1
+UsesRole = Qt.ItemDataRole.UserRole + 2
+DescriptionRole = Qt.ItemDataRole.UserRole + 3
 
 
 class FlowsDialog(QDialog):
@@ -70,6 +73,9 @@ class FlowsDialog(QDialog):
         self.list.setObjectName("flowsList")
         self.list.setAccessibleName(self.tr("Flows"))
         self.list.setUniformItemSizes(True)
+        self.list.setWordWrap(False)
+        self.list.setSpacing(3)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         layout.addWidget(self.list, 1)
         self.empty = QLabel(self.tr("No flows yet. Add one, then pick it in a profile's settings."), self)
         self.empty.setObjectName("flowsEmpty")
@@ -81,9 +87,11 @@ class FlowsDialog(QDialog):
         self.add_button.setObjectName("addFlowButton")
         self.rename_button = QPushButton(self.tr("Rename…"), self)
         self.rename_button.setObjectName("renameFlowButton")
+        self.describe_button = QPushButton(self.tr("Description…"), self)
+        self.describe_button.setObjectName("describeFlowButton")
         self.delete_button = QPushButton(self.tr("Delete…"), self)
         self.delete_button.setObjectName("deleteFlowButton")
-        for button in (self.add_button, self.rename_button, self.delete_button):
+        for button in (self.add_button, self.rename_button, self.describe_button, self.delete_button):
             row.addWidget(button)
         row.addStretch(1)
         layout.addLayout(row)
@@ -112,6 +120,7 @@ class FlowsDialog(QDialog):
         self.add_button.clicked.connect(self._add)
         self.rename_button.clicked.connect(self._rename)
         self.delete_button.clicked.connect(self._delete)
+        self.describe_button.clicked.connect(self._describe)
         self.list.currentRowChanged.connect(self._update_buttons)
         self.list.itemDoubleClicked.connect(lambda _item: self._rename())
         self.decision = Decision(True)
@@ -124,14 +133,23 @@ class FlowsDialog(QDialog):
         current = select_id if select_id is not None else self.current_id()
         with self.workspace.session() as s:
             self.decision = can_edit_settings(members_service.me_actor(s))
-            rows = [(f.id, f.name, f.description) for f in flows_service.list_flows(s)]
+            rows = [
+                (f.id, f.name, f.description, len(flows_service.usages(s, f)))
+                for f in flows_service.list_flows(s)
+            ]
         self.list.blockSignals(True)
         self.list.clear()
-        for flow_id, name, description in rows:
-            item = QListWidgetItem(name, self.list)
+        for flow_id, name, description, uses in rows:
+            used = (
+                plural(uses, "used in {n} place", "used in {n} places") if uses else self.tr("not used yet")
+            )
+            second = f"{used} · {description}" if description else used
+            item = QListWidgetItem(f"{name}\n{second}", self.list)
             item.setData(Qt.ItemDataRole.UserRole, flow_id)
-            if description:
-                item.setToolTip(description)
+            item.setData(NameRole, name)
+            item.setData(UsesRole, uses)
+            item.setData(DescriptionRole, description)
+            item.setToolTip(f"{name}\n{second}")
             if flow_id == current:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
@@ -150,8 +168,9 @@ class FlowsDialog(QDialog):
         has_current = self.current_id() is not None
         self.add_button.setEnabled(editable)
         self.rename_button.setEnabled(editable and has_current)
+        self.describe_button.setEnabled(editable and has_current)
         self.delete_button.setEnabled(editable and has_current)
-        for button in (self.add_button, self.rename_button, self.delete_button):
+        for button in (self.add_button, self.rename_button, self.describe_button, self.delete_button):
             button.setToolTip("" if editable else self.decision.reason)
 
     def current_id(self) -> int | None:
@@ -160,14 +179,14 @@ class FlowsDialog(QDialog):
 
     def current_name(self) -> str | None:
         item = self.list.currentItem()
-        return item.text() if item is not None else None
+        return str(item.data(NameRole)) if item is not None else None
 
     def names(self) -> list[str]:
-        return [self.list.item(i).text() for i in range(self.list.count())]
+        return [str(self.list.item(i).data(NameRole)) for i in range(self.list.count())]
 
     def select(self, name: str) -> None:
         for i in range(self.list.count()):
-            if self.list.item(i).text().casefold() == name.casefold():
+            if str(self.list.item(i).data(NameRole)).casefold() == name.casefold():
                 self.list.setCurrentRow(i)
                 return
 
@@ -218,6 +237,17 @@ class FlowsDialog(QDialog):
             )  # fmt: skip
             self.info.setVisible(True)
         self.changed.emit(list(self.renames))
+        return True
+
+    def describe_flow(self, flow_id: int, description: str) -> bool:
+        self._clear_messages()
+        try:
+            with self.workspace.session() as s:
+                flows_service.describe(s, members_service.me_actor(s), flow_id, description)
+        except SocialDeskError as exc:
+            self._show_error(_message(exc))
+            return False
+        self.reload(flow_id)
         return True
 
     def delete_flow(self, flow_id: int) -> bool:
@@ -273,6 +303,20 @@ class FlowsDialog(QDialog):
         name, ok = QInputDialog.getText(self, self.tr("Rename flow"), self.tr("New name"), text=old)
         if ok:
             self.rename_flow(flow_id, name)
+
+    def _describe(self) -> None:
+        flow_id, name = self.current_id(), self.current_name()
+        item = self.list.currentItem()
+        if flow_id is None or name is None or item is None or not self.decision:
+            return
+        text, ok = QInputDialog.getMultiLineText(
+            self,
+            self.tr("Describe flow"),
+            self.tr("What “{0}” does (shown here and by the command line):").format(name),
+            str(item.data(DescriptionRole) or ""),
+        )
+        if ok:
+            self.describe_flow(flow_id, text)
 
     def _delete(self) -> None:
         flow_id, name = self.current_id(), self.current_name()
