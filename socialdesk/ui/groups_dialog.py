@@ -435,6 +435,15 @@ class GroupNameDialog(QDialog):
         self.name.textEdited.connect(lambda _t: _show(self.error, ""))
         self.resize(440, self.sizeHint().height())
 
+    def _fit_height(self) -> None:
+        """Grow to show a wrapped message whole: a top-level layout does not follow a label's
+        height-for-width by itself, so a two-line error was cut to one and a half lines."""
+        self.layout().activate()
+        self.error.setMinimumHeight(self.error.heightForWidth(max(1, self.error.width())))
+        self.layout().activate()
+        height = max(self.height(), self.layout().totalMinimumSize().height())
+        self.resize(self.width(), height)
+
     def _show_color(self) -> None:
         if self.color_button is not None:
             self.color_button.setIcon(swatch(self.color, 16))
@@ -450,6 +459,7 @@ class GroupNameDialog(QDialog):
         message = self.apply(self.name.text(), self.color)
         if message:
             _show(self.error, message)
+            self._fit_height()
             self.name.setFocus()
             return False
         self.accept()
