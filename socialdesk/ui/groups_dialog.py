@@ -438,11 +438,13 @@ class GroupNameDialog(QDialog):
     def _fit_height(self) -> None:
         """Grow to show a wrapped message whole: a top-level layout does not follow a label's
         height-for-width by itself, so a two-line error was cut to one and a half lines."""
-        self.layout().activate()
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
         self.error.setMinimumHeight(self.error.heightForWidth(max(1, self.error.width())))
-        self.layout().activate()
-        height = max(self.height(), self.layout().totalMinimumSize().height())
-        self.resize(self.width(), height)
+        layout.activate()
+        self.resize(self.width(), max(self.height(), layout.totalMinimumSize().height()))
 
     def _show_color(self) -> None:
         if self.color_button is not None:
