@@ -304,8 +304,20 @@ class ImportDialog(QDialog):
             self.load(chosen)
 
     def _kind_toggled(self, _button: object, checked: bool) -> None:
-        if checked and self.path_edit.text().strip() and not self.busy:
+        """Another kind of import reads the same file anew: what was said of the file as the other kind
+        (its error, its preview) no longer holds. A preview still being read is superseded (its
+        result is dropped by the request counter)."""
+        if not checked:
+            return
+        self._set_label(self.error, "")
+        self._set_label(self.status, "")
+        if self.path_edit.text().strip():
             self.load(self.path_edit.text())
+        else:
+            self.preview = None
+            self.model.set_rows([], "")
+            self.summary.clear()
+            self._update_apply()
 
     def load(self, path: str | Path) -> None:
         """Read the file and show its preview (in a worker thread; ``previewReady`` when shown)."""
