@@ -135,10 +135,10 @@ def test_notifications_command_json_table_unread_and_read(
     assert main(["--data-dir", data_dir, "notifications"]) == 0
     table = capsys.readouterr().out
     assert table.splitlines()[0].split() == ["id", "created", "kind", "profile", "type", "read", "text"]
-    assert "2 notification(s), 1 unread" in table
+    assert "2 notifications, 1 unread" in table
 
     assert main(["--data-dir", data_dir, "notifications", "read", "--all"]) == 0
-    assert "1 notification(s) marked read" in capsys.readouterr().out
+    assert "1 notification marked read" in capsys.readouterr().out
     assert main(["--data-dir", data_dir, "notifications", "--unread", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     assert main(["--data-dir", data_dir, "notifications", "read"]) == 2  # neither ids nor --all

@@ -74,7 +74,8 @@ def run_rename(data_dir: Path, args: argparse.Namespace) -> int:
     with workspace_session(data_dir) as session:
         flow, touched = flows.rename(session, members.me_actor(session), args.name, args.new_name)
         name = flow.name
-    print(f"Renamed to {name!r}; settings of {touched} profile(s) now point at the new name")
+    profiles = "profile" if touched == 1 else "profiles"
+    print(f"Renamed to {name!r}; settings of {touched} {profiles} now point at the new name")
     return 0
 
 

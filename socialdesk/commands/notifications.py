@@ -51,7 +51,8 @@ def run(data_dir: Path, args: argparse.Namespace) -> int:
     ]
     print(format_table(TABLE_HEADER, rows, max_width=160))
     unread = sum(1 for e in entries if not e.read)
-    print(f"\n{len(entries)} notification(s), {unread} unread")
+    total = len(entries)
+    print(f"\n{total} {'notification' if total == 1 else 'notifications'}, {unread} unread")
     return 0
 
 
@@ -66,5 +67,5 @@ def run_read(data_dir: Path, args: argparse.Namespace) -> int:
             changed = notifications.mark_all_read(session)
         else:
             changed = notifications.mark_read(session, args.ids)
-    print(f"{changed} notification(s) marked read")
+    print(f"{changed} {'notification' if changed == 1 else 'notifications'} marked read")
     return 0

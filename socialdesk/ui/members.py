@@ -28,6 +28,7 @@ from socialdesk.models.schema import ProfileOwner
 from socialdesk.services import members as members_service
 from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.workspace import Workspace
+from socialdesk.ui.i18n import plural
 
 
 def _role_combo(parent: QWidget, current: Role = Role.MANAGER) -> QComboBox:
@@ -138,9 +139,11 @@ class RemoveMemberDialog(QDialog):
         self.setWindowTitle(self.tr("Remove {0}").format(name))
         layout = QVBoxLayout(self)
         text = QLabel(
-            self.tr(
-                "{0} owns {1} profile(s). Their shares end and the connections they made are revoked."
-            ).format(name, owned),
+            plural(
+                owned,
+                "{name} owns {n} profile. Their shares end and the connections they made are revoked.",
+                "{name} owns {n} profiles. Their shares end and the connections they made are revoked.",
+            ).replace("{name}", name),
             self,
         )
         text.setWordWrap(True)

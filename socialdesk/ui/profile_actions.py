@@ -23,6 +23,7 @@ from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.rules import READ_ONLY, Actor
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.dialogs import RISK_TEXT, AddPublicProfileDialog, HistoryDialog, PlanDialog, ShareDialog
+from socialdesk.ui.i18n import plural
 from socialdesk.ui.members import MembersDialog
 
 if TYPE_CHECKING:
@@ -275,7 +276,7 @@ class ProfileActions(QObject):
             self.message.emit(plan[0].decision.reason if plan else "")
             return
         self._apply(_for_each(profiles_service.restore_profile, ids), ids, True)
-        self.message.emit(self.tr("Restored {0} profile(s)").format(len(ids)))
+        self.message.emit(plural(len(ids), "Restored {n} profile", "Restored {n} profiles"))
 
     # -- adding ------------------------------------------------------------------------------------
 
