@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from socialdesk.models.catalogue import Role
@@ -42,3 +42,43 @@ def test_add_member_asks_name_and_role_and_keeps_the_name_after_a_refusal(
         nora = members_service.find(s, "Nora Field")
         assert Role(nora.role) is Role.ANALYST
     assert any("Nora Field — Analyst" in members.list.item(i).text() for i in range(members.list.count()))
+
+
+def test_who_are_you_on_an_empty_team_hints_and_enter_adds_me(qtbot: QtBot, workspace: Workspace) -> None:
+    from socialdesk.ui.members import WhoAreYouPage
+
+    page = WhoAreYouPage(workspace)
+    qtbot.addWidget(page)
+    page.resize(900, 600)
+    page.show()
+    qtbot.waitExposed(page)
+    for label in page.findChildren(QLabel):
+        if label.isVisible() and label.wordWrap():  # every wrapped text shown whole at 900×600
+            assert label.height() >= label.heightForWidth(label.width()), label.text()
+    assert page.list.isHidden() and page.pick_button.isHidden()  # no empty list to pick from
+    assert not page.empty_hint.isHidden() and "add yourself" in page.empty_hint.text()
+    assert not page.add_button.isEnabled()
+    qtbot.keyClick(page.name, Qt.Key.Key_Return)  # Enter on an empty name does nothing
+    assert page.error.text() == ""
+    qtbot.keyClicks(page.name, "Ada Lovelace")
+    assert page.add_button.isEnabled()
+    with qtbot.waitSignal(page.chosen, timeout=5000) as chosen:
+        qtbot.keyClick(page.name, Qt.Key.Key_Return)
+    with workspace.session() as s:
+        me = members_service.me_actor(s)
+        assert me is not None and me.id == chosen.args[0] and Role(me.role) is Role.ADMINISTRATOR
+
+
+def test_who_are_you_enter_on_a_member_picks_them(qtbot: QtBot, demo_ws: Workspace) -> None:
+    from socialdesk.ui.members import WhoAreYouPage
+
+    page = WhoAreYouPage(demo_ws)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.empty_hint.isHidden() and not page.list.isHidden()
+    page.list.setCurrentRow(1)
+    page.list.setFocus()
+    expected = page.list.currentItem().data(Qt.ItemDataRole.UserRole)
+    with qtbot.waitSignal(page.chosen, timeout=5000) as chosen:
+        qtbot.keyClick(page.list, Qt.Key.Key_Return)
+    assert chosen.args == [expected]

@@ -51,7 +51,8 @@ class WhoAreYouPage(QWidget):
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         box = QWidget(self)
-        box.setMaximumWidth(520)
+        box.setMinimumWidth(480)  # centred, the box gets its size hint: wrapped text needs a real width
+        box.setMaximumWidth(560)
         layout = QVBoxLayout(box)
         title = QLabel(self.tr("Who are you?"), box)
         font = title.font()
@@ -72,11 +73,20 @@ class WhoAreYouPage(QWidget):
         self.list.setObjectName("whoAreYouList")
         self.list.setAccessibleName(self.tr("Team members"))
         layout.addWidget(self.list)
+        self.empty_hint = QLabel(
+            self.tr("Nobody is in the team yet: add yourself below, then the others in Team members."),
+            box,
+        )
+        self.empty_hint.setObjectName("whoAreYouEmpty")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("color:#607D8B")
+        layout.addWidget(self.empty_hint)
         self.pick_button = QPushButton(self.tr("That's me"), box)
         self.pick_button.setObjectName("pickMeButton")
         self.pick_button.clicked.connect(self._pick)
         layout.addWidget(self.pick_button, 0, Qt.AlignmentFlag.AlignRight)
-        layout.addWidget(QLabel(self.tr("Not in the list? Add yourself:"), box))
+        self.add_label = QLabel(self.tr("Not in the list? Add yourself:"), box)
+        layout.addWidget(self.add_label)
         row = QHBoxLayout()
         self.name = QLineEdit(box)
         self.name.setObjectName("newMeName")
@@ -93,10 +103,20 @@ class WhoAreYouPage(QWidget):
         self.error = QLabel(box)
         self.error.setObjectName("whoAreYouError")
         self.error.setStyleSheet("color:#A1160A")
+        self.error.setWordWrap(True)
         layout.addWidget(self.error)
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred with stretches, not an alignment flag: an aligned widget gets its size hint and the
+        # wrapped texts lost their height-for-width (cut to one and a half lines).
+        centre = QHBoxLayout()
+        centre.addStretch(1)
+        centre.addWidget(box, 3)
+        centre.addStretch(1)
+        outer.addLayout(centre)
         outer.addStretch(2)
         self.list.itemDoubleClicked.connect(lambda _item: self._pick())
+        self.list.itemActivated.connect(lambda _item: self._pick())  # Enter on a member
+        self.name.returnPressed.connect(self._add)  # Enter in "Your name"
+        self.name.textChanged.connect(self._name_changed)
         self.reload()
 
     def reload(self) -> None:
@@ -105,9 +125,23 @@ class WhoAreYouPage(QWidget):
             for m in members_service.active_members(s):
                 item = QListWidgetItem(f"{m.name} — {Role(m.role).label}", self.list)
                 item.setData(Qt.ItemDataRole.UserRole, m.id)
-        self.pick_button.setEnabled(self.list.count() > 0)
-        if self.list.count():
+        has_members = self.list.count() > 0
+        self.pick_button.setEnabled(has_members)
+        self.list.setVisible(has_members)
+        self.pick_button.setVisible(has_members)
+        self.empty_hint.setVisible(not has_members)
+        self.add_label.setText(
+            self.tr("Not in the list? Add yourself:") if has_members else self.tr("Your name and role:")
+        )
+        if has_members:
             self.list.setCurrentRow(0)
+        else:
+            self.name.setFocus()
+        self._name_changed()
+
+    def _name_changed(self, *_args: object) -> None:
+        self.add_button.setEnabled(bool(self.name.text().strip()))
+        self.error.clear()
 
     def _pick(self) -> None:
         item = self.list.currentItem()
@@ -119,6 +153,8 @@ class WhoAreYouPage(QWidget):
         self.chosen.emit(member_id)
 
     def _add(self) -> None:
+        if not self.name.text().strip():
+            return
         try:
             with self.workspace.session() as s:
                 member = members_service.add(s, None, self.name.text(), Role(self.role.currentData()))
