@@ -24,7 +24,10 @@ def create_main_window(data_dir: Path) -> QMainWindow:
     return MainWindow.open(Path(data_dir))
 
 
-def run_gui(data_dir: Path) -> int:
+def run_gui(data_dir: Path, *, verbose: bool = False) -> int:
+    from socialdesk.ui import app_log
+
+    app_log.install(verbose=verbose)  # QtWebEngine's GPU/Vulkan/D-Bus noise to the log, not the terminal
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium (QtWebEngine, used for sign-in) refuses to run its sandbox as root.
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")

@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             from socialdesk.app import run_gui
 
-            return run_gui(data_dir)
+            return run_gui(data_dir, verbose=args.verbose)
         return int(args.handler(data_dir, args))
     except UsageError as exc:
         print(exc, file=sys.stderr)
