@@ -182,7 +182,8 @@ def test_share_dialog_offers_no_analysts_and_spells_out_the_risk(qtbot: QtBot, w
         dialog.share_button.click()
 
     answer(fill)
-    window.action("actionShare").trigger()
+    with qtbot.waitSignal(window.profile_actions.bulkFinished, timeout=10000):
+        window.action("actionShare").trigger()  # planned and applied off the GUI thread
     assert not any("Lena Novak" in m for m in seen["members"])  # the Analyst
     assert any(m.startswith("Priya Shah") for m in seen["members"])
     assert "post" in seen["risk"]
@@ -196,7 +197,8 @@ def test_share_dialog_offers_no_analysts_and_spells_out_the_risk(qtbot: QtBot, w
     assert window.action("actionStopSharing").isEnabled()
 
     answer(lambda d: d.confirm_button.click())  # type: ignore[attr-defined]
-    window.action("actionStopSharing").trigger()
+    with qtbot.waitSignal(window.profile_actions.bulkFinished, timeout=10000):
+        window.action("actionStopSharing").trigger()
     with window.workspace.session() as s:
         assert not profiles_service.view(s, pid).is_shared
     assert "sharing_stopped" in audit_actions(window.workspace, pid)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -230,22 +229,3 @@ def history(session: Session, profile_id: int, limit: int | None = None) -> tupl
         AuditLine(entry.at, actor_name, entry.action, member_name, entry.details)
         for entry, actor_name, member_name in session.execute(query).all()
     )
-
-
-@dataclass(frozen=True, slots=True)
-class BulkItem:
-    profile_id: int
-    name: str
-    decision: Decision
-
-
-def bulk_plan(
-    session: Session, actor: Actor | None, action: str, profile_ids: Sequence[int]
-) -> list[BulkItem]:
-    """For a bulk share, stop-sharing or delete: per profile, whether it will be done and why not."""
-    out = []
-    for pid in profile_ids:
-        profile = profiles_service.get_profile(session, pid, include_deleted=True)
-        view = profiles_service.view(session, profile)
-        out.append(BulkItem(pid, profile.display_name, decisions(actor, view)[action]))
-    return out

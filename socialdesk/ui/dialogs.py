@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from html import escape
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,14 +21,17 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from socialdesk.models.catalogue import KIND_LABELS, PLATFORMS
-from socialdesk.services.details import AuditLine, BulkItem
+from socialdesk.services.bulk import BulkItem, Impact
+from socialdesk.services.details import AuditLine
 from socialdesk.services.errors import ValidationError
 from socialdesk.services.profiles import ParsedProfileRef, parse_profile_ref
+from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
 
 RISK_TEXT = (
@@ -108,7 +112,12 @@ class ShareDialog(QDialog):
 
 
 class PlanDialog(QDialog):
-    """One confirmation for an action on one or many profiles: what will be done, what will not and why."""
+    """One confirmation for an action on one or many profiles: what will be done, what will not and why,
+    and what it takes away (who loses access, which groups lose profiles) as a few grouped warnings whose
+    details open on demand. For a destructive action the safe button (Cancel) is the default."""
+
+    #: Names listed per part; the rest are counted ("… and 1,234 more").
+    SHOWN = 200
 
     def __init__(
         self,
@@ -118,6 +127,8 @@ class PlanDialog(QDialog):
         plan: Sequence[BulkItem],
         confirm: str,
         warnings: Sequence[str] = (),
+        impact: Impact | None = None,
+        destructive: bool = True,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("planDialog")
@@ -126,35 +137,128 @@ class PlanDialog(QDialog):
         label = QLabel(intro, self)
         label.setWordWrap(True)
         layout.addWidget(label)
-        for text in warnings:
-            layout.addWidget(_warning(self, text, "planWarning"))
         will = [p for p in plan if p.decision]
         wont = [p for p in plan if not p.decision]
+        for text in warnings:
+            layout.addWidget(_warning(self, text, "planWarning"))
+        if impact is not None:
+            self._add_impact(layout, impact, will)
         parts = []
         if will:
-            parts.append(f"<p><b>{escape(self.tr('Will be done ({0})').format(len(will)))}</b></p><ul>")
-            parts += [f"<li>{escape(p.name)}</li>" for p in will[:200]]
-            if len(will) > 200:
-                parts.append(f"<li>{escape(self.tr('… and {0} more').format(len(will) - 200))}</li>")
+            heading = self.tr("Will be done ({0})").format(f"{len(will):,}")
+            parts.append(f"<p><b>{escape(heading)}</b></p><ul>")
+            parts += [f"<li>{escape(p.name)}</li>" for p in will[: self.SHOWN]]
+            if len(will) > self.SHOWN:
+                more = f"{len(will) - self.SHOWN:,}"
+                parts.append(f"<li>{escape(self.tr('… and {0} more').format(more))}</li>")
             parts.append("</ul>")
         if wont:
-            parts.append(f"<p><b>{escape(self.tr('Will not be done ({0})').format(len(wont)))}</b></p><ul>")
-            parts += [f"<li>{escape(p.name)}: {escape(p.decision.reason)}</li>" for p in wont[:200]]
-            if len(wont) > 200:
-                parts.append(f"<li>{escape(self.tr('… and {0} more').format(len(wont) - 200))}</li>")
+            parts.append(
+                f"<p><b>{escape(self.tr('Will not be done ({0})').format(f'{len(wont):,}'))}</b></p><ul>"
+            )
+            parts += [f"<li>{escape(p.name)}: {escape(p.decision.reason)}</li>" for p in wont[: self.SHOWN]]
+            if len(wont) > self.SHOWN:
+                more = f"{len(wont) - self.SHOWN:,}"
+                parts.append(f"<li>{escape(self.tr('… and {0} more').format(more))}</li>")
             parts.append("</ul>")
         self.summary = QTextBrowser(self)
         self.summary.setObjectName("planSummary")
         self.summary.setHtml("".join(parts))
-        layout.addWidget(self.summary)
+        self.summary.setMinimumHeight(120)
+        layout.addWidget(self.summary, 1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.confirm_button = self.buttons.addButton(confirm, QDialogButtonBox.ButtonRole.AcceptRole)
         self.confirm_button.setObjectName("confirmButton")
         self.confirm_button.setEnabled(bool(will))
+        # Enter must never delete: the safe answer is the default of a destructive confirmation.
+        safe, bold = (self.cancel_button, self.confirm_button) if destructive else (
+            self.confirm_button, self.cancel_button
+        )
+        bold.setAutoDefault(False)
+        bold.setDefault(False)
+        safe.setAutoDefault(True)
+        safe.setDefault(True)
+        self.safe_button = safe
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self.resize(480, 380 if len(plan) > 1 or warnings else 260)
+        self.resize(500, 420 if len(plan) > 1 or warnings or impact else 260)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.safe_button.setFocus()
+
+    def _add_impact(self, layout: QVBoxLayout, impact: Impact, will: Sequence[BulkItem]) -> None:
+        one = len(will) == 1
+        if impact.shared_profiles:
+            names = [name for name, _ in impact.losing_access]
+            if one:
+                text = self.tr("This profile is shared with {0}: they lose access.").format(", ".join(names))
+                self._add_warning(layout, text, [])
+            else:
+                text = plural(
+                    len(names),
+                    "{shared} profiles are shared with {n} member: they lose access.",
+                    "{shared} profiles are shared with {n} members: they lose access.",
+                ).replace("{shared}", f"{impact.shared_profiles:,}")
+                if impact.shared_profiles == 1:
+                    text = plural(
+                        len(names),
+                        "1 profile is shared with {n} member: they lose access.",
+                        "1 profile is shared with {n} members: they lose access.",
+                    )
+                details = [
+                    plural(count, "{name} — {n} profile", "{name} — {n} profiles").replace("{name}", name)
+                    for name, count in impact.losing_access
+                ]
+                self._add_warning(layout, text, details)
+        if impact.grouped_profiles:
+            groups = [name for name, _ in impact.groups]
+            if one:
+                text = self.tr("This profile is in the groups {0}: it leaves them.").format(", ".join(groups))
+                self._add_warning(layout, text, [])
+            else:
+                text = plural(
+                    len(groups),
+                    "{grouped} profiles are in {n} group: they leave it.",
+                    "{grouped} profiles are in {n} groups: they leave them.",
+                ).replace("{grouped}", f"{impact.grouped_profiles:,}")
+                details = [
+                    plural(count, "{name} — loses {n} profile", "{name} — loses {n} profiles").replace(
+                        "{name}", name
+                    )
+                    for name, count in impact.groups
+                ]
+                self._add_warning(layout, text, details)
+
+    def _add_warning(self, layout: QVBoxLayout, text: str, details: Sequence[str]) -> None:
+        row = QWidget(self)
+        row_layout = QVBoxLayout(row)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        row_layout.setSpacing(2)
+        row_layout.addWidget(_warning(row, text, "planWarning"))
+        if details:
+            toggle = QToolButton(row)
+            toggle.setObjectName("planWarningDetails")
+            toggle.setText(self.tr("Show who and how many"))
+            toggle.setCheckable(True)
+            toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            toggle.setArrowType(Qt.ArrowType.RightArrow)
+            listing = QListWidget(row)
+            listing.setObjectName("planWarningList")
+            listing.addItems(list(details))
+            listing.setMaximumHeight(120)
+            listing.setVisible(False)
+
+            def flip(shown: bool) -> None:
+                listing.setVisible(shown)
+                toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+            toggle.toggled.connect(flip)
+            row_layout.addWidget(toggle)
+            row_layout.addWidget(listing)
+        layout.addWidget(row)
 
 
 class AddPublicProfileDialog(QDialog):

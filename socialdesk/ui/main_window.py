@@ -60,7 +60,6 @@ UI_STATE_FILE = "socialdesk-ui.ini"
 COUNTS_DELAY_MS = 120
 FIRST_CHECK_DELAY_MS = 3000
 #: Beyond this many selected rows the bulk actions apply to the first ones only.
-BULK_LIMIT = 5000
 
 #: (object name, text, shortcut, reason it is not available yet — None when it works)
 ACTIONS: tuple[tuple[str, str, str | None, str | None], ...] = (
@@ -559,8 +558,8 @@ class MainWindow(QMainWindow):
         self.selection_label.setText(plural(n, "{n} selected", "{n} selected") if n else "")
         if self.workspace is None:
             return
-        # Bulk actions look at each profile's rules: a huge selection is capped (the dialog says so).
-        ids = [self.model.profile_id(r) for r in rows[:BULK_LIMIT]]
+        # Bulk actions plan the whole selection off the GUI thread (services.bulk): no cap.
+        ids = [self.model.profile_id(r) for r in rows]
         details = self.profile_actions.update(ids, self.trash)
         if details is not None:
             shown = self.details.details
@@ -622,7 +621,7 @@ class MainWindow(QMainWindow):
     # -- groups, export, import ------------------------------------------------------------------
 
     def _selected_ids(self) -> list[int]:
-        return [self.model.profile_id(r) for r in self.table.selected_rows()[:BULK_LIMIT]]
+        return [self.model.profile_id(r) for r in self.table.selected_rows()]
 
     def open_groups(self) -> None:
         if self.workspace is None:

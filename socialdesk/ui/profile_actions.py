@@ -6,6 +6,7 @@ window refreshes only those.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QWidget
 
 from socialdesk.models.catalogue import SHAREABLE_ROLES, Role
-from socialdesk.models.schema import Member
+from socialdesk.services import bulk
 from socialdesk.services import details as details_service
 from socialdesk.services import members as members_service
 from socialdesk.services import profiles as profiles_service
@@ -22,12 +23,15 @@ from socialdesk.services.details import ProfileDetails
 from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.rules import READ_ONLY, Actor
 from socialdesk.services.workspace import Workspace
+from socialdesk.ui.bulk_task import BulkTask
 from socialdesk.ui.dialogs import RISK_TEXT, AddPublicProfileDialog, HistoryDialog, PlanDialog, ShareDialog
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.members import MembersDialog
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 #: Actions that also work on a multi-selection (one confirmation lists what will and will not be done).
 BULK = ("actionShare", "actionStopSharing", "actionDelete")
@@ -38,6 +42,8 @@ RULED = ("actionShare", "actionStopSharing", "actionRemoveOwnership", "actionDel
 class ProfileActions(QObject):
     #: Profiles changed: (ids, whether the list membership may have changed, e.g. deleted).
     changed = Signal(list, bool)
+    #: A bulk action (plan, confirmation, apply) ended, whatever its outcome.
+    bulkFinished = Signal()
     #: The team changed (members, roles, me): everything relative to me must reload.
     teamChanged = Signal()
     #: A message for the status bar.
@@ -141,9 +147,63 @@ class ProfileActions(QObject):
         self.changed.emit(ids, membership)
         return result
 
-    def _plan(self, action: str) -> list[details_service.BulkItem]:
-        with self.workspace.session() as s:
-            return details_service.bulk_plan(s, self.actor(s), action, self.selection)
+    def _run_bulk(
+        self, label: str, job: bulk.BulkJob, then: Callable[[Any], BulkTask | None]
+    ) -> BulkTask:
+        """Run one bulk step off the GUI thread, with progress and Cancel; ``then`` gets its result on the
+        GUI thread and may start the next step (returned). A cancel or an error rolls the step's unit of
+        work back and is said. ``bulkFinished`` is emitted once the last step has ended."""
+
+        def failed(exc: BaseException, details: str) -> None:
+            if isinstance(exc, SocialDeskError):
+                self.message.emit(str(exc))
+            else:
+                log.error("A bulk action failed: %s\n%s", exc, details)
+                self.message.emit(self.tr("The action failed ({0}); nothing was changed.").format(exc))
+            self.bulkFinished.emit()
+
+        def done(result: Any) -> None:
+            if then(result) is None:
+                self.bulkFinished.emit()
+
+        task = BulkTask(self.window, label, job, self.workspace)
+        task.finished.connect(done)
+        task.failed.connect(failed)
+        return task.start()
+
+    def _job(self, step: str, action: str, ids: list[int], **options: Any) -> bulk.BulkJob:
+        return bulk.BulkJob(str(self.workspace.data_dir), step, action, tuple(ids), **options)
+
+    def _plan_then(self, action: str, then: Callable[[bulk.BulkPlan], BulkTask | None]) -> BulkTask:
+        ids = list(self.selection)
+        label = plural(len(ids), "Checking {n} profile…", "Checking {n} profiles…")
+        return self._run_bulk(label, self._job("plan", action, ids), then)
+
+    def _said(self, result: bulk.BulkResult, done_message: Callable[[int], str]) -> None:
+        message = done_message(len(result.done))
+        if result.skipped:
+            message += " " + plural(
+                result.skipped,
+                "{n} profile was skipped: it changed meanwhile.",
+                "{n} profiles were skipped: they changed meanwhile.",
+            )
+        self.message.emit(message)
+
+    def _apply_bulk(
+        self,
+        plan: bulk.BulkPlan,
+        membership: bool,
+        done_message: Callable[[int], str],
+        **options: Any,
+    ) -> BulkTask:
+        ids = [item.profile_id for item in plan.will]
+        label = plural(len(ids), "Changing {n} profile…", "Changing {n} profiles…")
+
+        def finished(result: bulk.BulkResult) -> None:
+            self.changed.emit(list(result.done), membership)
+            self._said(result, done_message)
+
+        return self._run_bulk(label, self._job("apply", plan.action, ids, **options), finished)
 
     def exec_dialog(self, dialog: QDialog) -> bool:
         """Run a dialog modally (tests answer it from a timer)."""
@@ -152,11 +212,13 @@ class ProfileActions(QObject):
     # -- share -------------------------------------------------------------------------------------
 
     def share(self) -> None:
-        plan = self._plan("actionShare")
-        allowed = [p for p in plan if p.decision]
+        self._plan_then("actionShare", self._confirm_share)
+
+    def _confirm_share(self, plan: bulk.BulkPlan) -> BulkTask | None:
+        allowed = plan.will
         if not allowed:
-            self.message.emit(plan[0].decision.reason if plan else "")
-            return
+            self.message.emit(plan.items[0].decision.reason if plan.items else "")
+            return None
         with self.workspace.session() as s:
             me = self.actor(s)
             members = [
@@ -165,49 +227,48 @@ class ProfileActions(QObject):
                 if Role(m.role) in SHAREABLE_ROLES and (me is None or m.id != me.id)
             ]
             already: set[int] = set()
-            if len(plan) == 1:
-                view = profiles_service.view(s, plan[0].profile_id)
+            if len(plan.items) == 1:
+                view = profiles_service.view(s, plan.items[0].profile_id)
                 already = set(view.shared_with) | set(view.owners)
-        skipped = [p for p in plan if not p.decision]
+        skipped = plan.wont
         note = (
             self.tr("{0} of {1} selected profiles cannot be shared and are skipped: {2}").format(
-                len(skipped), len(plan), "; ".join(f"{p.name} ({p.decision.reason})" for p in skipped[:5])
+                f"{len(skipped):,}",
+                f"{len(plan.items):,}",
+                "; ".join(f"{p.name} ({p.decision.reason})" for p in skipped[:5])
+                + ("; …" if len(skipped) > 5 else ""),
             )
             if skipped
             else None
         )
         dialog = ShareDialog(self.window, members, already, [p.name for p in allowed], note)
         if not self.exec_dialog(dialog):
-            return
-        chosen, everyone = dialog.chosen(), dialog.all_users.isChecked()
-        ids = [p.profile_id for p in allowed]
-
-        def work(s: Session, actor: Actor | None) -> None:
-            for pid in ids:
-                profiles_service.share(s, actor, pid, chosen, all_users=everyone)
-
-        self._apply(work, ids, membership=False)
+            return None
+        return self._apply_bulk(
+            plan,
+            False,
+            lambda n: plural(n, "Shared {n} profile", "Shared {n} profiles"),
+            member_ids=tuple(dialog.chosen()),
+            all_users=dialog.all_users.isChecked(),
+        )
 
     def stop_sharing(self) -> None:
-        plan = self._plan("actionStopSharing")
-        with self.workspace.session() as s:
-            names = {m.id: m.name for m in s.query(Member).all()}
-            lines = []
-            for p in plan:
-                if p.decision:
-                    view = profiles_service.view(s, p.profile_id)
-                    who = [names[m] for m in view.shared_with] + (
-                        ["all users"] if view.shared_with_all else []
-                    )
-                    lines.append(f"{p.name}: {', '.join(who)}")
-        intro = self.tr("Stop sharing these profiles? The people below lose access to them.")
+        self._plan_then("actionStopSharing", self._confirm_stop_sharing)
+
+    def _confirm_stop_sharing(self, plan: bulk.BulkPlan) -> BulkTask | None:
+        intro = plural(
+            len(plan.items),
+            "Stop sharing this profile? The people below lose access to it.",
+            "Stop sharing these profiles? The people below lose access to them.",
+        )
         dialog = PlanDialog(
-            self.window, self.tr("Stop sharing"), intro, plan, self.tr("Stop sharing"), lines[:10]
+            self.window, self.tr("Stop sharing"), intro, plan.items, self.tr("Stop sharing"), (), plan.impact
         )
         if not self.exec_dialog(dialog):
-            return
-        ids = [p.profile_id for p in plan if p.decision]
-        self._apply(_for_each(profiles_service.stop_sharing, ids), ids, False)
+            return None
+        return self._apply_bulk(
+            plan, False, lambda n: plural(n, "Stopped sharing {n} profile", "Stopped sharing {n} profiles")
+        )
 
     # -- ownership ---------------------------------------------------------------------------------
 
@@ -223,12 +284,13 @@ class ProfileActions(QObject):
                     "publishing until someone claims it."
                 )
             )
-        plan = self._plan("actionRemoveOwnership")
+        with self.workspace.session() as s:
+            plan = bulk.plan(s, self.actor(s), "actionRemoveOwnership", [d.id])
         dialog = PlanDialog(
             self.window,
             self.tr("Remove my ownership"),
             self.tr("Remove your ownership of {0}?").format(d.display_name),
-            plan,
+            plan.items,
             self.tr("Remove my ownership"),
             warnings,
         )
@@ -238,45 +300,36 @@ class ProfileActions(QObject):
     # -- delete and restore ------------------------------------------------------------------------
 
     def delete(self) -> None:
-        plan = self._plan("actionDelete")
-        warnings = []
-        with self.workspace.session() as s:
-            for p in plan:
-                if not p.decision:
-                    continue
-                impact = profiles_service.delete_impact(s, p.profile_id)
-                if impact.shared_with:
-                    warnings.append(
-                        self.tr("{0} is shared with {1}: they lose access.").format(
-                            p.name, ", ".join(impact.shared_with)
-                        )
-                    )
-                if impact.groups:
-                    warnings.append(
-                        self.tr("{0} is in the groups {1}: it leaves them.").format(
-                            p.name, ", ".join(impact.groups)
-                        )
-                    )
-        intro = self.tr(
-            "Delete these profiles? They disappear from the list; their acquired data and private messages "
-            "stay stored, hidden, and a deleted profile can be restored from the deleted profiles view."
+        self._plan_then("actionDelete", self._confirm_delete)
+
+    def _confirm_delete(self, plan: bulk.BulkPlan) -> BulkTask | None:
+        intro = plural(
+            len(plan.items),
+            "Delete this profile? It disappears from the list; its acquired data and private messages stay "
+            "stored, hidden, and it can be restored from the deleted profiles view.",
+            "Delete these {n} profiles? They disappear from the list; their acquired data and private "
+            "messages stay stored, hidden, and a deleted profile can be restored from the deleted "
+            "profiles view.",
         )
         dialog = PlanDialog(
-            self.window, self.tr("Delete profiles"), intro, plan, self.tr("Delete"), warnings[:12]
+            self.window, self.tr("Delete profiles"), intro, plan.items, self.tr("Delete"), (), plan.impact
         )
         if not self.exec_dialog(dialog):
-            return
-        ids = [p.profile_id for p in plan if p.decision]
-        self._apply(_for_each(profiles_service.delete_profile, ids), ids, True)
+            return None
+        return self._apply_bulk(
+            plan, True, lambda n: plural(n, "Deleted {n} profile", "Deleted {n} profiles")
+        )
 
     def restore(self) -> None:
-        plan = self._plan("restore")
-        ids = [p.profile_id for p in plan if p.decision]
-        if not ids:
-            self.message.emit(plan[0].decision.reason if plan else "")
-            return
-        self._apply(_for_each(profiles_service.restore_profile, ids), ids, True)
-        self.message.emit(plural(len(ids), "Restored {n} profile", "Restored {n} profiles"))
+        self._plan_then("restore", self._restore_planned)
+
+    def _restore_planned(self, plan: bulk.BulkPlan) -> BulkTask | None:
+        if not plan.will:
+            self.message.emit(plan.items[0].decision.reason if plan.items else "")
+            return None
+        return self._apply_bulk(
+            plan, True, lambda n: plural(n, "Restored {n} profile", "Restored {n} profiles")
+        )
 
     # -- adding ------------------------------------------------------------------------------------
 
