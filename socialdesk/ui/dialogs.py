@@ -230,9 +230,11 @@ class PlanDialog(QDialog):
                     )
                     for name, count in impact.groups
                 ]
-                self._add_warning(layout, text, details)
+                self._add_warning(layout, text, details, self.tr("Show which groups"))
 
-    def _add_warning(self, layout: QVBoxLayout, text: str, details: Sequence[str]) -> None:
+    def _add_warning(
+        self, layout: QVBoxLayout, text: str, details: Sequence[str], show: str | None = None
+    ) -> None:
         row = QWidget(self)
         row_layout = QVBoxLayout(row)
         row_layout.setContentsMargins(0, 0, 0, 0)
@@ -241,7 +243,7 @@ class PlanDialog(QDialog):
         if details:
             toggle = QToolButton(row)
             toggle.setObjectName("planWarningDetails")
-            toggle.setText(self.tr("Show who and how many"))
+            toggle.setText(show or self.tr("Show who and how many"))
             toggle.setCheckable(True)
             toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             toggle.setArrowType(Qt.ArrowType.RightArrow)
