@@ -72,6 +72,8 @@ class TokenSet:
     page_tokens: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     #: Naive UTC; Meta's ``data_access_expires_at`` (90 days after the user last used the app).
     data_access_expires_at: datetime | None = None
+    #: The kind whose own app issued these tokens (LinkedIn ``organization_page``); None: the platform's.
+    app_kind: str | None = None
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
@@ -85,6 +87,8 @@ class TokenSet:
             data["page_tokens"] = dict(self.page_tokens)
         if self.data_access_expires_at is not None:
             data["data_access_expires_at"] = iso(self.data_access_expires_at)
+        if self.app_kind:
+            data["app_kind"] = self.app_kind
         return json.dumps(data)
 
     def page_token(self, platform_id: str) -> str:
@@ -106,6 +110,7 @@ class TokenSet:
             data_access_expires_at=(
                 parse_iso(data["data_access_expires_at"]) if data.get("data_access_expires_at") else None
             ),
+            app_kind=str(data["app_kind"]) if data.get("app_kind") else None,
         )
 
     @property
