@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -248,3 +249,72 @@ def test_check_command_reports_a_broken_file_in_one_line_per_problem(
         "providers.x.redirect_uri: must be a loopback URL such as http://127.0.0.1:8710/callback, or the "
         "https URL registered for an embedded sign-in"
     ]
+
+
+def test_providers_list_has_one_row_per_app_in_platform_order(
+    workspace: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = str(workspace.data_dir)  # type: ignore[attr-defined]
+    write(workspace.data_dir, '[providers.x]\nclient_id = "x-app"\n')  # type: ignore[attr-defined]
+    assert main(["--data-dir", data_dir, "providers", "list", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    signs_in = [k for k, p in PLATFORMS.items() if p.signs_in]
+    assert [(r["platform"], r["kind"]) for r in rows] == [(k, None) for k in signs_in] + [
+        ("linkedin", "organization_page")
+    ]
+    by = {(r["platform"], r["kind"]): r for r in rows}
+    assert set(rows[0]) == {
+        "platform",
+        "kind",
+        "client_id_set",
+        "client_secret_set",
+        "redirect_uri",
+        "redirect_mode",
+        "secret_required",
+        "browser",
+        "docs_url",
+        "notes",
+    }
+    x = by[("x", None)]
+    assert x["client_id_set"] is True and x["client_secret_set"] is False and x["secret_required"] is False
+    assert (x["redirect_uri"], x["redirect_mode"]) == ("http://127.0.0.1:8710/callback", "fixed_loopback")
+    fb = by[("facebook", None)]
+    assert fb["redirect_mode"] == "https_intercept" and fb["secret_required"] and fb["browser"] == "embedded"
+    assert by[("youtube", None)]["redirect_mode"] == "any_loopback"
+    assert "Community Management API" in by[("linkedin", "organization_page")]["notes"]
+    assert "allow-list" in by[("snapchat", None)]["notes"]
+    assert main(["--data-dir", data_dir, "providers", "list"]) == 0
+    assert "8710" in capsys.readouterr().out
+
+
+def test_set_and_clear_secret_per_app_through_standard_input(
+    workspace: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from socialdesk.services.tokens import TokenStore
+
+    data_dir = str(workspace.data_dir)  # type: ignore[attr-defined]
+    store = TokenStore(workspace.workspace_id)  # type: ignore[attr-defined]
+    monkeypatch.setattr("sys.stdin", io.StringIO("org-app-secret-value\n"))
+    args = ["--data-dir", data_dir, "providers", "set-secret", "linkedin", "--kind", "organization_page"]
+    assert main(args) == 0
+    assert store.client_secret("linkedin:organization_page") == "org-app-secret-value"  # newline stripped
+    assert store.client_secret("linkedin") is None
+    toml = workspace.data_dir / "providers.toml"  # type: ignore[attr-defined]
+    assert not toml.exists() or "org-app-secret-value" not in toml.read_text(encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["--data-dir", data_dir, "providers", "set-secret", "x"]) == 1
+    assert store.client_secret("x") is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("s"))
+    assert main(["--data-dir", data_dir, "providers", "set-secret", "myspace"]) == 2
+    assert main(["--data-dir", data_dir, "providers", "set-secret", "live_chat"]) == 2
+    assert main(["--data-dir", data_dir, "providers", "set-secret", "x", "--kind", "page"]) == 2
+    capsys.readouterr()
+    assert (
+        main(["--data-dir", data_dir, "providers", "clear-secret", "linkedin", "--kind", "organization_page"])
+        == 0
+    )
+    assert store.client_secret("linkedin:organization_page") is None
+    assert main(["--data-dir", data_dir, "providers", "clear-secret", "x"]) == 0
+    assert "nothing to remove" in capsys.readouterr().out
