@@ -1175,7 +1175,9 @@ def load_providers(data_dir: Path) -> ProviderCatalogue:
     return _apply(_read_file(path), path)
 
 
-def save_provider_settings(data_dir: Path, platform_key: str, **changes: Any) -> ProviderCatalogue:
+def save_provider_settings(
+    data_dir: Path, platform_key: str, *, kind: str | None = None, **changes: Any
+) -> ProviderCatalogue:
     """Write some keys of one platform's table in ``providers.toml``, keeping everything else.
 
     ``changes`` use the file's keys (``client_id``, ``browser``, ``redirect_uri``, the URLs, and
@@ -1205,9 +1207,19 @@ def save_provider_settings(data_dir: Path, platform_key: str, **changes: Any) ->
     providers_table = document.setdefault("providers", {})
     if not isinstance(providers_table, dict):
         raise ProvidersFileError([("providers", "must be a table of [providers.PLATFORM] tables")])
-    table = providers_table.setdefault(platform_key, {})
-    if not isinstance(table, dict):
+    platform_table = providers_table.setdefault(platform_key, {})
+    if not isinstance(platform_table, dict):
         raise ProvidersFileError([(f"providers.{platform_key}", "must be a table")])
+    table = platform_table
+    if kind is not None:
+        if kind not in BUILT_IN[platform_key].kinds:
+            raise ValidationError(
+                {"kind": f"{_platform_label(platform_key)} has no separate app for {kind!r}"}
+            )
+        kinds = platform_table.setdefault("kinds", {})
+        if not isinstance(kinds, dict) or not isinstance(kinds.setdefault(kind, {}), dict):
+            raise ProvidersFileError([(f"providers.{platform_key}.kinds", "must be a table")])
+        table = kinds[kind]
     for name, value in changes.items():
         if value is None:
             table.pop(name, None)
@@ -1226,7 +1238,11 @@ def save_provider_settings(data_dir: Path, platform_key: str, **changes: Any) ->
                 table.pop("scopes", None)
         else:
             table[name] = value
-    if not table:
+    if kind is not None and not table:
+        platform_table["kinds"].pop(kind)
+        if not platform_table["kinds"]:
+            platform_table.pop("kinds")
+    if not platform_table:
         providers_table.pop(platform_key)
     catalogue = _apply(document, path)  # raises before writing when a value is bad
     _atomic_write(path, tomli_w.dumps(document).encode("utf-8"))

@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from socialdesk.models.catalogue import ConnectionType, Role, platform, unsupported_reason
 from socialdesk.services import members as members_service
 from socialdesk.services import profiles as profiles_service
 from socialdesk.services import reconnect
 from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.oauth import OAuthService
+from socialdesk.services.oauth import NotConfiguredError, OAuthService, PortBusyError
 from socialdesk.services.providers import load_providers
 from socialdesk.services.reconnect import ConnectOutcome
 from socialdesk.services.rules import READ_ONLY, Actor, can_claim, claim_needs_sign_in
@@ -49,6 +49,9 @@ class FlowResult:
     message: str = ""
     cancelled: bool = False
     outcome: ConnectOutcome | None = None
+    #: The platform whose sign-in app is not set up (no client id, secret, redirect): the message
+    #: says what to enter; the window offers Settings ▸ Sign-in.
+    needs_settings: str | None = None
 
 
 @dataclass
@@ -102,6 +105,8 @@ class SignInFlow(QObject):
     finished = Signal(object)
     #: Each dialog as it opens (the sign-in dialog, the pickers) — for tests and screenshots.
     dialogOpened = Signal(object)
+    #: The "not set up" message box, then the Settings dialog if its button is pressed.
+    settingsOffered = Signal(object)
 
     _running: ClassVar[set[SignInFlow]] = set()
 
@@ -153,8 +158,17 @@ class SignInFlow(QObject):
         purpose: str,
         finish: Callable[[SignInResult], Any] | None,
         on_done: Callable[[SignInResult], None],
-    ) -> SignInDialog:
+        kind: str | None = None,
+    ) -> SignInDialog | None:
         services = self.services()
+        try:
+            # Checked before any window opens: a sign-in that cannot succeed never starts.
+            services.service.preflight(platform_key, kind=kind)
+        except (NotConfiguredError, PortBusyError) as exc:
+            needs_settings = platform_key if isinstance(exc, NotConfiguredError) else None
+            self.offer_settings(str(exc), needs_settings)
+            self.end(FlowResult(message=str(exc), needs_settings=needs_settings))
+            return None
         dialog = SignInDialog(
             services.service,
             platform_key,
@@ -164,6 +178,7 @@ class SignInFlow(QObject):
             finish=finish,
             timeout_ms=services.timeout_ms,
             open_browser=services.open_browser,
+            kind=kind,
         )
 
         def ended(code: int) -> None:
@@ -176,6 +191,31 @@ class SignInFlow(QObject):
         self.show(dialog)
         dialog.start()
         return dialog
+
+    def offer_settings(self, message: str, platform_key: str | None) -> QMessageBox:
+        """One message saying what is missing, with a button to Settings ▸ Sign-in (no sign-in window)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, self.tr("Sign-in not set up"), message, parent=self.parent_widget
+        )
+        box.setObjectName("signInNotConfigured")
+        box.addButton(QMessageBox.StandardButton.Close)
+        if platform_key is not None:
+            settings = box.addButton(self.tr("Open Settings ▸ Sign-in"), QMessageBox.ButtonRole.ActionRole)
+            settings.setObjectName("openSignInSettings")
+            settings.clicked.connect(lambda: self._open_settings(platform_key))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.settingsOffered.emit(box)
+        return box
+
+    def _open_settings(self, platform_key: str) -> None:
+        from socialdesk.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.workspace, self.services().store, self.parent_widget)
+        dialog.show_sign_in(platform_key)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.settingsOffered.emit(dialog)
 
     def end(self, result: FlowResult) -> None:
         if self.result is not None:
@@ -222,7 +262,7 @@ class ReconnectFlow(SignInFlow):
         if not types:
             raise SocialDeskError(f"{target.name} has no expired connection to re-connect")
         services = self.services()
-        provider = services.service.provider(target.platform)
+        provider = services.service.provider(target.platform, target.kind)
         verb = "Re-connect" if self.types is None else "Connect"
         purpose = (
             f"{verb} {target.name} (@{short(target.handle)}): {types_text(types)}. "
@@ -252,7 +292,7 @@ class ReconnectFlow(SignInFlow):
                 )
             )
 
-        self.sign_in(target.platform, types, purpose, finish, done)
+        self.sign_in(target.platform, types, purpose, finish, done, kind=target.kind)
 
 
 # -- claim ---------------------------------------------------------------------------------------------
@@ -282,7 +322,7 @@ class ClaimFlow(SignInFlow):
             return
         types = reconnect.claim_types(view)
         services = self.services()
-        provider = services.service.provider(target.platform)
+        provider = services.service.provider(target.platform, target.kind)
         purpose = (
             f"Claim {target.name} (@{short(target.handle)}): sign in with the account that manages it to "
             f"prove you have access. Its {types_text(types)} connection gets your sign-in too."
@@ -308,7 +348,7 @@ class ClaimFlow(SignInFlow):
                 message += f"; not connected: {failed[0].reason}"
             self.end(FlowResult(outcome.changed, bool(outcome.added), message, outcome=outcome))
 
-        self.sign_in(target.platform, types, purpose, finish, done)
+        self.sign_in(target.platform, types, purpose, finish, done, kind=target.kind)
 
 
 # -- add profiles -------------------------------------------------------------------------------------
