@@ -1143,12 +1143,10 @@ def _apply(document: Mapping[str, Any], path: Path) -> ProviderCatalogue:
                 )
             elif not isinstance(kind_tables[kind], Mapping):
                 problems.append((f"providers.{key}.kinds.{kind}", "must be a table"))
-        # The platform table's keys apply to its kinds too; a kind's own table overrides them.
-        inherited = (
-            {k: v for k, v in table.items() if k not in ("kinds", "scopes")}
-            if isinstance(table, Mapping)
-            else {}
-        )
+        # The platform table's keys apply to its kinds too; a kind's own table overrides them. Its
+        # scopes too when it is an OpenID table (one server for both); else the kind keeps its own.
+        skip = ("kinds",) if isinstance(table, Mapping) and table.get("userinfo_url") else ("kinds", "scopes")
+        inherited = {k: v for k, v in table.items() if k not in skip} if isinstance(table, Mapping) else {}
         for kind, built_in in BUILT_IN[key].kinds.items():
             own_table = kind_tables.get(kind)
             merged = {**inherited, **(own_table if isinstance(own_table, Mapping) else {})}
