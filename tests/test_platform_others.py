@@ -1,4 +1,4 @@
-"""LinkedIn (member and organization apps), YouTube, TikTok, Pinterest and Snapchat against strict simulators."""
+"""LinkedIn (member and organization apps), YouTube, TikTok, Pinterest and Snapchat: strict simulators."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ with the token in the keyring (the Secret Service under ``scripts/test.sh``).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -681,3 +682,29 @@ def test_qtwebengine_is_imported_only_when_a_sign_in_starts() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_instagram_reconnect_through_an_openid_provider_reaches_no_other_host(tmp_path: Path) -> None:
+    """CONTRACTS.md: with userinfo_url, re-connect works end to end and calls nothing but that server.
+
+    In a child process (Chromium's flags are read once per process): ``--host-resolver-rules`` keeps
+    the web view on 127.0.0.1, a request interceptor records every host it asks for, and a socket
+    guard records every connection and name lookup of the app's own code.
+    """
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.openid_acceptance", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    assert line, out.stderr[-3000:]
+    result = json.loads(line[-1])
+    assert result["before"] == ["expired", "expired"]
+    assert result["after"] == ["active", "active"], result
+    assert result["message"] == "Re-connected Alice Adams: Publishing, Insights"
+    assert result["steps"][0][:2] == ["login", "allow"]  # the real embedded view signed in
+    assert result["web_requests"] > 0 and result["web_hosts_elsewhere"] == []
+    assert result["python_elsewhere"] == []
+    assert result["api_calls"] == 0  # no Graph-like discovery: userinfo names the account
