@@ -183,3 +183,47 @@ def test_plain_http_to_another_host_is_never_sent_even_through_a_redirect() -> N
             assert local.connections == 1
         time.sleep(0.3)
         assert elsewhere.connections == 0 and elsewhere.received == b""
+
+
+def test_a_health_check_against_a_dripping_server_ends_within_its_deadline(
+    workspace: object,
+) -> None:
+    """The issue's case: one byte every 5 s kept a check past 240 s. Now: "will retry" by the deadline."""
+    from socialdesk.models.catalogue import ConnectionType, GrantState, Role
+    from socialdesk.services import health
+    from socialdesk.services.oauth import OAuthService
+    from socialdesk.services.providers import load_providers
+    from socialdesk.services.tokens import TokenSet, TokenStore
+    from tests import factory
+
+    with server(_drip(HEADERS + b" " * 400, 0.5)) as srv:
+        ws = workspace
+        (ws.data_dir / "providers.toml").write_text(  # type: ignore[attr-defined]
+            "[providers.x]\n"
+            f'authorize_url = "http://127.0.0.1:{srv.port}/authorize"\n'
+            f'token_url = "http://127.0.0.1:{srv.port}/token"\n'
+            f'userinfo_url = "http://127.0.0.1:{srv.port}/userinfo"\n'
+            'client_id = "x-app"\nredirect_uri = "http://127.0.0.1/callback"\n',
+            encoding="utf-8",
+        )
+        store = TokenStore(ws.workspace_id)  # type: ignore[attr-defined]
+        ref = store.new_ref()
+        store.save(ref, TokenSet("dripping-access-token-1"))
+        with ws.session() as s:  # type: ignore[attr-defined]
+            me = factory.member(s, "Alex Morgan", Role.ADMINISTRATOR, me=True)
+            p = factory.profile(s, "x", "account", handle="alice", owners=(me,))
+            factory.connect(s, p, ConnectionType.PUBLISHING, (me, GrantState.ACTIVE))
+            from sqlalchemy import update
+
+            from socialdesk.models.schema import Grant
+
+            s.execute(update(Grant).values(token_ref=ref))
+        service = OAuthService(load_providers(ws.data_dir), store, timeout=(10, 10), deadline=2.0)  # type: ignore[attr-defined]
+        started = time.monotonic()
+        report = health.run_health_check(ws, service)  # type: ignore[arg-type]
+        took = time.monotonic() - started
+    assert took < 5.0, took
+    (failed,) = report.failed
+    assert "in time" in failed.reason and not report.expired
+    problems = report.platform_problems()["x"]
+    assert "check failed — will retry" in problems[0]

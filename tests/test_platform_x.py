@@ -176,3 +176,38 @@ def test_the_simulator_refuses_each_deviation(tmp_path: Path, sim: XSimulator) -
         == 401
     )
     assert len(sim.refusals) == 8
+
+
+def test_a_busy_fixed_port_is_one_message_naming_it_and_nothing_starts(
+    tmp_path: Path, sim: XSimulator
+) -> None:
+    import socket
+
+    w = wired(tmp_path, sim, extra="")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 8710))
+        busy.listen()
+        from socialdesk.services.oauth import PortBusyError
+
+        with pytest.raises(PortBusyError) as info:
+            w.service.preflight("x", browser="system")
+        message = str(info.value)
+        assert message.startswith("Port 8710 on this computer is in use by another program")
+        assert "Settings ▸ Sign-in" in message and "http://127.0.0.1:8710/callback" in message
+        # The embedded view stops at the redirect itself: the busy port does not matter there.
+        assert w.service.preflight("x", browser="embedded").platform == "x"
+    assert sim.log == []
+
+
+def test_an_unsupported_platform_is_one_clear_message_and_nothing_changes(
+    tmp_path: Path, sim: XSimulator
+) -> None:
+    from socialdesk.services.errors import ValidationError
+
+    w = wired(tmp_path, sim)
+    before = (w.workspace.data_dir / "providers.toml").read_bytes()
+    for key, words in (("live_chat", "Live Chat has no sign-in"), ("myspace", "unknown platform 'myspace'")):
+        with pytest.raises(ValidationError) as info:
+            w.service.begin(key, [PUB])
+        assert [m for _f, m in info.value.problems] == [words]
+    assert (w.workspace.data_dir / "providers.toml").read_bytes() == before and sim.log == []
