@@ -249,3 +249,58 @@ def test_the_simulator_refuses_code_exchanges_that_deviate(tmp_path: Path, sim: 
         == 400
     )
     assert len(sim.refusals) == 5
+
+
+def test_a_pasted_whatsapp_system_user_token_becomes_my_messaging_grant(
+    tmp_path: Path, sim: MetaSimulator
+) -> None:
+    from socialdesk.services import discovery
+    from socialdesk.services.errors import ValidationError
+    from socialdesk.services.oauth import AuthorizationFailed
+
+    w = wired(tmp_path, sim, "whatsapp")
+    issued = sim.issue(
+        "sysuser-1", ("business_management", "whatsapp_business_management", "whatsapp_business_messaging")
+    )
+    record = discovery.connect_with_token(
+        w.workspace, w.service, "whatsapp", issued["access_token"], member_id=w.me_id, types=[MSG]
+    )
+    assert {o.platform_id for o in record.outcomes} == {"ph-1", "ph-2", "ph-3", "ph-9"}
+    assert all(o.connected == [MSG] for o in record.outcomes)
+    assert sim.calls("/v21.0/debug_token") and not sim.calls("/v21.0/dialog/oauth")
+    with pytest.raises(AuthorizationFailed):
+        discovery.connect_with_token(
+            w.workspace,
+            w.service,
+            "whatsapp",
+            "EAAG-not-a-valid-token-123456",
+            member_id=w.me_id,
+            types=[MSG],
+        )
+    with pytest.raises(ValidationError):
+        discovery.connect_with_token(
+            w.workspace, w.service, "facebook", issued["access_token"], member_id=w.me_id, types=[PUB]
+        )
+    with w.workspace.session() as s:
+        assert s.scalar(select(func.count()).select_from(Profile)) == 4
+
+
+def test_the_settings_page_connects_a_pasted_system_user_token(
+    qtbot: object, tmp_path: Path, sim: MetaSimulator
+) -> None:
+    from socialdesk.ui.settings_dialog import SettingsDialog
+
+    w = wired(tmp_path, sim, "whatsapp")
+    issued = sim.issue(
+        "sysuser-1", ("business_management", "whatsapp_business_management", "whatsapp_business_messaging")
+    )
+    dialog = SettingsDialog(w.workspace, w.store)
+    qtbot.addWidget(dialog)  # type: ignore[attr-defined]
+    assert dialog.pasted_token.echoMode() == dialog.pasted_token.EchoMode.Password
+    dialog.pasted_token.setText(issued["access_token"])
+    with qtbot.waitSignal(dialog.tokenConnected, timeout=10000) as blocker:  # type: ignore[attr-defined]
+        dialog.paste_button.click()
+    assert blocker.args == [4]
+    assert "4 phone number" in dialog.paste_status.text() and dialog.pasted_token.text() == ""
+    with w.workspace.session() as s:
+        assert s.scalar(select(func.count()).select_from(Grant).where(Grant.state == "active")) == 4

@@ -509,3 +509,43 @@ def _grant(
     grant.next_check_at = None
     grant.check_failures = 0
     return old_ref
+
+
+def connect_with_token(
+    workspace: Workspace,
+    service: OAuthService,
+    platform_key: str,
+    access_token: str,
+    *,
+    member_id: int,
+    types: Iterable[ConnectionType | str],
+) -> SignInRecord:
+    """A token made elsewhere (WhatsApp: a Business Manager system-user token) becomes my grant.
+
+    Its validity, expiry and permissions are read with ``debug_token``; discovery is the platform's
+    (every business account's phone numbers); every account found is recorded, like a sign-in of
+    all of them. Raises a classified ``OAuthError`` (nothing recorded) when the token is refused.
+    """
+    provider = service.provider(platform_key)
+    if not provider.accepts_pasted_token:
+        raise ValidationError({"token": f"{provider.label} connects through a sign-in, not a pasted token"})
+    text = access_token.strip()
+    if len(text) < 20 or any(c.isspace() for c in text):
+        raise ValidationError({"token": "This does not look like an access token; paste the whole token"})
+    redact.remember(text)
+    tokens = TokenSet(text)
+    data = service.debug_token(platform_key, tokens)
+    raw = data.get("scopes")
+    granted = tuple(str(x) for x in raw) if isinstance(raw, list) else ()
+    tokens = replace(tokens, scopes=granted)
+    tokens = service.check(platform_key, tokens) or tokens
+    found = discover(service, platform_key, tokens)
+    return record_sign_in(
+        workspace,
+        service.tokens,
+        provider,
+        member_id=member_id,
+        types=types,
+        tokens=tokens,
+        discovery=found,
+    )

@@ -198,6 +198,9 @@ class Provider:
     sign_in_warning: str = ""
     #: Apps of kinds that need their own client id (LinkedIn organization pages).
     kinds: Mapping[str, Provider] = field(default_factory=dict)
+    #: A token made elsewhere may be pasted instead of a sign-in (WhatsApp: a Business Manager
+    #: system-user token for one's own business).
+    accepts_pasted_token: bool = False
 
     # -- derived facts --------------------------------------------------------------------------
 
@@ -866,6 +869,7 @@ BUILT_IN: dict[str, Provider] = {
                     ),
                 ),
             ),
+            accepts_pasted_token=True,
             notes="For your own business: sign in, or paste a system-user token from Business Manager in "
             "Settings. Other businesses' numbers need Embedded Signup (a Meta Tech Provider), which a "
             "desktop app cannot host.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,6 +40,9 @@ SECRET_UNCHANGED = ""
 
 
 class SettingsDialog(QDialog):
+    #: A pasted token was checked: the number of profiles connected (-1: refused).
+    tokenConnected = Signal(int)
+
     def __init__(self, workspace: Workspace, tokens: TokenStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
@@ -233,9 +236,75 @@ class SettingsDialog(QDialog):
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(uri.text()))
         line.addWidget(copy)
         layout.addLayout(line)
+        if provider.accepts_pasted_token:
+            layout.addLayout(self._token_paste(provider, box))
         self.guides[provider.secret_key] = guide
         self.redirects[provider.secret_key] = uri
         return box
+
+    def _token_paste(self, provider: Provider, parent: QWidget) -> QHBoxLayout:
+        """WhatsApp for one's own business: a system-user token becomes my Messaging grant."""
+        line = QHBoxLayout()
+        line.addWidget(QLabel(self.tr("Or paste a system-user token:"), parent))
+        self.pasted_token = QLineEdit(parent)
+        self.pasted_token.setObjectName(f"pastedToken_{provider.platform}")
+        self.pasted_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pasted_token.setPlaceholderText(self.tr("from Business Manager ▸ System users"))
+        line.addWidget(self.pasted_token, 1)
+        self.paste_button = QPushButton(self.tr("Connect with this token"), parent)
+        self.paste_button.setObjectName(f"connectToken_{provider.platform}")
+        self.paste_button.clicked.connect(lambda: self.connect_pasted_token(provider.platform))
+        line.addWidget(self.paste_button)
+        self.paste_status = QLabel(parent)
+        self.paste_status.setObjectName(f"pastedTokenStatus_{provider.platform}")
+        self.paste_status.setWordWrap(True)
+        line.addWidget(self.paste_status, 1)
+        return line
+
+    def connect_pasted_token(self, platform_key: str) -> None:
+        """Check the pasted token (debug_token), find its numbers, record my grants — off the GUI thread."""
+        from socialdesk.models.catalogue import ConnectionType
+        from socialdesk.services import discovery
+        from socialdesk.services import members as members_service
+        from socialdesk.services.oauth import OAuthService
+        from socialdesk.ui.workers import run_in_thread
+
+        token = self.pasted_token.text()
+        with self.workspace.session() as s:
+            me = members_service.me(s)
+            me_id = me.id if me is not None else None
+        if me_id is None:
+            self.paste_status.setText(self.tr("Choose who you are in the team first."))
+            return
+        try:
+            service = OAuthService(load_providers(self.data_dir), self.tokens)
+        except SocialDeskError as exc:
+            self.paste_status.setText(str(exc))
+            return
+        self.paste_button.setEnabled(False)
+        self.paste_status.setText(self.tr("Checking the token…"))
+        workspace = self.workspace
+
+        def work() -> int:
+            record = discovery.connect_with_token(
+                workspace, service, platform_key, token, member_id=me_id, types=[ConnectionType.MESSAGING]
+            )
+            return sum(1 for o in record.outcomes if o.connected)
+
+        def done(count: int) -> None:
+            self.paste_button.setEnabled(True)
+            self.pasted_token.clear()
+            self.paste_status.setText(self.tr("Connected {0} phone number(s) with this token.").format(count))
+            self.tokenConnected.emit(count)
+
+        def failed(exc: BaseException, _details: str) -> None:
+            self.paste_button.setEnabled(True)
+            self.paste_status.setText(
+                str(exc) if isinstance(exc, SocialDeskError) else self.tr("The token could not be checked.")
+            )
+            self.tokenConnected.emit(-1)
+
+        run_in_thread(work, done, failed)
 
     def browsers_for(self, key: str) -> list[str]:
         """The browsers offered for ``key``'s sign-in (only the embedded view where https is the redirect)."""
