@@ -304,3 +304,43 @@ def test_the_settings_page_connects_a_pasted_system_user_token(
     assert "4 phone number" in dialog.paste_status.text() and dialog.pasted_token.text() == ""
     with w.workspace.session() as s:
         assert s.scalar(select(func.count()).select_from(Grant).where(Grant.state == "active")) == 4
+
+
+@pytest.mark.parametrize(
+    "status, error, expected",
+    [
+        (
+            400,
+            {"code": 190, "error_subcode": 463, "type": "OAuthException", "message": "Session has expired"},
+            "expired",
+        ),
+        (
+            400,
+            {"code": 190, "error_subcode": 460, "type": "OAuthException", "message": "password changed"},
+            "expired",
+        ),
+        (
+            400,
+            {"code": 190, "error_subcode": 458, "type": "OAuthException", "message": "app removed"},
+            "expired",
+        ),
+        (400, {"code": 102, "type": "OAuthException", "message": "Session key invalid"}, "expired"),
+        (400, {"code": 4, "message": "Application request limit reached"}, "retry"),
+        (400, {"code": 17, "message": "User request limit reached"}, "retry"),
+        (400, {"code": 613, "message": "Calls to this api have exceeded the rate limit"}, "retry"),
+        (429, {"code": 32, "message": "Page request limit reached"}, "retry"),
+        (500, {"code": 1, "message": "An unknown error occurred"}, "retry"),
+    ],
+)
+def test_graph_errors_are_classified_as_documented(
+    tmp_path: Path, sim: MetaSimulator, status: int, error: dict[str, object], expected: str
+) -> None:
+    from socialdesk.services import discovery
+    from socialdesk.services.oauth import AuthorizationFailed, TransientError
+
+    w = wired(tmp_path, sim)
+    tokens = w.sign_in([PUB])
+    sim.failures["/v21.0/me/accounts"] = (status, {"error": error})
+    kind = AuthorizationFailed if expected == "expired" else TransientError
+    with pytest.raises(kind):
+        discovery.discover(w.service, "facebook", tokens)
