@@ -243,3 +243,35 @@ def test_snapchat_needs_its_registered_https_redirect_and_the_embedded_view(tmp_
         assert "allow-list" in w.service.provider("snapchat").notes
     finally:
         sim.stop()
+
+
+def test_adding_linkedin_organization_pages_signs_in_with_their_own_app_in_the_real_view(
+    qtbot: object, tmp_path: Path, linkedin: LinkedInSimulator
+) -> None:
+    """The platform choice offers "LinkedIn organization pages"; the embedded view stops at its callback."""
+    from socialdesk.ui.account_picker import AccountPickerDialog, PlatformChoiceDialog
+    from socialdesk.ui.sign_in_flows import SignInServices, add_profiles
+    from tests.test_sign_in_ui import WAIT
+
+    w = wire(tmp_path, linkedin, "linkedin", li_urls(linkedin, "rest"), kind="organization_page")
+    choice = PlatformChoiceDialog()
+    qtbot.addWidget(choice)  # type: ignore[attr-defined]
+    choice.choose("linkedin:organization_page")
+    assert choice.platform.currentText() == "LinkedIn organization pages"
+    assert choice.values() == ("linkedin:organization_page", [PUB, INS])
+    flow = add_profiles(
+        None,
+        w.workspace,
+        platform_key="linkedin:organization_page",
+        types=[PUB],
+        services=SignInServices(w.service, w.store),
+    )
+    opened: list[object] = []
+    flow.dialogOpened.connect(opened.append)
+    qtbot.waitUntil(lambda: any(isinstance(d, AccountPickerDialog) for d in opened), timeout=WAIT)  # type: ignore[attr-defined]
+    picker = next(d for d in opened if isinstance(d, AccountPickerDialog))
+    assert sorted(picker.items) == ["101", "102", "103"]
+    with qtbot.waitSignal(flow.finished, timeout=WAIT) as blocker:  # type: ignore[attr-defined]
+        picker.add_button.click()
+    assert blocker.args[0].message == "Added 3 profiles"
+    assert linkedin.calls("/oauth/v2/authorization")[0]["args"]["redirect_uri"] == ORG_CALLBACK

@@ -373,7 +373,8 @@ class AddProfilesFlow(SignInFlow):
     def run(self) -> None:
         self.me = self.actor()
         if self.platform_key is not None:
-            self._sign_in(self.platform_key, self.types or list(reconnect.addable_types(self.platform_key)))
+            key, _, kind = self.platform_key.partition(":")
+            self._sign_in(self.platform_key, self.types or list(reconnect.addable_types(key, kind or None)))
             return
         choice = PlatformChoiceDialog(self.parent_widget)
 
@@ -390,14 +391,16 @@ class AddProfilesFlow(SignInFlow):
         choice.finished.connect(chosen)
         self.show(choice)
 
-    def _sign_in(self, platform_key: str, types: list[ConnectionType]) -> None:
+    def _sign_in(self, choice: str, types: list[ConnectionType]) -> None:
+        """``choice`` is a platform key, or ``platform:kind`` for a kind with its own app."""
+        platform_key, _, kind = choice.partition(":")
         self.types = types
         label = platform(platform_key).label
         purpose = (
             f"Add {label} profiles, connected for {types_text(types)}. Sign in with the account that manages "
             "them; next you choose which of its accounts to add."
         )
-        self.sign_in(platform_key, types, purpose, None, self._pick)
+        self.sign_in(platform_key, types, purpose, None, self._pick, kind=kind or None)
 
     def _pick(self, result: SignInResult) -> None:
         with self.workspace.session() as s:
@@ -405,7 +408,7 @@ class AddProfilesFlow(SignInFlow):
         picker = AccountPickerDialog(result.discovery, known, self.parent_widget)
         self.picker = picker
         services = self.services()
-        provider = services.service.provider(result.platform)
+        provider = services.service.provider(result.platform, result.tokens.app_kind)
         types = list(self.types or result.types)
 
         def add(chosen: list[str]) -> None:
