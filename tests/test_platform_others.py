@@ -275,3 +275,49 @@ def test_adding_linkedin_organization_pages_signs_in_with_their_own_app_in_the_r
         picker.add_button.click()
     assert blocker.args[0].message == "Added 3 profiles"
     assert linkedin.calls("/oauth/v2/authorization")[0]["args"]["redirect_uri"] == ORG_CALLBACK
+
+
+def test_a_youtube_sign_in_in_the_system_browser_says_testing_apps_lose_refresh_tokens(
+    qtbot: object, tmp_path: Path
+) -> None:
+    """Google refuses embedded views: the system browser (scripted here) hands the code to the listener."""
+    import threading
+
+    from socialdesk.ui.account_picker import AccountPickerDialog
+    from socialdesk.ui.sign_in_flows import SignInServices, add_profiles
+    from tests.test_sign_in_ui import WAIT
+
+    sim = GoogleSimulator(channels=[{"id": "UC1", "title": "Bakery TV", "handle": "@bakerytv"}])
+    try:
+        w = wire(
+            tmp_path,
+            sim,
+            "youtube",
+            {
+                "authorize_url": f"{sim.url}/o/oauth2/v2/auth",
+                "token_url": f"{sim.url}/token",
+                "api_base_url": f"{sim.url}/youtube/v3",
+            },
+        )
+
+        def browser(url: str) -> bool:  # the person's browser: follows the redirect to the listener
+            threading.Thread(target=lambda: requests.get(url, timeout=10), daemon=True).start()
+            return True
+
+        flow = add_profiles(
+            None,
+            w.workspace,
+            platform_key="youtube",
+            types=[PUB],
+            services=SignInServices(w.service, w.store, open_browser=browser),
+        )
+        opened: list[object] = []
+        flow.dialogOpened.connect(opened.append)
+        qtbot.waitUntil(lambda: any(isinstance(d, AccountPickerDialog) for d in opened), timeout=WAIT)  # type: ignore[attr-defined]
+        picker = next(d for d in opened if isinstance(d, AccountPickerDialog))
+        with qtbot.waitSignal(flow.finished, timeout=WAIT) as blocker:  # type: ignore[attr-defined]
+            picker.add_button.click()
+        message = blocker.args[0].message
+        assert message.startswith("Added 1 profile") and "Testing" in message and "7 days" in message
+    finally:
+        sim.stop()

@@ -15,6 +15,7 @@ itself alive until it has finished, then deletes its dialogs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -117,6 +118,7 @@ class SignInFlow(QObject):
         self._services = services
         self.dialogs: list[QDialog] = []
         self.result: FlowResult | None = None
+        self.sign_in_warning = ""
         SignInFlow._running.add(self)
         QTimer.singleShot(0, self._start)
 
@@ -183,6 +185,8 @@ class SignInFlow(QObject):
 
         def ended(code: int) -> None:
             if code == QDialog.DialogCode.Accepted and dialog.signed_in is not None:
+                # Said, not hidden: Google apps in Testing lose their refresh tokens after 7 days.
+                self.sign_in_warning = dialog.provider.sign_in_warning
                 on_done(dialog.signed_in)
             else:
                 self.end(FlowResult(cancelled=True, message="Sign-in cancelled; nothing was changed."))
@@ -220,6 +224,8 @@ class SignInFlow(QObject):
     def end(self, result: FlowResult) -> None:
         if self.result is not None:
             return
+        if self.sign_in_warning and not result.cancelled:
+            result = dataclasses.replace(result, message=f"{result.message} {self.sign_in_warning}".strip())
         self.result = result
         self.finished.emit(result)
         for dialog in self.dialogs:
