@@ -344,3 +344,34 @@ def test_graph_errors_are_classified_as_documented(
     kind = AuthorizationFailed if expected == "expired" else TransientError
     with pytest.raises(kind):
         discovery.discover(w.service, "facebook", tokens)
+
+
+def test_migration_0005_keeps_each_whatsapp_profiles_business_account(tmp_path: Path) -> None:
+    """Profiles recorded before 0005 (platform id = the WABA) keep it as their business account."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from socialdesk.services.workspace import DB_NAME, Workspace, _alembic_config
+
+    db = tmp_path / DB_NAME
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "0003")
+        for pid, platform_key, platform_id in (
+            (1, "whatsapp", "waba-1"),
+            (2, "x", "x-9"),
+            (3, "whatsapp", None),
+        ):
+            conn.exec_driver_sql(
+                "INSERT INTO profiles (id, platform, kind, handle, handle_key, display_name, platform_id, "
+                f"visibility, added_at) VALUES ({pid}, '{platform_key}', 'account', 'h{pid}', 'h{pid}', 'P', "
+                f"{'NULL' if platform_id is None else repr(platform_id)}, 'owned', '2024-01-02 00:00:00')"
+            )
+    engine.dispose()
+    ws = Workspace.open(tmp_path)
+    try:
+        with ws.session() as s:
+            rows = s.execute(select(Profile.id, Profile.business_account_id).order_by(Profile.id)).all()
+        assert rows == [(1, "waba-1"), (2, None), (3, None)]
+    finally:
+        ws.close()

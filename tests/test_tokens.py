@@ -355,3 +355,17 @@ def test_page_tokens_of_one_sign_in_live_in_its_one_keyring_entry(
         assert old.page_tokens == {} and old.data_access_expires_at is None
     finally:
         store.delete(ref)
+
+
+def test_providers_list_without_a_keyring_says_so_and_reports_secrets_as_unknown(
+    keyring_backend: Any, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CONTRACTS.md: client_secret_set is null when no keyring works; a warning on stderr; exit 0."""
+    import json
+
+    keyring_backend(fail.Keyring())
+    assert main(["--data-dir", str(workspace.data_dir), "providers", "list", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert rows and all(r["client_secret_set"] is None for r in rows)
+    assert "warning" in captured.err and "keyring" in captured.err.lower()
