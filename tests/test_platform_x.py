@@ -211,3 +211,18 @@ def test_an_unsupported_platform_is_one_clear_message_and_nothing_changes(
             w.service.begin(key, [PUB])
         assert [m for _f, m in info.value.problems] == [words]
     assert (w.workspace.data_dir / "providers.toml").read_bytes() == before and sim.log == []
+
+
+def test_x_429_is_try_later_and_401_is_expired(tmp_path: Path, sim: XSimulator) -> None:
+    from socialdesk.services import discovery
+    from socialdesk.services.oauth import AuthorizationFailed, TransientError
+
+    w = wired(tmp_path, sim)
+    tokens = w.sign_in([PUB])
+    sim.failures["/2/users/me"] = (429, {"title": "Too Many Requests", "status": 429})
+    with pytest.raises(TransientError):
+        discovery.discover(w.service, "x", tokens)
+    del sim.failures["/2/users/me"]
+    sim.revoke_user()
+    with pytest.raises(AuthorizationFailed):
+        discovery.discover(w.service, "x", tokens)
