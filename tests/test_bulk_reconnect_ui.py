@@ -1,6 +1,9 @@
-"""Bulk re-connect against the real Authlib server: 200 profiles over Facebook, Instagram and LinkedIn.
+"""Bulk re-connect against the real Authlib server: profiles over Facebook, Instagram and LinkedIn.
 
-One sign-in per platform in the real QWebEngineView (``WebRobot``); per profile the result and, for a
+The server is a plain OpenID Connect provider (``userinfo_url``): per CONTRACTS.md the signed-in
+account (its ``sub``) is the one account a sign-in manages, so of each platform's expired profiles
+the one with that platform id is re-connected and the others are "wrong account". One sign-in per
+platform in the real QWebEngineView (``WebRobot``); per profile the result and, for a
 failure, the reason (wrong account, missing permission); profiles for which the type is unsupported,
 not expired or not allowed are listed as such; Cancel changes nothing.
 """
@@ -31,8 +34,9 @@ pytestmark = pytest.mark.qt_log_ignore(*GPU_NOISE)
 
 PUB = ConnectionType.PUBLISHING
 #: Expired Publishing profiles per platform, and how many of them the agency account manages.
-SELECTED = {"facebook": 70, "instagram": 65, "linkedin": 65}
-MANAGED = {"facebook": 70, "instagram": 60, "linkedin": 60}
+SELECTED = {"facebook": 3, "instagram": 3, "linkedin": 3}
+MANAGED = {"facebook": 1, "instagram": 1, "linkedin": 1}
+AGENCY_SUB = "u-2001"
 PREFIX = {"facebook": "fb", "instagram": "ig", "linkedin": "li"}
 KIND = {"facebook": "page", "instagram": "account", "linkedin": "organization_page"}
 
@@ -79,7 +83,7 @@ def agency(ws: OAuthWorkspace) -> dict[str, Any]:
                 p = factory.profile(
                     s, platform, KIND[platform], handle=data["username"], name=data["name"], owners=(me,)
                 )
-                p.platform_id = data["id"]
+                p.platform_id = AGENCY_SUB if i == 0 else data["id"]
                 factory.connect(s, p, PUB, (me, GrantState.EXPIRED))
                 ids[platform].append(p.id)
         connected = factory.profile(
@@ -136,15 +140,13 @@ def open_dialog(qtbot: QtBot, ws: OAuthWorkspace, ids: list[int]) -> BulkReconne
     return dialog
 
 
-def test_bulk_reconnect_of_200_profiles_over_3_providers_with_one_sign_in_each(
-    qtbot: QtBot, ws: OAuthWorkspace
-) -> None:
+def test_bulk_reconnect_over_3_providers_with_one_sign_in_each(qtbot: QtBot, ws: OAuthWorkspace) -> None:
     data = agency(ws)
     ids, others = data["ids"], data["others"]
     dialog = open_dialog(qtbot, ws, data["all"])
-    assert dialog.type_combo.currentText() == "Publishing — 200 expired"
+    assert dialog.type_combo.currentText() == "Publishing — 9 expired"
     assert [dialog.type_combo.itemText(i) for i in range(dialog.type_combo.count())] == [
-        "Publishing — 200 expired",
+        "Publishing — 9 expired",
         "Insights — 0 expired",
         "Ads posts — 0 expired",
         "Messaging — 0 expired",
@@ -152,9 +154,9 @@ def test_bulk_reconnect_of_200_profiles_over_3_providers_with_one_sign_in_each(
         "Shared insights — 0 expired",
     ]
     assert top_level(dialog) == [
-        ("Facebook", "70 profiles to re-connect"),
-        ("Instagram", "65 profiles to re-connect"),
-        ("LinkedIn", "65 profiles to re-connect"),
+        ("Facebook", "3 profiles to re-connect"),
+        ("Instagram", "3 profiles to re-connect"),
+        ("LinkedIn", "3 profiles to re-connect"),
         ("Not expired (2)", "Nothing to do"),
         ("Not supported for Publishing (3)", "Nothing to do"),
         ("Not allowed (1)", "Nothing to do"),
@@ -175,8 +177,8 @@ def test_bulk_reconnect_of_200_profiles_over_3_providers_with_one_sign_in_each(
             "Only its owners and the members it is shared with can connect this profile",
         )
     ]
-    assert dialog.summary.text() == "0 of 200 re-connected. 3 platforms left."
-    assert dialog.progress.maximum() == 200 and dialog.progress.value() == 0
+    assert dialog.summary.text() == "0 of 9 re-connected. 3 platforms left."
+    assert dialog.progress.maximum() == 9 and dialog.progress.value() == 0
 
     untick: dict[str, tuple[str, ...]] = {
         "linkedin": ("w_organization_social",)
@@ -200,32 +202,31 @@ def test_bulk_reconnect_of_200_profiles_over_3_providers_with_one_sign_in_each(
         with qtbot.waitSignal(dialog.platformDone, timeout=WAIT):
             button.click()
         if platform == "facebook":
-            assert dialog.summary.text() == "70 of 200 re-connected. 2 platforms left."
+            assert dialog.summary.text() == "1 of 9 re-connected, 2 failed. 2 platforms left."
             shot(dialog, qtbot, "bulk_midway", 50)
     assert ws.server.count("token") == 3  # ONE sign-in per platform
     assert [r.steps[:2] for r in robots] == [["login", "allow"]] * 3
     assert "Signing in…" in row_texts and "Saving…" in row_texts  # progress while it runs
 
     texts = dialog.result_texts()
-    assert {texts[i] for i in ids["facebook"]} == {"Re-connected"}
-    assert [texts[i] for i in ids["instagram"][:60]] == ["Re-connected"] * 60
-    assert [texts[i] for i in ids["instagram"][60:]] == [
-        "Failed: wrong account: Agency Admin does not manage this profile"
-    ] * 5
-    assert {texts[i] for i in ids["linkedin"][:60]} == {"Failed: missing permission: w_organization_social"}
-    assert {texts[i] for i in ids["linkedin"][60:]} == {
-        "Failed: wrong account: Agency Admin does not manage this profile"
-    }
-    assert top_level(dialog)[:3] == [
-        ("Facebook", "70 re-connected (signed in as Agency Admin)"),
-        ("Instagram", "60 re-connected, 5 failed (signed in as Agency Admin)"),
-        ("LinkedIn", "0 re-connected, 65 failed (signed in as Agency Admin)"),
+    wrong = "Failed: wrong account: Agency Admin does not manage this profile"
+    for platform in ("facebook", "instagram"):
+        assert [texts[i] for i in ids[platform]] == ["Re-connected", wrong, wrong]
+    assert [texts[i] for i in ids["linkedin"]] == [
+        "Failed: missing permission: w_organization_social",
+        wrong,
+        wrong,
     ]
-    assert dialog.summary.text() == "130 of 200 re-connected, 70 failed. All platforms done."
-    assert dialog.progress.value() == 200
-    assert publishing_states(ws, ids["facebook"]) == {"active": 70}
-    assert publishing_states(ws, ids["instagram"]) == {"active": 60, "expired": 5}
-    assert publishing_states(ws, ids["linkedin"]) == {"expired": 65}  # nothing granted: nothing changed
+    assert top_level(dialog)[:3] == [
+        ("Facebook", "1 re-connected, 2 failed (signed in as Agency Admin)"),
+        ("Instagram", "1 re-connected, 2 failed (signed in as Agency Admin)"),
+        ("LinkedIn", "0 re-connected, 3 failed (signed in as Agency Admin)"),
+    ]
+    assert dialog.summary.text() == "2 of 9 re-connected, 7 failed. All platforms done."
+    assert dialog.progress.value() == 9
+    assert publishing_states(ws, ids["facebook"]) == {"active": 1, "expired": 2}
+    assert publishing_states(ws, ids["instagram"]) == {"active": 1, "expired": 2}
+    assert publishing_states(ws, ids["linkedin"]) == {"expired": 3}  # nothing granted: nothing changed
     assert publishing_states(ws, [others["theirs"]]) == {"expired": 1}
     with ws.workspace.session() as s:
         refs = set(
@@ -235,10 +236,10 @@ def test_bulk_reconnect_of_200_profiles_over_3_providers_with_one_sign_in_each(
                 .where(Connection.profile_id.in_(ids["facebook"]), Grant.state == "active")
             )
         )
-    assert len(refs) == 1 and refs <= keyring_entries(ws.store.service)  # one token serves all 70
+    assert len(refs) == 1 and refs <= keyring_entries(ws.store.service)
     # The rows to refresh: every profile the sign-ins managed (the LinkedIn ones got no grant, but were read).
     assert sorted(i for pids, _m in changed for i in pids) == sorted(
-        ids["facebook"] + ids["instagram"][:60] + ids["linkedin"][:60]
+        [ids["facebook"][0], ids["instagram"][0], ids["linkedin"][0]]
     )
     assert not any(membership for _p, membership in changed)
     shot(dialog, qtbot, "bulk_done", 50)
@@ -249,9 +250,9 @@ def test_bulk_reconnect_of_200_profiles_over_3_providers_with_one_sign_in_each(
     assert retry.text() == "Retry failed" and retry.isEnabled()
     with qtbot.waitSignal(dialog.platformDone, timeout=WAIT):
         retry.click()
-    assert publishing_states(ws, ids["linkedin"]) == {"active": 60, "expired": 5}
-    assert top_level(dialog)[2] == ("LinkedIn", "60 re-connected, 5 failed (signed in as Agency Admin)")
-    assert dialog.summary.text() == "190 of 200 re-connected, 10 failed. All platforms done."
+    assert publishing_states(ws, ids["linkedin"]) == {"active": 1, "expired": 2}
+    assert top_level(dialog)[2] == ("LinkedIn", "1 re-connected, 2 failed (signed in as Agency Admin)")
+    assert dialog.summary.text() == "3 of 9 re-connected, 6 failed. All platforms done."
     with qtbot.waitSignal(dialog.finished, timeout=WAIT):
         dialog.done_button.click()
 
@@ -275,12 +276,12 @@ def test_cancel_stops_the_sign_in_and_changes_nothing_then_connect_works(
     assert top_level(dialog)[0] == ("Instagram", "Cancelled: nothing was changed")
     assert (publishing_states(ws, ids), keyring_entries(ws.store.service)) == before
     assert dialog.connect_buttons["instagram"].isEnabled() and dialog.done_button.isEnabled()
-    assert dialog.summary.text() == "0 of 65 re-connected. 1 platform left."
+    assert dialog.summary.text() == "0 of 3 re-connected. 1 platform left."
 
     dialog.signInOpened.connect(lambda d: watchers.append(WebRobot(d, "agency", "agency-pass")))
     with qtbot.waitSignal(dialog.platformDone, timeout=WAIT):
         dialog.connect_buttons["instagram"].click()
-    assert publishing_states(ws, ids) == {"active": 60, "expired": 5}
+    assert publishing_states(ws, ids) == {"active": 1, "expired": 2}
 
 
 def test_choosing_another_type_lists_the_selection_again(qtbot: QtBot, ws: OAuthWorkspace) -> None:
@@ -320,3 +321,25 @@ def test_an_empty_or_unconnectable_selection_says_so(qtbot: QtBot, ws: OAuthWork
     dialog = open_dialog(qtbot, ws, [chat])
     assert dialog.summary.text() == "None of the selected profiles has a connection type to re-connect."
     assert not dialog.type_combo.isEnabled()
+
+
+def test_a_platform_without_a_client_id_says_so_and_opens_no_sign_in(
+    qtbot: QtBot, ws: OAuthWorkspace
+) -> None:
+    (ws.data_dir / "providers.toml").write_text(
+        providers_toml(ws.server.url, ("instagram", "linkedin")), encoding="utf-8"
+    )
+    ws.reload()
+    data = agency(ws)
+    ids = data["ids"]["facebook"]
+    dialog = open_dialog(qtbot, ws, ids)
+    opened: list[Any] = []
+    told: list[tuple[str, str]] = []
+    dialog.signInOpened.connect(opened.append)
+    dialog.notConfigured.connect(lambda p, m: told.append((p, m)))
+    assert dialog.connect_platform("facebook") is None
+    assert opened == [] and told and told[0][0] == "facebook"
+    text = top_level(dialog)[0][1]
+    assert text.startswith("Facebook has no client id yet") and "Settings ▸ Sign-in" in text
+    assert "Cancelled" not in text
+    assert publishing_states(ws, ids) == {"expired": 3}

@@ -176,7 +176,7 @@ def test_a_server_that_is_not_running_never_expires_a_grant(oauth_ws: OAuthWorks
     (oauth_ws.data_dir / "providers.toml").write_text(providers_toml(private.url), encoding="utf-8")
     oauth_ws.reload()
     oauth_ws.server = private
-    oauth_ws.connect("facebook", [PUB], chosen=["page-501"])
+    oauth_ws.connect("facebook", [PUB])
     private.stop()
     report = health.run_health_check(oauth_ws.workspace, oauth_ws.service, now=utcnow() + timedelta(hours=2))
     assert report.changes == []

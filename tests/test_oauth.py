@@ -264,13 +264,16 @@ def test_http_is_refused_for_a_non_loopback_provider_even_if_the_file_was_bypass
 # -- discovery and recording ---------------------------------------------------------------------
 
 
-def test_discovery_reads_userinfo_and_the_pages_the_user_manages(oauth_ws: OAuthWorkspace) -> None:
+def test_an_openid_provider_is_the_signed_in_account_and_nothing_else_is_called(
+    oauth_ws: OAuthWorkspace,
+) -> None:
+    """CONTRACTS.md: with userinfo_url, ``sub``/``name`` are the account, of the platform's first kind."""
     _request, tokens = oauth_ws.sign_in("facebook", [PUB, INS])
+    before_api = oauth_ws.server.count("api")
     found = discovery.discover(oauth_ws.service, "facebook", tokens)
     assert (found.identity.platform_id, found.identity.name) == ("u-1001", "Alice Adams")
-    pages = {a.platform_id: a for a in found.accounts if a.kind == "page"}
-    assert set(pages) == {"page-501", "page-502"}
-    assert pages["page-501"].handle == "alicesbakery" and pages["page-501"].like_count == 1200
+    assert [(a.kind, a.platform_id) for a in found.accounts] == [("page", "u-1001")]
+    assert oauth_ws.server.count("api") == before_api  # no discovery call to the "platform"
     x_tokens = oauth_ws.sign_in("x", [PUB], "carol")[1]
     x_found = discovery.discover(oauth_ws.service, "x", x_tokens)
     assert [(a.kind, a.platform_id, a.name) for a in x_found.accounts] == [
@@ -279,15 +282,15 @@ def test_discovery_reads_userinfo_and_the_pages_the_user_manages(oauth_ws: OAuth
 
 
 def test_recording_creates_grants_with_the_token_in_the_store(oauth_ws: OAuthWorkspace) -> None:
-    tokens, _found, record = oauth_ws.connect("facebook", [PUB, INS], chosen=["page-501", "page-502"])
-    by_pid = {o.platform_id: o for o in record.outcomes}
-    assert by_pid["page-501"].created and by_pid["page-501"].connected == [PUB, INS]
-    # fewer than 30 likes: Insights is not supported and says why
-    assert by_pid["page-502"].connected == [PUB]
-    assert by_pid["page-502"].skipped == [(INS, "the page has fewer than 30 likes")]
+    tokens, _found, record = oauth_ws.connect("facebook", [PUB, INS])
+    [outcome] = record.outcomes
+    assert outcome.created and outcome.platform_id == "u-1001"
+    # no like count known: Insights is not supported and says why
+    assert outcome.connected == [PUB]
+    assert outcome.skipped == [(INS, "the page's like count is unknown")]
     with oauth_ws.workspace.session() as s:
         grants = s.scalars(select(Grant)).all()
-        assert len(grants) == 3
+        assert len(grants) == 1
         assert {g.token_ref for g in grants} == {record.token_ref}
         assert all(g.state == GrantState.ACTIVE.value and g.has_refresh_token for g in grants)
         assert all(g.account_id == "u-1001" for g in grants)
@@ -295,22 +298,22 @@ def test_recording_creates_grants_with_the_token_in_the_store(oauth_ws: OAuthWor
             s.scalar(
                 select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "connection_granted")
             )
-            == 2
+            == 1
         )
     stored = oauth_ws.store.load(record.token_ref)
     assert stored is not None and stored.access_token == tokens.access_token
 
 
 def test_a_reconnect_updates_the_profile_never_a_duplicate(oauth_ws: OAuthWorkspace) -> None:
-    _tokens, _found, first = oauth_ws.connect("facebook", [PUB], chosen=["page-501"])
+    _tokens, _found, first = oauth_ws.connect("x", [PUB])
     profile_id = first.outcomes[0].profile_id
-    oauth_ws.server.user("alice").pages[0]["name"] = "Alice's Bakery & Café"
-    _tokens, _found, second = oauth_ws.connect("facebook", [PUB], chosen=["page-501"])
+    oauth_ws.server.user("alice").name = "Alice A. Adams"
+    _tokens, _found, second = oauth_ws.connect("x", [PUB])
     assert second.outcomes[0].profile_id == profile_id
     assert not second.outcomes[0].created
     with oauth_ws.workspace.session() as s:
         assert s.scalar(select(func.count()).select_from(Profile)) == 1
-        assert s.get(Profile, profile_id).display_name == "Alice's Bakery & Café"  # type: ignore[union-attr]
+        assert s.get(Profile, profile_id).display_name == "Alice A. Adams"  # type: ignore[union-attr]
         grants = s.scalars(select(Grant)).all()
         assert len(grants) == 1 and grants[0].token_ref == second.token_ref
         actions = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,12 +70,21 @@ publishing = ["tweet.write", "offline.access"]
     assert load_providers(tmp_path).get("facebook") == BUILT_IN["facebook"]
 
 
-def test_another_server_speaks_plain_oauth_without_the_platform_quirks(tmp_path: Path) -> None:
+def test_a_platform_keeps_its_rules_wherever_its_urls_point_an_openid_table_has_none(tmp_path: Path) -> None:
+    """CONTRACTS.md: without userinfo_url a simulator of the platform stands in, rules and all."""
     write(tmp_path, '[providers.tiktok]\nauthorize_url = "https://sso.example.org/authorize"\n')
     tiktok = load_providers(tmp_path).get("tiktok")
-    assert tiktok.scope_separator == " "
-    assert tiktok.client_id_param == "client_id"
-    assert BUILT_IN["tiktok"].scope_separator == ","
+    assert (tiktok.scope_separator, tiktok.client_id_param, tiktok.pkce) == (",", "client_key", "S256-hex")
+    assert tiktok.secret_required
+    write(
+        tmp_path,
+        '[providers.tiktok]\nauthorize_url = "https://sso.example.org/authorize"\n'
+        'userinfo_url = "https://sso.example.org/userinfo"\n',
+    )
+    oidc = load_providers(tmp_path).get("tiktok")
+    assert (oidc.scope_separator, oidc.client_id_param, oidc.pkce) == (" ", "client_id", "S256")
+    assert not oidc.secret_required and oidc.accounts == () and oidc.health == "userinfo"
+    assert oidc.redirect_mode == "any_loopback"  # what its redirect_uri (no port) implies
 
 
 def test_a_client_secret_in_the_file_is_ignored_with_a_warning(tmp_path: Path) -> None:
@@ -88,7 +98,28 @@ def test_a_client_secret_in_the_file_is_ignored_with_a_warning(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("text", "field", "words"),
     [
-        ('[providers.x]\nredirect_uri = "https://example.com/cb"\n', "providers.x.redirect_uri", "loopback"),
+        ('[providers.x]\nredirect_uri = "http://example.com/cb"\n', "providers.x.redirect_uri", "loopback"),
+        ('[providers.x]\nredirect_uri = "http://127.0.0.1/cb"\n', "providers.x.redirect_uri", "port"),
+        (
+            '[providers.x]\nredirect_uri = "https://example.com/cb"\nbrowser = "system"\n',
+            "providers.x.browser",
+            "embedded",
+        ),
+        (
+            '[providers.x]\ntoken_url = "http://127.0.0.2:9\\\\@127.0.0.1/token"\n',
+            "providers.x.token_url",
+            "backslash",
+        ),
+        (
+            '[providers.x]\ntoken_url = "https://user@api.x.com/2/oauth2/token"\n',
+            "providers.x.token_url",
+            "user name",
+        ),
+        (
+            '[providers.linkedin.kinds.page]\nclient_id = "1"\n',
+            "providers.linkedin.kinds.page",
+            "no separate app",
+        ),
         (
             '[providers.x]\nauthorize_url = "http://example.com/auth"\n',
             "providers.x.authorize_url",
@@ -135,13 +166,43 @@ def test_broken_toml_names_line_and_column_and_the_file_stays_unchanged(tmp_path
     assert path.read_text(encoding="utf-8") == original
 
 
-def test_redirect_uri_without_port_gets_a_free_port_at_sign_in(tmp_path: Path) -> None:
-    write(tmp_path, '[providers.x]\nredirect_uri = "http://127.0.0.1/callback"\n')
-    x = load_providers(tmp_path).get("x")
-    uri = urlsplit(x.sign_in_redirect_uri())
-    assert uri.hostname == "127.0.0.1" and uri.port and uri.path == "/callback"
+def test_redirect_uri_is_used_exactly_and_a_free_port_only_where_any_port_works(tmp_path: Path) -> None:
+    assert load_providers(tmp_path).get("x").sign_in_redirect_uri() == "http://127.0.0.1:8710/callback"
     write(tmp_path, '[providers.x]\nredirect_uri = "http://localhost:8765/cb"\n')
     assert load_providers(tmp_path).get("x").sign_in_redirect_uri() == "http://localhost:8765/cb"
+    # Google desktop clients accept any loopback port: a free one is picked per sign-in.
+    uri = urlsplit(load_providers(tmp_path).get("youtube").sign_in_redirect_uri())
+    assert uri.hostname == "127.0.0.1" and uri.port and uri.path == "/callback"
+    # An https redirect is the embedded view's to stop at (Facebook's desktop flow).
+    facebook = load_providers(tmp_path).get("facebook")
+    assert facebook.sign_in_redirect_uri() == "https://www.facebook.com/connect/login_success.html"
+    assert facebook.browsers == ("embedded",)
+
+
+def test_linkedin_organization_pages_are_their_own_app(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        '[providers.linkedin]\nclient_id = "member-app"\n'
+        '[providers.linkedin.kinds.organization_page]\nclient_id = "org-app"\n',
+    )
+    catalogue = load_providers(tmp_path)
+    member, org = catalogue.get("linkedin"), catalogue.get("linkedin", "organization_page")
+    assert (member.client_id, org.client_id) == ("member-app", "org-app")
+    assert org.secret_key == "linkedin:organization_page" and member.secret_key == "linkedin"
+    assert org.api_headers["X-Restli-Protocol-Version"] == "2.0.0" and "LinkedIn-Version" in org.api_headers
+    assert catalogue.get("linkedin", "account") is member
+    assert [(p.platform, p.kind) for p in catalogue.apps()][-1] == ("linkedin", "organization_page")
+
+
+@pytest.mark.parametrize("depth", [20_000, 50_000])
+def test_a_deeply_nested_file_is_a_clear_message_naming_it(tmp_path: Path, depth: int) -> None:
+    path = write(tmp_path, "a = " + "[" * depth + "]" * depth + "\n")
+    with pytest.raises(ProvidersFileError) as info:
+        load_providers(tmp_path)
+    assert str(path) in str(info.value) and "nested too deeply" in str(info.value)
+    path.write_text("x = {" * 30_000 + "}" * 30_000, encoding="utf-8")
+    with pytest.raises(ProvidersFileError):
+        load_providers(tmp_path)
 
 
 def test_save_keeps_everything_else_and_none_restores_the_default(tmp_path: Path) -> None:
@@ -169,7 +230,7 @@ def test_save_refuses_bad_values_and_secrets_without_writing(tmp_path: Path) -> 
     path = write(tmp_path, '[providers.x]\nclient_id = "keep"\n')
     before = path.read_bytes()
     with pytest.raises(ValidationError) as info:
-        save_provider_settings(tmp_path, "x", redirect_uri="https://evil.example/cb")
+        save_provider_settings(tmp_path, "x", redirect_uri="http://evil.example/cb")
     assert "loopback" in str(info.value)
     with pytest.raises(ValidationError):
         save_provider_settings(tmp_path, "x", client_secret="s3cr3t-value")
@@ -181,10 +242,79 @@ def test_save_refuses_bad_values_and_secrets_without_writing(tmp_path: Path) -> 
 def test_check_command_reports_a_broken_file_in_one_line_per_problem(
     demo_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(demo_dir, '[providers.x]\nredirect_uri = "https://example.com/cb"\n')
+    write(demo_dir, '[providers.x]\nredirect_uri = "http://example.com/cb"\n')
     assert main(["--data-dir", str(demo_dir), "check"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        "providers.x.redirect_uri: must be a loopback URL such as http://127.0.0.1/callback "
-        "(a port is optional)"
+        "providers.x.redirect_uri: must be a loopback URL such as http://127.0.0.1:8710/callback, or the "
+        "https URL registered for an embedded sign-in"
     ]
+
+
+def test_providers_list_has_one_row_per_app_in_platform_order(
+    workspace: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = str(workspace.data_dir)  # type: ignore[attr-defined]
+    write(workspace.data_dir, '[providers.x]\nclient_id = "x-app"\n')  # type: ignore[attr-defined]
+    assert main(["--data-dir", data_dir, "providers", "list", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    signs_in = [k for k, p in PLATFORMS.items() if p.signs_in]
+    assert [(r["platform"], r["kind"]) for r in rows] == [(k, None) for k in signs_in] + [
+        ("linkedin", "organization_page")
+    ]
+    by = {(r["platform"], r["kind"]): r for r in rows}
+    assert set(rows[0]) == {
+        "platform",
+        "kind",
+        "client_id_set",
+        "client_secret_set",
+        "redirect_uri",
+        "redirect_mode",
+        "secret_required",
+        "browser",
+        "docs_url",
+        "notes",
+    }
+    x = by[("x", None)]
+    assert x["client_id_set"] is True and x["client_secret_set"] is False and x["secret_required"] is False
+    assert (x["redirect_uri"], x["redirect_mode"]) == ("http://127.0.0.1:8710/callback", "fixed_loopback")
+    fb = by[("facebook", None)]
+    assert fb["redirect_mode"] == "https_intercept" and fb["secret_required"] and fb["browser"] == "embedded"
+    assert by[("youtube", None)]["redirect_mode"] == "any_loopback"
+    assert "Community Management API" in by[("linkedin", "organization_page")]["notes"]
+    assert "allow-list" in by[("snapchat", None)]["notes"]
+    assert main(["--data-dir", data_dir, "providers", "list"]) == 0
+    assert "8710" in capsys.readouterr().out
+
+
+def test_set_and_clear_secret_per_app_through_standard_input(
+    workspace: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from socialdesk.services.tokens import TokenStore
+
+    data_dir = str(workspace.data_dir)  # type: ignore[attr-defined]
+    store = TokenStore(workspace.workspace_id)  # type: ignore[attr-defined]
+    monkeypatch.setattr("sys.stdin", io.StringIO("org-app-secret-value\n"))
+    args = ["--data-dir", data_dir, "providers", "set-secret", "linkedin", "--kind", "organization_page"]
+    assert main(args) == 0
+    assert store.client_secret("linkedin:organization_page") == "org-app-secret-value"  # newline stripped
+    assert store.client_secret("linkedin") is None
+    toml = workspace.data_dir / "providers.toml"  # type: ignore[attr-defined]
+    assert not toml.exists() or "org-app-secret-value" not in toml.read_text(encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["--data-dir", data_dir, "providers", "set-secret", "x"]) == 1
+    assert store.client_secret("x") is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("s"))
+    assert main(["--data-dir", data_dir, "providers", "set-secret", "myspace"]) == 2
+    assert main(["--data-dir", data_dir, "providers", "set-secret", "live_chat"]) == 2
+    assert main(["--data-dir", data_dir, "providers", "set-secret", "x", "--kind", "page"]) == 2
+    capsys.readouterr()
+    assert (
+        main(["--data-dir", data_dir, "providers", "clear-secret", "linkedin", "--kind", "organization_page"])
+        == 0
+    )
+    assert store.client_secret("linkedin:organization_page") is None
+    assert main(["--data-dir", data_dir, "providers", "clear-secret", "x"]) == 0
+    assert "nothing to remove" in capsys.readouterr().out

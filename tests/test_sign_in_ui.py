@@ -8,6 +8,7 @@ with the token in the keyring (the Secret Service under ``scripts/test.sh``).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -458,14 +459,7 @@ def test_claim_ownership_needs_a_sign_in_that_returns_the_profile_live_chat_does
 
 
 def test_add_profiles_platform_then_sign_in_then_pick_accounts(qtbot: QtBot, ws: OAuthWorkspace) -> None:
-    with ws.workspace.session() as s:
-        me = s.get(Member, ws.me_id)
-        assert me is not None
-        known = factory.profile(
-            s, "facebook", "page", handle="bakerycareers", name="Bakery Careers", owners=(me,)
-        )
-        known.platform_id = "page-502"
-        known_id = known.id
+    """With an OpenID provider the signed-in account is the one account offered, of the first kind."""
     flow = add_profiles(None, ws.workspace, services=services(ws))
     opened: list[Any] = []
     flow.dialogOpened.connect(opened.append)
@@ -475,6 +469,7 @@ def test_add_profiles_platform_then_sign_in_then_pick_accounts(qtbot: QtBot, ws:
     assert isinstance(choice, PlatformChoiceDialog) and choice.objectName() == "addProfilesDialog"
     choice.choose("facebook", [PUB])
     shot(choice, qtbot, "add_profiles_platform", 50)
+    api_calls = ws.server.count("api")
     choice.next_button.click()
     qtbot.waitUntil(lambda: isinstance(opened[-1], AccountPickerDialog), timeout=WAIT)
     picker = opened[-1]
@@ -483,30 +478,65 @@ def test_add_profiles_platform_then_sign_in_then_pick_accounts(qtbot: QtBot, ws:
         picker.items[pid].text(0): (picker.items[pid].text(3), picker.items[pid].checkState(0).name)
         for pid in picker.items
     }
-    assert rows == {
-        "Alice's Bakery": ("New", "Checked"),
-        "Bakery Careers": ("Already yours", "Unchecked"),  # known: marked, not ticked
-        "Alice Adams": ("New", "Checked"),
-    }
-    picker.set_checked(["u-1001"], False)
-    picker.set_checked(["page-502"], True)
-    assert picker.chosen() == ["page-501", "page-502"] and picker.add_button.text() == "Add 2 profiles"
+    assert rows == {"Alice Adams": ("New", "Checked")}
+    assert ws.server.count("api") == api_calls  # no discovery call: userinfo names the account
+    assert picker.chosen() == ["u-1001"] and picker.add_button.text() == "Add 1 profile"
     shot(picker, qtbot, "account_picker", 50)
     with qtbot.waitSignal(flow.finished, timeout=WAIT) as blocker:
         picker.add_button.click()
     result = blocker.args[0]
-    assert result.membership and result.message == "Added 1 profile; re-connected 1"
+    assert result.membership and result.message == "Added 1 profile"
     with ws.workspace.session() as s:
-        added = s.scalar(select(Profile).where(Profile.platform_id == "page-501"))
-        assert added is not None and added.visibility == "owned" and added.display_name == "Alice's Bakery"
+        added = s.scalar(select(Profile).where(Profile.platform_id == "u-1001"))
+        assert added is not None and added.visibility == "owned" and added.display_name == "Alice Adams"
+        assert added.kind == "page"  # facebook's first kind
         assert set(s.scalars(select(ProfileOwner.member_id).where(ProfileOwner.profile_id == added.id))) == {
             ws.me_id
         }
-        assert s.scalar(select(Profile).where(Profile.platform_id == "u-1001")) is None  # not chosen
         added_id = added.id
-    assert set(result.changed) == {added_id, known_id}
+    assert set(result.changed) == {added_id}
     assert [g[1] for g in grants(ws, added_id)[PUB]] == ["active"]
-    assert [g[1] for g in grants(ws, known_id)[PUB]] == ["active"]
+
+
+def test_a_sign_in_that_is_not_set_up_opens_no_window_and_offers_settings(
+    qtbot: QtBot, ws: OAuthWorkspace
+) -> None:
+    """No client id → one message naming where to enter it, a Settings button, no sign-in window."""
+    (ws.data_dir / "providers.toml").write_text("", encoding="utf-8")
+    ws.reload()
+    with ws.workspace.session() as s:
+        me = s.get(Member, ws.me_id)
+        assert me is not None
+        p = factory.profile(s, "facebook", "page", handle="bakery", name="Bakery", owners=(me,))
+        p.platform_id = "501"
+        factory.connect(s, p, PUB, (me, GrantState.EXPIRED))
+        pid = p.id
+    flow = reconnect_profile(None, ws.workspace, pid, services=services(ws))
+    opened: list[Any] = []
+    offered: list[Any] = []
+    flow.dialogOpened.connect(opened.append)
+    flow.settingsOffered.connect(offered.append)
+    with qtbot.waitSignal(flow.finished, timeout=WAIT) as blocker:
+        pass
+    result = blocker.args[0]
+    assert opened == []  # no sign-in window
+    assert result.needs_settings == "facebook" and not result.changed
+    assert (
+        result.message.startswith("Facebook has no client id yet") and "Settings ▸ Sign-in" in result.message
+    )
+    box = offered[0]
+    button = box.findChild(QPushButton, "openSignInSettings")
+    assert button is not None
+    button.click()
+    settings = offered[-1]
+    assert settings.objectName() == "settingsDialog" and settings.tabs.currentIndex() == 1
+    guide = settings.redirects["facebook"]
+    assert guide.text() == "https://www.facebook.com/connect/login_success.html" and guide.isReadOnly()
+    settings.findChild(QPushButton, "copyRedirect_facebook").click()
+    assert QApplication.clipboard().text() == guide.text()
+    assert settings.browsers_for("facebook") == ["embedded"]  # only the embedded view reads https
+    settings.reject()
+    assert [g[1] for g in grants(ws, pid)[PUB]] == ["expired"]  # nothing changed
 
 
 def test_the_account_picker_says_when_a_sign_in_manages_nothing_to_add(
@@ -592,7 +622,7 @@ def test_system_browser_mode_shows_progress_and_cancel_and_a_busy_port(
         dialog.show()
         dialog.start()
         assert dialog.state == "error"
-        assert f"port {port} on this computer is in use" in dialog.error_text
+        assert f"Port {port} on this computer is in use" in dialog.error_text
         dialog.reject()
 
     opened: list[str] = []
@@ -652,3 +682,29 @@ def test_qtwebengine_is_imported_only_when_a_sign_in_starts() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_instagram_reconnect_through_an_openid_provider_reaches_no_other_host(tmp_path: Path) -> None:
+    """CONTRACTS.md: with userinfo_url, re-connect works end to end and calls nothing but that server.
+
+    In a child process (Chromium's flags are read once per process): ``--host-resolver-rules`` keeps
+    the web view on 127.0.0.1, a request interceptor records every host it asks for, and a socket
+    guard records every connection and name lookup of the app's own code.
+    """
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.openid_acceptance", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    assert line, out.stderr[-3000:]
+    result = json.loads(line[-1])
+    assert result["before"] == ["expired", "expired"]
+    assert result["after"] == ["active", "active"], result
+    assert result["message"] == "Re-connected Alice Adams: Publishing, Insights"
+    assert result["steps"][0][:2] == ["login", "allow"]  # the real embedded view signed in
+    assert result["web_requests"] > 0 and result["web_hosts_elsewhere"] == []
+    assert result["python_elsewhere"] == []
+    assert result["api_calls"] == 0  # no Graph-like discovery: userinfo names the account

@@ -187,7 +187,7 @@ def test_tokens_appear_nowhere_in_the_workspace_logs_exports_or_messages(
     assert (oauth_ws.data_dir / "groups.xlsx").exists()
     assert _files_containing(oauth_ws.data_dir, secrets) == []
     log_text = caplog.text + log_file.read_text(encoding="utf-8")
-    assert "Prepared refresh token request body" in log_text  # the debug lines were there, scrubbed
+    assert '"POST /token HTTP/1.1" 200' in log_text  # the debug lines were there, scrubbed
     assert redact.MASK in log_text
     for secret in secrets:
         assert secret not in log_text
@@ -328,3 +328,44 @@ def test_a_keyring_read_failure_is_a_failed_check_never_a_missing_token(workspac
         (row,) = s.scalars(select(Grant)).all()
         assert row.state == "active" and row.check_failures == 1 and row.token_ref
     assert store.available and store.warning is None
+
+
+def test_page_tokens_of_one_sign_in_live_in_its_one_keyring_entry(
+    secret_service: None, workspace: Workspace
+) -> None:
+    """Page id -> Page token, in the same entry as the user token: one keyring write per sign-in."""
+    store = TokenStore(workspace.workspace_id)
+    ref = store.new_ref()
+    pages = {f"10{i:04d}": f"page-token-{i:04d}-abcdef" for i in range(25)}
+    expiry = utcnow().replace(microsecond=0) + timedelta(days=90)
+    issued = TokenSet("user-token-abcdef123456", page_tokens=pages, data_access_expires_at=expiry)
+    writes = len(store.write_times_ms)
+    try:
+        store.save(ref, issued)
+        assert len(store.write_times_ms) == writes + 1
+        loaded = TokenStore(workspace.workspace_id).load(ref)
+        assert loaded is not None and loaded.page_tokens == pages
+        assert loaded.data_access_expires_at == expiry
+        assert loaded.page_token("100003") == "page-token-0003-abcdef"
+        assert loaded.page_token("unknown") == "user-token-abcdef123456"
+        assert "page-token-0003-abcdef" in loaded.secrets
+        assert "page-token" not in repr(loaded)
+        # An entry written before page tokens existed still loads, with none.
+        old = TokenSet.from_json('{"access_token": "a-old-token-123", "scopes": []}')
+        assert old.page_tokens == {} and old.data_access_expires_at is None
+    finally:
+        store.delete(ref)
+
+
+def test_providers_list_without_a_keyring_says_so_and_reports_secrets_as_unknown(
+    keyring_backend: Any, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CONTRACTS.md: client_secret_set is null when no keyring works; a warning on stderr; exit 0."""
+    import json
+
+    keyring_backend(fail.Keyring())
+    assert main(["--data-dir", str(workspace.data_dir), "providers", "list", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert rows and all(r["client_secret_set"] is None for r in rows)
+    assert "warning" in captured.err and "keyring" in captured.err.lower()

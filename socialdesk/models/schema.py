@@ -72,6 +72,8 @@ class Profile(Base):
     handle_key: Mapped[str] = mapped_column(String(200))
     display_name: Mapped[str] = mapped_column(String(300))
     platform_id: Mapped[str | None] = mapped_column(String(100))
+    #: WhatsApp: the business account (WABA) that owns this phone number (``platform_id``).
+    business_account_id: Mapped[str | None] = mapped_column(String(100))
     visibility: Mapped[str] = mapped_column(String(10))
     avatar_url: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -32,7 +32,7 @@ from socialdesk.models.catalogue import (
     unsupported_reason,
 )
 from socialdesk.models.schema import Connection, Grant, Member, Profile, ProfileOwner
-from socialdesk.services import audit
+from socialdesk.services import audit, redact
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotFoundError, ValidationError
 from socialdesk.services.oauth import OAuthService, ProviderError
@@ -55,6 +55,8 @@ class Account:
     name: str
     handle: str
     like_count: int | None = None
+    #: The business account a WhatsApp phone number belongs to (kept on the profile).
+    business_account_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,8 @@ class Discovery:
     platform: str
     identity: Account
     accounts: tuple[Account, ...]
+    #: Account id -> its own access token (Meta Page tokens; Instagram accounts use their Page's).
+    page_tokens: Mapping[str, str] = field(default_factory=dict)
 
     def account(self, platform_id: str) -> Account | None:
         return next((a for a in self.accounts if a.platform_id == platform_id), None)
@@ -75,11 +79,15 @@ def _clean_handle(value: Any, fallback: str) -> str:
     return text or fallback
 
 
-def _read_account(provider: Provider, kind: str, record: Any, endpoint: Endpoint) -> Account | None:
+def _read_account(
+    provider: Provider, kind: str, record: Any, endpoint: Endpoint, parent: str | None = None
+) -> Account | None:
     pid = dig(record, endpoint.id)
     if pid is None or pid == "":
         return None
     pid = str(pid)
+    if endpoint.id_prefix and pid.startswith(endpoint.id_prefix):
+        pid = pid[len(endpoint.id_prefix) :]
     name = dig(record, endpoint.name) if endpoint.name else None
     handle = dig(record, endpoint.handle) if endpoint.handle else None
     likes = dig(record, endpoint.likes) if endpoint.likes else None
@@ -90,50 +98,135 @@ def _read_account(provider: Provider, kind: str, record: Any, endpoint: Endpoint
         name=str(name or handle or pid),
         handle=_clean_handle(handle or name, pid),
         like_count=int(likes) if isinstance(likes, int | float) and not isinstance(likes, bool) else None,
+        business_account_id=parent,
     )
 
 
-def _read_accounts(provider: Provider, kind: str, body: Any, endpoint: Endpoint) -> list[Account]:
-    records = dig(body, endpoint.items) if endpoint.items else [body]
-    if isinstance(records, Mapping):
-        records = [records]
+def _walk(record: Any, path: str, holder: Any) -> Iterator[tuple[Any, Any]]:
+    """(item, the record holding it) at a dotted ``path``; lists met on the way are flattened."""
+    if not path:
+        yield record, holder
+        return
+    head, _, rest = path.partition(".")
+    if isinstance(record, list):
+        for element in record:
+            yield from _walk(element, path, holder)
+        return
+    if isinstance(record, Mapping) and head in record:
+        yield from _walk(record[head], rest, record)
+
+
+def _read_accounts(
+    provider: Provider,
+    kind: str,
+    records: Iterable[Any],
+    endpoint: Endpoint,
+    page_tokens: dict[str, str],
+    parent: str | None = None,
+) -> list[Account]:
+    """The accounts in ``records``; each account's own token (``endpoint.token``) into ``page_tokens``."""
     out: list[Account] = []
-    for record in records if isinstance(records, list) else []:
-        inner = dig(record, endpoint.item) if endpoint.item else record
-        for item in inner if isinstance(inner, list) else [inner]:
-            if isinstance(item, Mapping) and (account := _read_account(provider, kind, item, endpoint)):
-                out.append(account)
+    for record in records:
+        paths = endpoint.item.split(",") if endpoint.item else [""]
+        for path in paths:
+            for item, holder in _walk(record, path, record):
+                for one in item if isinstance(item, list) else [item]:
+                    if not isinstance(one, Mapping):
+                        continue
+                    account = _read_account(provider, kind, one, endpoint, parent)
+                    if account is None:
+                        continue
+                    out.append(account)
+                    if endpoint.token:
+                        token = dig(one, endpoint.token) or (
+                            dig(holder, endpoint.token) if isinstance(holder, Mapping) else None
+                        )
+                        if isinstance(token, str) and token:
+                            redact.remember(token)
+                            page_tokens.setdefault(account.platform_id, token)
     return out
 
 
-def discover(service: OAuthService, platform_key: str, tokens: TokenSet) -> Discovery:
-    """The signed-in account and the accounts it can manage (raises a classified ``OAuthError``)."""
-    provider = service.provider(platform_key)
+def _records(service: OAuthService, provider: Provider, path: str, tokens: TokenSet, items: str) -> list[Any]:
+    url = provider.api_url(path)
+    if not items:
+        return [service.get_json(provider.platform, url, tokens)]
+    return service.get_all(provider.platform, url, tokens, items)
+
+
+def discover(
+    service: OAuthService, platform_key: str, tokens: TokenSet, *, kind: str | None = None
+) -> Discovery:
+    """The signed-in account and the accounts it can manage (raises a classified ``OAuthError``).
+
+    Every list is followed to its last page. With ``userinfo_url`` (a plain OpenID provider) the
+    userinfo answer is the one account, of ``kind`` (default: the platform's first kind), and
+    nothing else is called.
+    """
+    provider = service.provider(platform_key, kind or tokens.app_kind)
+    info = platform(platform_key)
+    if provider.uses_userinfo:
+        endpoint = Endpoint(provider.userinfo_url or "", id="sub", name="name", handle="preferred_username")
+        body = service.get_json(platform_key, provider.verify_url, tokens)
+        identity = _read_account(provider, kind or info.kinds[0], body, endpoint)
+        if identity is None:
+            raise ProviderError(
+                f"{provider.label} did not say which account signed in (no 'sub'); SocialDesk cannot use "
+                "this sign-in.",
+                platform=platform_key,
+            )
+        return Discovery(platform_key, identity, (identity,))
     self_kind = next(
-        (s.kind for s in provider.accounts if s.endpoint is None), platform(platform_key).kinds[0]
+        (s.kind for s in provider.accounts if s.endpoint is None), provider.kind or info.kinds[0]
     )
-    if provider.userinfo_url:
-        endpoint = Endpoint(provider.userinfo_url, id="sub", name="name", handle="preferred_username")
-    else:
-        endpoint = provider.identity
-    body = service.get_json(platform_key, provider.api_url(endpoint.path), tokens)
-    identity = _read_account(provider, self_kind, body, endpoint)
+    body = service.get_json(platform_key, provider.api_url(provider.identity.path), tokens)
+    identity = _read_account(provider, self_kind, body, provider.identity)
     if identity is None:
         raise ProviderError(
             f"{provider.label} did not say which account signed in; SocialDesk cannot use this sign-in.",
             platform=platform_key,
         )
+    page_tokens: dict[str, str] = {}
     accounts: list[Account] = []
     for source in provider.accounts:
         if source.endpoint is None:
             accounts.append(identity)
             continue
-        found = service.get_json(platform_key, provider.api_url(source.endpoint.path), tokens)
-        accounts.extend(_read_accounts(provider, source.kind, found, source.endpoint))
+        endpoint = source.endpoint
+        records = _records(service, provider, endpoint.path, tokens, endpoint.items)
+        found = _read_accounts(provider, source.kind, records, endpoint, page_tokens)
+        if endpoint.detail:
+            found = [_detailed(service, provider, a, endpoint, tokens) for a in found]
+        if source.each is not None:
+            children: list[Account] = []
+            for parent in found:
+                path = source.each.path.replace("{id}", parent.platform_id)
+                child_records = _records(service, provider, path, tokens, source.each.items)
+                children += _read_accounts(
+                    provider, source.kind, child_records, source.each, page_tokens, parent.platform_id
+                )
+            found = children
+        accounts.extend(found)
     unique: dict[tuple[str, str], Account] = {}
     for account in accounts:
         unique.setdefault((account.kind, account.platform_id), account)
-    return Discovery(platform_key, identity, tuple(unique.values()))
+    return Discovery(platform_key, identity, tuple(unique.values()), page_tokens)
+
+
+def _detailed(
+    service: OAuthService, provider: Provider, account: Account, endpoint: Endpoint, tokens: TokenSet
+) -> Account:
+    """The account's name and handle from its own record (LinkedIn ACLs carry only the URN)."""
+    body = service.get_json(
+        provider.platform, provider.api_url(endpoint.detail.replace("{id}", account.platform_id)), tokens
+    )
+    named = _read_account(
+        provider,
+        account.kind,
+        {**dict(body), "id": account.platform_id},
+        replace(endpoint, id="id", id_prefix=""),
+    )
+    return named or account
 
 
 def existing_profiles(session: Session, accounts: Iterable[Account]) -> dict[str, int]:
@@ -203,6 +296,16 @@ def _find_or_create_profile(
         )
         if profile is not None:
             profile.platform_id = account.platform_id
+    if profile is None and account.business_account_id:
+        # Recorded before phone numbers were profiles: its platform id is the business account's.
+        profile = session.scalar(
+            select(Profile).where(
+                Profile.platform == account.platform,
+                Profile.platform_id == account.business_account_id,
+            )
+        )
+        if profile is not None:
+            profile.platform_id = account.platform_id
     if profile is None:
         profile = Profile(
             platform=account.platform,
@@ -214,6 +317,7 @@ def _find_or_create_profile(
             visibility=Visibility.OWNED.value,
             url=info.profile_url(account.handle) or None,
             like_count=account.like_count,
+            business_account_id=account.business_account_id,
             added_at=now,
             added_by=member.id,
             notes="",
@@ -252,6 +356,8 @@ def _find_or_create_profile(
         profile.handle_key = account.handle.casefold()
     if account.like_count is not None:
         profile.like_count = account.like_count
+    if account.business_account_id and profile.business_account_id != account.business_account_id:
+        profile.business_account_id = account.business_account_id
     if changes:
         audit.record(session, member.id, "profile_updated", profile_id=profile.id, details="; ".join(changes))
     return profile
@@ -287,6 +393,15 @@ def record_sign_in(
     if unknown:
         raise ValidationError(
             {"accounts": "This sign-in does not manage the chosen account(s); sign in again"}
+        )
+    if discovery.page_tokens:
+        # Only the chosen accounts' Page tokens, in the sign-in's one keyring entry.
+        tokens = replace(
+            tokens,
+            page_tokens={
+                **tokens.page_tokens,
+                **{pid: t for pid, t in discovery.page_tokens.items() if pid in wanted},
+            },
         )
     ref = store.new_ref()
     store.save(ref, tokens)
@@ -394,3 +509,43 @@ def _grant(
     grant.next_check_at = None
     grant.check_failures = 0
     return old_ref
+
+
+def connect_with_token(
+    workspace: Workspace,
+    service: OAuthService,
+    platform_key: str,
+    access_token: str,
+    *,
+    member_id: int,
+    types: Iterable[ConnectionType | str],
+) -> SignInRecord:
+    """A token made elsewhere (WhatsApp: a Business Manager system-user token) becomes my grant.
+
+    Its validity, expiry and permissions are read with ``debug_token``; discovery is the platform's
+    (every business account's phone numbers); every account found is recorded, like a sign-in of
+    all of them. Raises a classified ``OAuthError`` (nothing recorded) when the token is refused.
+    """
+    provider = service.provider(platform_key)
+    if not provider.accepts_pasted_token:
+        raise ValidationError({"token": f"{provider.label} connects through a sign-in, not a pasted token"})
+    text = access_token.strip()
+    if len(text) < 20 or any(c.isspace() for c in text):
+        raise ValidationError({"token": "This does not look like an access token; paste the whole token"})
+    redact.remember(text)
+    tokens = TokenSet(text)
+    data = service.debug_token(platform_key, tokens)
+    raw = data.get("scopes")
+    granted = tuple(str(x) for x in raw) if isinstance(raw, list) else ()
+    tokens = replace(tokens, scopes=granted)
+    tokens = service.check(platform_key, tokens) or tokens
+    found = discover(service, platform_key, tokens)
+    return record_sign_in(
+        workspace,
+        service.tokens,
+        provider,
+        member_id=member_id,
+        types=types,
+        tokens=tokens,
+        discovery=found,
+    )

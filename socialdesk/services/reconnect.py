@@ -365,15 +365,16 @@ def known_accounts(session: Session, me_id: int | None, discovery: Discovery) ->
     return out
 
 
-def addable_types(platform_key: str) -> tuple[ConnectionType, ...]:
-    """Types an "add profiles" sign-in may ask for: the platform's, without those for public profiles."""
+def addable_types(platform_key: str, kind: str | None = None) -> tuple[ConnectionType, ...]:
+    """Types an "add profiles" sign-in may ask for: the platform's (or ``kind``'s), not public-only ones."""
     info = platform(platform_key)
+    kinds = (kind,) if kind else info.kinds
     return tuple(
         t
         for t in info.connections
         if any(
-            unsupported_reason(ProfileFacts(platform_key, kind, Visibility.OWNED, 10**6), t) is None
-            for kind in info.kinds
+            unsupported_reason(ProfileFacts(platform_key, k, Visibility.OWNED, 10**6), t) is None
+            for k in kinds
         )
     )
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from socialdesk.models.catalogue import KIND_LABELS, PLATFORMS, ConnectionType, Ownership
 from socialdesk.services.discovery import Account, Discovery
+from socialdesk.services.providers import BUILT_IN, KIND_APP_LABELS
 from socialdesk.services.reconnect import KnownAccount, addable_types
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
@@ -66,6 +67,11 @@ class PlatformChoiceDialog(QDialog):
         for key, info in PLATFORMS.items():
             if info.signs_in and info.connections:
                 self.platform.addItem(platform_icon(key), info.label, key)
+        # Kinds that sign in with their own app (LinkedIn organization pages) are their own choice.
+        for key, provider in BUILT_IN.items():
+            for kind in provider.kinds:
+                label = self.tr("{0} {1}").format(PLATFORMS[key].label, KIND_APP_LABELS.get(kind, kind))
+                self.platform.addItem(platform_icon(key), label, f"{key}:{kind}")
         form.addRow(self.tr("Platform"), self.platform)
         self.types_box = QWidget(self)
         self.types_layout = QVBoxLayout(self.types_box)
@@ -99,7 +105,8 @@ class PlatformChoiceDialog(QDialog):
             box.hide()
             box.deleteLater()
         self.type_boxes = {}
-        for ctype in addable_types(self.platform.currentData()):
+        platform_key, _, kind = str(self.platform.currentData()).partition(":")
+        for ctype in addable_types(platform_key, kind or None):
             box = QCheckBox(self.tr(ctype.label), self.types_box)
             box.setObjectName(f"addProfilesType_{ctype.value}")
             box.setChecked(True)

@@ -77,6 +77,8 @@ class BulkReconnectDialog(QDialog):
     planReady = Signal()
     #: A platform's results are shown (its key).
     platformDone = Signal(str)
+    #: (platform, message): its sign-in app is not set up; no sign-in window was opened.
+    notConfigured = Signal(str, str)
 
     def __init__(
         self,
@@ -381,15 +383,22 @@ class BulkReconnectDialog(QDialog):
         if not ids:
             return None
         label = PLATFORMS[platform_key].label
+        # Kinds with their own app (LinkedIn organization pages) sign in with that app.
+        kinds = {i.target.kind for i in items if i.target.profile_id in ids}
+        kind = next(iter(kinds)) if len(kinds) == 1 else None
         try:
             services = self.services()
-            provider = services.service.provider(platform_key)
+            provider = services.service.provider(platform_key, kind)
             with self.workspace.session() as s:
                 actor = members_service.me_actor(s)
             if actor is None:
                 raise SocialDeskError("Choose who you are in the team first")
+            # Before any window opens: "Facebook has no client id yet: … Settings ▸ Sign-in".
+            services.service.preflight(platform_key, kind=kind)
         except SocialDeskError as exc:
+            self.platform_status[platform_key] = "not_configured"
             self._set_platform_text(platform_key, str(exc), FAIL_COLOR)
+            self.notConfigured.emit(platform_key, str(exc))
             return None
         workspace = self.workspace
 
@@ -421,6 +430,7 @@ class BulkReconnectDialog(QDialog):
             finish=finish,
             timeout_ms=services.timeout_ms,
             open_browser=services.open_browser,
+            kind=kind,
         )
         self.active, self.active_platform = dialog, platform_key
         self.platform_status[platform_key] = "running"

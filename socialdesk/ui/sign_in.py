@@ -143,7 +143,7 @@ def explain(exc: BaseException, label: str) -> tuple[str, str]:
     if isinstance(exc, TransientError):
         return str(exc), "Check your internet connection, then try again."
     if isinstance(exc, NotConfiguredError):
-        return str(exc), ""
+        return str(exc), "Open Settings ▸ Sign-in to enter it."
     if isinstance(exc, ProviderError):
         return str(exc), f"Check the app settings for {label} in Settings → Connections."
     if isinstance(exc, SignInError):
@@ -282,7 +282,9 @@ def webengine() -> SimpleNamespace:
         def acceptNavigationRequest(self, url: QUrl | str, nav_type: Any, is_main_frame: bool) -> bool:
             text = bytes(url.toEncoded().data()).decode() if isinstance(url, QUrl) else str(url)
             if self._is_redirect(text):
-                # The answer: stop here (nothing listens on the port) and hand it over.
+                # The answer: stop here and hand it over. Never loaded: nothing listens on a loopback
+                # port, and an https redirect (Facebook's login_success.html, Snapchat's registered
+                # URL) is read from the URL without fetching it (https_intercept).
                 self.redirectCaught.emit(text)
                 return False
             return bool(super().acceptNavigationRequest(url, nav_type, is_main_frame))
@@ -402,13 +404,17 @@ class SignInDialog(QDialog):
         timeout_ms: int = DEFAULT_TIMEOUT_MS,
         open_browser: Callable[[str], bool] | None = None,
         browser: str | None = None,
+        kind: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("signInDialog")
         self.service = service
         self.platform = platform_key
         self.types = tuple(types)
-        self.provider = service.provider(platform_key)
+        #: The kind of the profiles being connected: picks the kind's own app (LinkedIn organization
+        #: pages) and, for an OpenID provider, the kind of the signed-in account.
+        self.kind = kind
+        self.provider = service.provider(platform_key, kind)
         self.label = self.provider.label
         self.finish_step = finish
         self.timeout_ms = timeout_ms
@@ -622,7 +628,7 @@ class SignInDialog(QDialog):
         self.cancel_button.setText(self.tr("Cancel"))
         self.cancel_button.setEnabled(True)
         try:
-            self.request = self.service.begin(self.platform, self.types)
+            self.request = self.service.begin(self.platform, self.types, kind=self.provider.kind)
         except Exception as exc:
             self._fail(exc, retry=False)
             return
@@ -823,6 +829,7 @@ class SignInDialog(QDialog):
         self._set_state("working")
         attempt, cancelled, lock = self.attempts, self._cancelled, self._lock
         service, platform_key, types, finish = self.service, self.platform, self.types, self.finish_step
+        kind = self.kind
         phase = self._relay.phase.emit
 
         def work() -> SignInResult:
@@ -830,7 +837,7 @@ class SignInDialog(QDialog):
             if cancelled.is_set():
                 raise _Cancelled
             phase("discover")
-            found = discover(service, platform_key, tokens)
+            found = discover(service, platform_key, tokens, kind=kind)
             result = SignInResult(platform_key, types, tokens, found)
             if finish is None:
                 return result

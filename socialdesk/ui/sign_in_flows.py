@@ -15,20 +15,21 @@ itself alive until it has finished, then deletes its dialogs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from socialdesk.models.catalogue import ConnectionType, Role, platform, unsupported_reason
 from socialdesk.services import members as members_service
 from socialdesk.services import profiles as profiles_service
 from socialdesk.services import reconnect
 from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.oauth import OAuthService
+from socialdesk.services.oauth import NotConfiguredError, OAuthService, PortBusyError
 from socialdesk.services.providers import load_providers
 from socialdesk.services.reconnect import ConnectOutcome
 from socialdesk.services.rules import READ_ONLY, Actor, can_claim, claim_needs_sign_in
@@ -49,6 +50,9 @@ class FlowResult:
     message: str = ""
     cancelled: bool = False
     outcome: ConnectOutcome | None = None
+    #: The platform whose sign-in app is not set up (no client id, secret, redirect): the message
+    #: says what to enter; the window offers Settings ▸ Sign-in.
+    needs_settings: str | None = None
 
 
 @dataclass
@@ -102,6 +106,8 @@ class SignInFlow(QObject):
     finished = Signal(object)
     #: Each dialog as it opens (the sign-in dialog, the pickers) — for tests and screenshots.
     dialogOpened = Signal(object)
+    #: The "not set up" message box, then the Settings dialog if its button is pressed.
+    settingsOffered = Signal(object)
 
     _running: ClassVar[set[SignInFlow]] = set()
 
@@ -112,6 +118,7 @@ class SignInFlow(QObject):
         self._services = services
         self.dialogs: list[QDialog] = []
         self.result: FlowResult | None = None
+        self.sign_in_warning = ""
         SignInFlow._running.add(self)
         QTimer.singleShot(0, self._start)
 
@@ -153,8 +160,17 @@ class SignInFlow(QObject):
         purpose: str,
         finish: Callable[[SignInResult], Any] | None,
         on_done: Callable[[SignInResult], None],
-    ) -> SignInDialog:
+        kind: str | None = None,
+    ) -> SignInDialog | None:
         services = self.services()
+        try:
+            # Checked before any window opens: a sign-in that cannot succeed never starts.
+            services.service.preflight(platform_key, kind=kind)
+        except (NotConfiguredError, PortBusyError) as exc:
+            needs_settings = platform_key if isinstance(exc, NotConfiguredError) else None
+            self.offer_settings(str(exc), needs_settings)
+            self.end(FlowResult(message=str(exc), needs_settings=needs_settings))
+            return None
         dialog = SignInDialog(
             services.service,
             platform_key,
@@ -164,10 +180,13 @@ class SignInFlow(QObject):
             finish=finish,
             timeout_ms=services.timeout_ms,
             open_browser=services.open_browser,
+            kind=kind,
         )
 
         def ended(code: int) -> None:
             if code == QDialog.DialogCode.Accepted and dialog.signed_in is not None:
+                # Said, not hidden: Google apps in Testing lose their refresh tokens after 7 days.
+                self.sign_in_warning = dialog.provider.sign_in_warning
                 on_done(dialog.signed_in)
             else:
                 self.end(FlowResult(cancelled=True, message="Sign-in cancelled; nothing was changed."))
@@ -177,9 +196,36 @@ class SignInFlow(QObject):
         dialog.start()
         return dialog
 
+    def offer_settings(self, message: str, platform_key: str | None) -> QMessageBox:
+        """One message saying what is missing, with a button to Settings ▸ Sign-in (no sign-in window)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, self.tr("Sign-in not set up"), message, parent=self.parent_widget
+        )
+        box.setObjectName("signInNotConfigured")
+        box.addButton(QMessageBox.StandardButton.Close)
+        if platform_key is not None:
+            settings = box.addButton(self.tr("Open Settings ▸ Sign-in"), QMessageBox.ButtonRole.ActionRole)
+            settings.setObjectName("openSignInSettings")
+            settings.clicked.connect(lambda: self._open_settings(platform_key))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.settingsOffered.emit(box)
+        return box
+
+    def _open_settings(self, platform_key: str) -> None:
+        from socialdesk.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.workspace, self.services().store, self.parent_widget)
+        dialog.show_sign_in(platform_key)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.settingsOffered.emit(dialog)
+
     def end(self, result: FlowResult) -> None:
         if self.result is not None:
             return
+        if self.sign_in_warning and not result.cancelled:
+            result = dataclasses.replace(result, message=f"{result.message} {self.sign_in_warning}".strip())
         self.result = result
         self.finished.emit(result)
         for dialog in self.dialogs:
@@ -222,7 +268,7 @@ class ReconnectFlow(SignInFlow):
         if not types:
             raise SocialDeskError(f"{target.name} has no expired connection to re-connect")
         services = self.services()
-        provider = services.service.provider(target.platform)
+        provider = services.service.provider(target.platform, target.kind)
         verb = "Re-connect" if self.types is None else "Connect"
         purpose = (
             f"{verb} {target.name} (@{short(target.handle)}): {types_text(types)}. "
@@ -252,7 +298,7 @@ class ReconnectFlow(SignInFlow):
                 )
             )
 
-        self.sign_in(target.platform, types, purpose, finish, done)
+        self.sign_in(target.platform, types, purpose, finish, done, kind=target.kind)
 
 
 # -- claim ---------------------------------------------------------------------------------------------
@@ -282,7 +328,7 @@ class ClaimFlow(SignInFlow):
             return
         types = reconnect.claim_types(view)
         services = self.services()
-        provider = services.service.provider(target.platform)
+        provider = services.service.provider(target.platform, target.kind)
         purpose = (
             f"Claim {target.name} (@{short(target.handle)}): sign in with the account that manages it to "
             f"prove you have access. Its {types_text(types)} connection gets your sign-in too."
@@ -308,7 +354,7 @@ class ClaimFlow(SignInFlow):
                 message += f"; not connected: {failed[0].reason}"
             self.end(FlowResult(outcome.changed, bool(outcome.added), message, outcome=outcome))
 
-        self.sign_in(target.platform, types, purpose, finish, done)
+        self.sign_in(target.platform, types, purpose, finish, done, kind=target.kind)
 
 
 # -- add profiles -------------------------------------------------------------------------------------
@@ -333,7 +379,8 @@ class AddProfilesFlow(SignInFlow):
     def run(self) -> None:
         self.me = self.actor()
         if self.platform_key is not None:
-            self._sign_in(self.platform_key, self.types or list(reconnect.addable_types(self.platform_key)))
+            key, _, kind = self.platform_key.partition(":")
+            self._sign_in(self.platform_key, self.types or list(reconnect.addable_types(key, kind or None)))
             return
         choice = PlatformChoiceDialog(self.parent_widget)
 
@@ -350,14 +397,16 @@ class AddProfilesFlow(SignInFlow):
         choice.finished.connect(chosen)
         self.show(choice)
 
-    def _sign_in(self, platform_key: str, types: list[ConnectionType]) -> None:
+    def _sign_in(self, choice: str, types: list[ConnectionType]) -> None:
+        """``choice`` is a platform key, or ``platform:kind`` for a kind with its own app."""
+        platform_key, _, kind = choice.partition(":")
         self.types = types
         label = platform(platform_key).label
         purpose = (
             f"Add {label} profiles, connected for {types_text(types)}. Sign in with the account that manages "
             "them; next you choose which of its accounts to add."
         )
-        self.sign_in(platform_key, types, purpose, None, self._pick)
+        self.sign_in(platform_key, types, purpose, None, self._pick, kind=kind or None)
 
     def _pick(self, result: SignInResult) -> None:
         with self.workspace.session() as s:
@@ -365,7 +414,7 @@ class AddProfilesFlow(SignInFlow):
         picker = AccountPickerDialog(result.discovery, known, self.parent_widget)
         self.picker = picker
         services = self.services()
-        provider = services.service.provider(result.platform)
+        provider = services.service.provider(result.platform, result.tokens.app_kind)
         types = list(self.types or result.types)
 
         def add(chosen: list[str]) -> None:
