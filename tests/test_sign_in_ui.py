@@ -356,8 +356,8 @@ def test_an_unreachable_provider_page_is_a_network_error_with_what_to_do(
     assert dialog.error_text.startswith(
         "The X/Twitter sign-in page at 127.0.0.1 could not be opened ("
     ) and dialog.error_text.endswith(
-        "Nothing was changed. Check your internet connection and the X/Twitter address in Settings → "
-        "Connections, then try again."
+        "Nothing was changed. Check your internet connection (and, if you set one, authorize_url for "
+        "X/Twitter in providers.toml), then try again."
     )
     assert "CONNECTION_REFUSED" in dialog.error_text.upper().replace(" ", "_")
     assert dialog.retry_button.isVisible()

@@ -36,3 +36,30 @@ def test_no_string_writes_a_plural_as_word_parenthesis_s(folder: str) -> None:
         if "(s)" in text
     ]
     assert not offenders, "use ui.i18n.plural (or ngettext-style pairs) instead:\n" + "\n".join(offenders)
+
+
+#: Places that do not exist in the window; messages once sent users there.
+GONE = ("Settings → Connections", "Settings > Connections")
+
+
+def test_messages_name_only_places_that_exist() -> None:
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{line}: {text!r}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for line, text in _string_literals(path)
+        if any(place in text for place in GONE)
+    ]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_interval_box_is_not_as_wide_as_the_window(qtbot: object, demo_ws: object) -> None:
+    from socialdesk.services.tokens import TokenStore
+    from socialdesk.services.workspace import Workspace
+    from socialdesk.ui.settings_dialog import SettingsDialog
+
+    assert isinstance(demo_ws, Workspace)
+    dialog = SettingsDialog(demo_ws, TokenStore(demo_ws.workspace_id))
+    qtbot.addWidget(dialog)  # type: ignore[attr-defined]
+    dialog.resize(900, 600)
+    dialog.show()
+    assert dialog.interval.width() <= 200

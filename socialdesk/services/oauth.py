@@ -213,8 +213,8 @@ def classify_response(
         )
     if "invalid_client" in codes or "unauthorized_client" in codes:
         return ProviderError(
-            f"{label} refused SocialDesk's app credentials (client id or secret); check them in Settings → "
-            "Connections.",
+            f"{label} refused SocialDesk's app credentials (client id or secret); check them in Settings ▸ "
+            "Sign-in.",
             platform=provider.platform,
             status=status,
             detail=detail,

@@ -991,7 +991,7 @@ def _validate_table(
         if name.lower() in SECRET_KEYS:
             warnings.append(
                 f"{PROVIDERS_FILE}: [{where}] {name} was ignored: a client secret is never read from this "
-                "file. Enter it in Settings → Connections (it is kept in the keyring) and delete it from "
+                "file. Enter it in Settings ▸ Sign-in (it is kept in the keyring) and delete it from "
                 "the file."
             )
             continue

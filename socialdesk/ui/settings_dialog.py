@@ -34,6 +34,7 @@ from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.providers import Provider, ProviderCatalogue, load_providers, save_provider_settings
 from socialdesk.services.tokens import TokenStore
 from socialdesk.services.workspace import Workspace
+from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
 
 SECRET_UNCHANGED = ""
@@ -87,6 +88,7 @@ class SettingsDialog(QDialog):
         self.interval.setRange(health.MIN_INTERVAL_MINUTES, health.MAX_INTERVAL_MINUTES)
         self.interval.setSuffix(self.tr(" min"))
         self.interval.setValue(interval)
+        self.interval.setMaximumWidth(self.interval.sizeHint().width() + 24)  # not the whole row (~600 px)
         form.addRow(self.tr("When a connection expires"), self.in_app)
         form.addRow("", self.desktop)
         form.addRow(self.tr("Check connections every"), self.interval)
@@ -294,7 +296,13 @@ class SettingsDialog(QDialog):
         def done(count: int) -> None:
             self.paste_button.setEnabled(True)
             self.pasted_token.clear()
-            self.paste_status.setText(self.tr("Connected {0} phone number(s) with this token.").format(count))
+            self.paste_status.setText(
+                plural(
+                    count,
+                    "Connected {n} phone number with this token.",
+                    "Connected {n} phone numbers with this token.",
+                )
+            )
             self.tokenConnected.emit(count)
 
         def failed(exc: BaseException, _details: str) -> None:

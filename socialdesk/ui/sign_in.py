@@ -111,7 +111,7 @@ PROVIDER_ERRORS: dict[str, tuple[str, str]] = {
     ),
     "unauthorized_client": (
         "{label} does not allow SocialDesk's app to sign in this way. Nothing was changed.",
-        "Check the client id in Settings → Connections and your app's settings at {label}.",
+        "Check the client id in Settings ▸ Sign-in and your app's settings at {label}.",
     ),
     "login_required": (
         "{label} needs you to sign in first. Nothing was changed.",
@@ -145,7 +145,7 @@ def explain(exc: BaseException, label: str) -> tuple[str, str]:
     if isinstance(exc, NotConfiguredError):
         return str(exc), "Open Settings ▸ Sign-in to enter it."
     if isinstance(exc, ProviderError):
-        return str(exc), f"Check the app settings for {label} in Settings → Connections."
+        return str(exc), f"Check the client id and secret for {label} in Settings ▸ Sign-in."
     if isinstance(exc, SignInError):
         return str(exc), "Try again."
     if isinstance(exc, SocialDeskError):
@@ -166,7 +166,7 @@ def provider_error(redirect_url: str, label: str) -> tuple[str, str] | None:
         code,
         (
             f"{label} refused the sign-in ({code}). Nothing was changed.",
-            "Try again; if it keeps failing, check the app settings in Settings → Connections.",
+            f"Try again; if it keeps failing, check {label}'s client id and secret in Settings ▸ Sign-in.",
         ),
     )
     return message.format(label=label), advice.format(label=label)
@@ -754,7 +754,8 @@ class SignInDialog(QDialog):
             PageLoadFailed(
                 self.tr(
                     "The {0} sign-in page at {1} could not be opened ({2}). Nothing was changed. Check your "
-                    "internet connection and the {0} address in Settings → Connections, then try again."
+                    "internet connection (and, if you set one, authorize_url for {0} in providers.toml), "
+                    "then try again."
                 ).format(self.label, host, info.errorString() or info.errorCode())
             )
         )
