@@ -232,6 +232,8 @@ class SettingsDialog(QDialog):
         uri = QLineEdit(redirect or self.tr("enter the https URL registered with the app"), box)
         uri.setObjectName(f"redirectUri_{provider.secret_key.replace(':', '_')}")
         uri.setReadOnly(True)
+        uri.setCursorPosition(0)  # show where the address starts; the tooltip has it whole
+        uri.setToolTip(uri.text())
         line.addWidget(uri, 1)
         copy = QPushButton(self.tr("Copy"), box)
         copy.setObjectName(f"copyRedirect_{provider.secret_key.replace(':', '_')}")
