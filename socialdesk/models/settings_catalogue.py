@@ -583,7 +583,7 @@ class PictureAdvice:
         if not isinstance(value, str) or not value or ctx.image_info is None:
             return []
         found = ctx.image_info(value)
-        if found is None or found[1:] == (self.side, self.side):
+        if found is None or found[0] not in IMAGE_FILE_TYPES or found[1:] == (self.side, self.side):
             return []
         return [(self.field, f"{self.advice}; this picture is {found[1]}×{found[2]}")]
 
