@@ -93,6 +93,9 @@ class _Base:
         self.canned: list[Canned] = []
         self.lock = threading.Lock()
         self.base_url = ""
+        #: Cleared: every answer waits until it is set again (a platform that is slow to answer).
+        self.gate = threading.Event()
+        self.gate.set()
 
     def answer_next(
         self, status: int, body: Any, headers: dict[str, str] | None = None, delay: float = 0
@@ -115,6 +118,7 @@ class _Base:
         record = Recorded(request.method, request.path, dict(request.args), headers, parsed, raw)
         with self.lock:
             self.requests.append(record)
+        self.gate.wait(20)
         try:
             body, status, headers = self.handle(request, record)
             with self.lock:
