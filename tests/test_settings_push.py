@@ -611,3 +611,14 @@ def test_the_x_simulator_refuses_other_endpoints_and_bad_tokens(
     )
     assert len(x_api.violations) == 4
     x_api.violations.clear()
+
+
+def test_a_wait_for_an_event_is_left_to_the_event(workspace: Workspace, graph: GraphSimulator) -> None:
+    ig = wire(workspace, "instagram", "account", ConnectionType.PUBLISHING, graph.base_url, None)
+    ig.save(ice_breakers=[{"question": "Hi?", "flow": "Order status"}])
+    assert due_profile_ids(workspace) == [ig.profile_id]  # saved, never tried
+    assert push(workspace, ig.profile_id, ig.credentials()).state is SyncState.PENDING
+    assert due_profile_ids(workspace) == []  # the timer waits for the connection, not for time
+    assert due_profile_ids(workspace, waiting=True) == [ig.profile_id]  # the GUI's first round looks again
+    ig.save(ice_breakers=[{"question": "Hello?", "flow": "Order status"}])
+    assert due_profile_ids(workspace) == [ig.profile_id]  # a new version is due at once

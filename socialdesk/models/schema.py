@@ -228,6 +228,9 @@ class PlatformSettings(Base):
     attempted_at: Mapped[datetime | None] = mapped_column(DateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     push_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: A pending push that waits for an event, not for time (connection, token, permission, fix): the
+    #: timer leaves it alone; a re-connect or a new save sends it.
+    waiting_for: Mapped[str | None] = mapped_column(String(20))
     #: What the platform was last sent successfully (the adapter's own JSON), to send only changes.
     synced_json: Mapped[str | None] = mapped_column(Text)
     #: A push under way holds the row until then, so two processes never send one version twice.

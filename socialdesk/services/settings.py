@@ -322,7 +322,7 @@ def save(session: Session, actor: Actor | None, profile_id: int, changes: Mappin
         # The newest version goes at once (a back-off belongs to the version that failed); a version
         # the platform refused is tried again because it changed.
         row.sync_state, row.sync_error = SyncState.PENDING.value, "not pushed yet"
-        row.next_attempt_at, row.push_failures = None, 0
+        row.next_attempt_at, row.push_failures, row.waiting_for = None, 0, None
     elif not spec.pushes:
         row.sync_state, row.sync_error = SyncState.LOCAL.value, None
     row.values_json = json.dumps(values, ensure_ascii=False)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from socialdesk.models.catalogue import PLATFORMS, ConnectionState, ConnectionType, GrantState
 from socialdesk.models.schema import Connection, Flow, Grant, PlatformSettings, Profile
@@ -173,9 +173,11 @@ def _set_state(
     reason: str | None,
     *,
     next_at: datetime | None = None,
+    waiting_for: str | None = None,
 ) -> PushOutcome:
     row.sync_state, row.sync_error = state.value, reason
     row.next_attempt_at = next_at if state is SyncState.PENDING else None
+    row.waiting_for = waiting_for if state is SyncState.PENDING else None
     return PushOutcome(row.profile_id, state, reason, row.next_attempt_at)
 
 
@@ -205,22 +207,28 @@ def _prepare(workspace: Workspace, profile_id: int, now: datetime, manual: bool)
         values = upgrade_stored(spec, stored_values(row))
         ctx = validation_context(s, profile.id)
         problems = spec.validate({**spec.defaults(), **values}, ctx)
+        # The waits below end with an event (a fix, a re-connect), not with time: the timer leaves them
+        # alone until then.
         if problems:
             where, message = problems[0]
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            return _set_state(row, SyncState.PENDING, f"fix {where} first: {message}{more}")
+            return _set_state(
+                row, SyncState.PENDING, f"fix {where} first: {message}{more}", waiting_for="fix"
+            )
         if connection_states(s, profile.id).get(ctype) is not ConnectionState.ACTIVE:
             return _set_state(
                 row,
                 SyncState.PENDING,
                 f"waiting for an active {label} {ctype.label} connection; connect it and the settings "
                 "will be pushed",
+                waiting_for="connection",
             )
         if not profile.platform_id:
             return _set_state(
                 row,
                 SyncState.PENDING,
                 f"the profile's {label} id is unknown; re-connect {label} {ctype.label} to push the settings",
+                waiting_for="connection",
             )
         # Claimed only if nobody else claimed it meanwhile (another process, another window).
         claimed = s.execute(
@@ -252,8 +260,16 @@ def _prepare(workspace: Workspace, profile_id: int, now: datetime, manual: bool)
         )
 
 
-def _release(workspace: Workspace, job: _Job, outcome_state: SyncState, reason: str | None) -> PushOutcome:
-    """Free the claim and record a state that needed no call (no token, no permission)."""
+def _release(
+    workspace: Workspace,
+    job: _Job,
+    outcome_state: SyncState,
+    reason: str | None,
+    now: datetime,
+    next_at: datetime | None = None,
+    waiting_for: str | None = "connection",
+) -> PushOutcome:
+    """Free the claim and record a wait that needed no call (no token, no permission)."""
     with workspace.session() as s:
         row = s.get(PlatformSettings, job.profile_id)
         if row is None:
@@ -263,7 +279,10 @@ def _release(workspace: Workspace, job: _Job, outcome_state: SyncState, reason: 
             return _set_state(
                 row, SyncState.PENDING, "changed while being pushed; the newer version is next", next_at=None
             )
-        return _set_state(row, outcome_state, reason)
+        row.attempted_at = now
+        return _set_state(
+            row, outcome_state, reason, next_at=next_at, waiting_for=None if next_at else waiting_for
+        )
 
 
 def _reconnect_hint(job: _Job) -> str:
@@ -299,6 +318,8 @@ def push(
             job,
             SyncState.PENDING,
             redact.platform_message(f"the access token cannot be read: {exc}"),
+            now,
+            now + timedelta(minutes=BACKOFF_MINUTES[0]),  # the keyring was busy: soon again
         )
     if grantee is None:
         return _release(
@@ -307,6 +328,7 @@ def push(
             SyncState.PENDING,
             f"no {label} access token for this profile on this computer; {_reconnect_hint(job)} here "
             "to push the settings",
+            now,
         )
     adapter = ADAPTERS[job.spec.push_adapter or ""]
     permission = job.spec.push_permission
@@ -315,7 +337,7 @@ def push(
         adapter.needs_page_token and not page_token
     ):
         # The connection stays active for what it is for (publishing); only the push waits.
-        return _release(workspace, job, SyncState.PENDING, _reconnect_hint(job))
+        return _release(workspace, job, SyncState.PENDING, _reconnect_hint(job), now)
     target = PushTarget(
         label=label,
         platform_id=job.platform_id,
@@ -370,6 +392,7 @@ def _record_problem(
             f"{reason}; {_reconnect_hint(job)} to push the settings",
             now,
             synced=problem.partial,
+            waiting_for="connection",
         )
     if problem.kind == "permission":
         return _record(
@@ -379,6 +402,7 @@ def _record_problem(
             f"{reason}; {_reconnect_hint(job)}",
             now,
             synced=problem.partial,
+            waiting_for="permission",
         )
     return _record(workspace, job, SyncState.PENDING, reason, now, transient=True, synced=problem.partial)
 
@@ -393,6 +417,7 @@ def _record(
     next_at: datetime | None = None,
     transient: bool = False,
     synced: dict[str, Any] | None = None,
+    waiting_for: str | None = None,
 ) -> PushOutcome:
     """Write the outcome and free the claim; settings saved meanwhile stay pending (they go next)."""
     with workspace.session() as s:
@@ -415,7 +440,7 @@ def _record(
         if state is SyncState.SYNCED:
             row.pushed_at = now
         previous = row.sync_state
-        outcome = _set_state(row, state, reason, next_at=next_at)
+        outcome = _set_state(row, state, reason, next_at=next_at, waiting_for=waiting_for)
         if state is not SyncState.PENDING or previous != state.value:
             action = "settings_pushed" if state is SyncState.SYNCED else f"settings_push_{state.value}"
             audit.record(s, None, action, profile_id=job.profile_id, details=reason or "")
@@ -449,19 +474,39 @@ def _expire(workspace: Workspace, grant_ids: Iterable[int], reason: str, now: da
 # -- the queue ----------------------------------------------------------------------------------------
 
 
-def due_profile_ids(workspace: Workspace, now: datetime | None = None, limit: int | None = None) -> list[int]:
-    """Pending pushes whose next try has come (failed ones wait for a change or a person)."""
+def due_profile_ids(
+    workspace: Workspace,
+    now: datetime | None = None,
+    limit: int | None = None,
+    *,
+    waiting: bool = False,
+) -> list[int]:
+    """Pending pushes whose next try has come: saved since their last try, or their back-off is over.
+
+    Pushes that wait for an event (a re-connect, a fix) are left out unless ``waiting`` (the GUI's first
+    round after start: a connection may have come back while it was closed). Failed ones wait for a
+    change or a person.
+    """
     now = now or utcnow()
+    settings_row = PlatformSettings
+    due = or_(
+        settings_row.next_attempt_at <= now,
+        and_(settings_row.next_attempt_at.is_(None), settings_row.waiting_for.is_(None)),
+    )
     with workspace.session() as s:
         query = (
-            select(PlatformSettings.profile_id)
-            .join(Profile, Profile.id == PlatformSettings.profile_id)
+            select(settings_row.profile_id)
+            .join(Profile, Profile.id == settings_row.profile_id)
             .where(
-                PlatformSettings.sync_state == SyncState.PENDING.value,
-                or_(PlatformSettings.next_attempt_at.is_(None), PlatformSettings.next_attempt_at <= now),
+                settings_row.sync_state == SyncState.PENDING.value,
+                or_(settings_row.next_attempt_at <= now, settings_row.next_attempt_at.is_(None))
+                if waiting
+                else due,
                 Profile.deleted_at.is_(None),
             )
-            .order_by(PlatformSettings.next_attempt_at.is_not(None), PlatformSettings.profile_id)
+            .order_by(
+                settings_row.attempted_at.is_not(None), settings_row.attempted_at, settings_row.profile_id
+            )
         )
         if limit is not None:
             query = query.limit(limit)
@@ -474,16 +519,15 @@ def push_due(
     *,
     now: datetime | None = None,
     limit: int | None = None,
+    waiting: bool = False,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
 ) -> list[PushOutcome]:
-    """What the timer runs: every due pending push, once."""
-    return [
-        push(workspace, pid, credentials, now=now, timeout=timeout)
-        for pid in due_profile_ids(workspace, now, limit)
-    ]
+    """What the timer runs: every due pending push, once (``waiting``: those waiting for an event too)."""
+    ids = due_profile_ids(workspace, now, limit, waiting=waiting)
+    return [push(workspace, pid, credentials, now=now, timeout=timeout) for pid in ids]
 
 
-def waiting_for(workspace: Workspace, profile_id: int) -> bool:
+def has_waiting_push(workspace: Workspace, profile_id: int) -> bool:
     """Whether the profile has a push waiting (the GUI re-tries it right after a re-connect)."""
     with workspace.session() as s:
         row = s.get(PlatformSettings, profile_id)
@@ -494,13 +538,13 @@ def push_after_reconnect(
     workspace: Workspace, profile_id: int, credentials: Credentials, *, now: datetime | None = None
 ) -> PushOutcome | None:
     """A connection of the profile was re-connected: a pending push goes now (its wait is over)."""
-    if not waiting_for(workspace, profile_id):
+    if not has_waiting_push(workspace, profile_id):
         return None
     now = now or utcnow()
     with workspace.session() as s:
         row = s.get(PlatformSettings, profile_id)
         if row is not None:
-            row.next_attempt_at = None
+            row.next_attempt_at, row.waiting_for = None, None
     return push(workspace, profile_id, credentials, now=now)
 
 

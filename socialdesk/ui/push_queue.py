@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 INTERVAL_MS = 60_000
 #: Pushes tried per round: a huge backlog drains over several rounds, never in one long block.
 BATCH = 50
+#: The first round after start looks at pushes waiting for a connection too (it may be back).
+WAITING_BATCH = 500
 
 
 class PushQueue(QObject):
@@ -72,7 +74,7 @@ class PushQueue(QObject):
             return
         self._started = True
         self.timer.start()
-        self.run_due()
+        self.run_due(waiting=True)  # a connection may have come back while the window was closed
 
     def stop(self) -> None:
         self.timer.stop()
@@ -82,7 +84,7 @@ class PushQueue(QObject):
         self._reconnected.extend(i for i in ids if i not in self._reconnected)
         self.run_due()
 
-    def run_due(self) -> None:
+    def run_due(self, waiting: bool = False) -> None:
         if self.running:
             self._again = True
             return
@@ -96,7 +98,9 @@ class PushQueue(QObject):
                 done = settings_push.push_after_reconnect(workspace, pid, credentials)
                 if done is not None:
                     outcomes.append(done)
-            outcomes += settings_push.push_due(workspace, credentials, limit=BATCH)
+            outcomes += settings_push.push_due(
+                workspace, credentials, limit=WAITING_BATCH if waiting else BATCH, waiting=waiting
+            )
             return outcomes
 
         run_in_thread(work, self._done, self._failed)

@@ -68,6 +68,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("push_failures", sa.Integer(), server_default=sa.text("0"), nullable=False)
         )
+        batch_op.add_column(sa.Column("waiting_for", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("synced_json", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("claimed_until", sa.DateTime(), nullable=True))
         batch_op.create_index("ix_platform_settings_queue", ["sync_state", "next_attempt_at"], unique=False)
@@ -83,6 +84,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_platform_settings_queue")
         batch_op.drop_column("claimed_until")
         batch_op.drop_column("synced_json")
+        batch_op.drop_column("waiting_for")
         batch_op.drop_column("push_failures")
         batch_op.drop_column("next_attempt_at")
         batch_op.drop_column("attempted_at")
