@@ -34,6 +34,10 @@ Pages followed (2026-12):
 * Graph API errors, https://developers.facebook.com/docs/graph-api/guides/error-handling/ (190
   invalid token, 4/17/32/613 rate limits); X rate limits, https://docs.x.com/x-api/fundamentals/rate-limits
   (429 with ``x-rate-limit-reset``).
+* Postiz (gitroomhq/postiz-app, ``libraries/nestjs-libraries/src/integrations/social/facebook.provider.ts``)
+  agrees where it overlaps — Page calls with the Page's own ``access_token`` from ``/me/accounts``, code
+  190 meaning "re-authenticate", no ``pages_messaging`` in its publishing scopes — but sets no Messenger
+  profile, WhatsApp business profile or X profile, so those wire formats follow the platform pages alone.
 """
 
 from __future__ import annotations
