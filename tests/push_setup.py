@@ -3,11 +3,8 @@ keyring (the gnome-keyring the test wrapper starts) and ``providers.toml`` point
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-
-import pytest
 
 from socialdesk.models.catalogue import ConnectionType, GrantState, Role
 from socialdesk.models.schema import Grant, PlatformSettings
@@ -18,26 +15,12 @@ from socialdesk.services.settings_push import workspace_credentials
 from socialdesk.services.tokens import TokenSet, TokenStore
 from socialdesk.services.workspace import Workspace
 from tests import factory
-from tests.push_simulators import GraphSimulator, XSimulator, serve
+from tests.push_simulators import GraphSimulator, XSimulator
 
 #: Realistic token shapes (Meta tokens start with EAA; made up here, random-looking, no digit runs).
 USER_TOKEN = "EAAGm0PX4ZCpsBAKhQvR7ZBw2mUfYxLqTz8NcDeSjWk5HbVgIoAyErPtUqZiMnBlKd"
 PAGE_TOKEN = "EAAGm0PX4ZCpsBANkX3vTqY7ZCwRbLfHe9UjMsDzPaQcVgKoWtIyEhRnJuOiAlBmXd"
 X_TOKEN = "VGhpc0lzQW5YQWNjZXNzVG9rZW5Gb3JUZXN0c09ubHlfcVZ3ZUx6Ym5NcA"
-
-
-@pytest.fixture
-def graph() -> Iterator[GraphSimulator]:
-    sim = GraphSimulator()
-    yield from serve(sim)  # type: ignore[misc]
-    assert sim.violations == [], sim.violations
-
-
-@pytest.fixture
-def x_api() -> Iterator[XSimulator]:
-    sim = XSimulator()
-    yield from serve(sim)  # type: ignore[misc]
-    assert sim.violations == [], sim.violations
 
 
 @dataclass

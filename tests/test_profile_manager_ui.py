@@ -39,7 +39,7 @@ from tests import factory
 from tests.push_setup import X_TOKEN
 from tests.push_simulators import XSimulator
 
-pytest_plugins = ["tests.push_setup"]  # the x_api simulator fixture
+pytest_plugins = ["tests.push_fixtures"]  # the x_api simulator fixture
 
 X_PROFILE = 7  # Fabrikam Japan: X/Twitter, Publishing connection expired
 X_CONNECTED = 8  # Adventure Works Careers: X/Twitter with an active Publishing connection

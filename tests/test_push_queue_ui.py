@@ -20,7 +20,7 @@ from socialdesk.ui.push_queue import PushQueue
 from tests.push_setup import Setup, facebook_page
 from tests.push_simulators import GraphSimulator
 
-pytest_plugins = ["tests.push_setup"]  # the graph simulator fixture
+pytest_plugins = ["tests.push_fixtures"]  # the graph simulator fixture
 
 NOW = utcnow().replace(microsecond=0)
 STATES = {

@@ -35,7 +35,7 @@ from tests.push_setup import (
 )
 from tests.push_simulators import GraphSimulator, XSimulator
 
-pytest_plugins = ["tests.push_setup"]  # the graph and x_api simulator fixtures
+pytest_plugins = ["tests.push_fixtures"]  # the graph and x_api simulator fixtures
 
 
 def _fb_settings() -> dict[str, object]:
