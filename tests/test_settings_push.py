@@ -622,3 +622,50 @@ def test_a_wait_for_an_event_is_left_to_the_event(workspace: Workspace, graph: G
     assert due_profile_ids(workspace, waiting=True) == [ig.profile_id]  # the GUI's first round looks again
     ig.save(ice_breakers=[{"question": "Hello?", "flow": "Order status"}])
     assert due_profile_ids(workspace) == [ig.profile_id]  # a new version is due at once
+
+
+def test_migration_0006_moves_whatsapp_avatar_urls_and_renames_local(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from socialdesk.services.workspace import _alembic_config
+
+    ws = Workspace.open(tmp_path / "old", create=True)
+    with ws.engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), "0003")
+    profiles = (
+        "INSERT INTO profiles (id, platform, kind, handle, handle_key, display_name, visibility, added_at) "
+        "VALUES (:id, :platform, :kind, :h, :h, :h, 'owned', '2026-01-01')"
+    )
+    rows = (
+        "INSERT INTO platform_settings (profile_id, values_json, sync_state, updated_at) "
+        "VALUES (:p, :v, :s, '2026-01-01')"
+    )
+    with ws.engine.begin() as conn:
+        conn.execute(text(profiles), {"id": 1, "platform": "whatsapp", "kind": "business_account", "h": "wa"})
+        conn.execute(text(profiles), {"id": 2, "platform": "live_chat", "kind": "widget", "h": "lc"})
+        old_wa = {"avatar_url": "https://cdn.example.com/a.jpg", "about": "Hi"}
+        conn.execute(text(rows), {"p": 1, "v": json.dumps(old_wa), "s": "synced"})
+        conn.execute(
+            text(rows),
+            {"p": 2, "v": json.dumps({"avatar_url": "https://cdn.example.com/b.png"}), "s": "local"},
+        )
+    ws.close()
+    upgraded = Workspace.open(tmp_path / "old")
+    try:
+        with upgraded.session() as s:
+            wa, lc = s.get(PlatformSettings, 1), s.get(PlatformSettings, 2)
+            assert wa is not None and lc is not None
+            assert json.loads(wa.values_json) == {
+                "avatar_previous_url": "https://cdn.example.com/a.jpg",
+                "about": "Hi",
+                "avatar": "",
+            }
+            assert json.loads(lc.values_json) == {
+                "avatar_url": "https://cdn.example.com/b.png"
+            }  # Live Chat keeps it
+            assert (wa.sync_state, lc.sync_state) == ("synced", "local_only")
+            shown = settings.load(s, 1)
+        assert shown.values["avatar"] == "" and "avatar_previous_url" not in shown.values
+    finally:
+        upgraded.close()
