@@ -6,12 +6,8 @@ Me is "Alex Morgan", an Administrator; "Lena Novak" is an Analyst. Pushes go to 
 
 from __future__ import annotations
 
-import json
 import os
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +23,8 @@ from socialdesk.models.schema import CustomProfile, Member, PlatformSettings, Pr
 from socialdesk.models.settings_catalogue import full_spec
 from socialdesk.services import custom_profiles, flows, livechat, members, settings
 from socialdesk.services.settings import SyncState
-from socialdesk.services.settings_push import PushOutcome, no_credentials
+from socialdesk.services.settings_push import Grantee, PushOutcome, no_credentials
+from socialdesk.services.tokens import TokenSet
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.profile_manager import (
     HasFormRole,
@@ -39,6 +36,10 @@ from socialdesk.ui.profile_manager import (
 )
 from socialdesk.ui.settings_form import ListEditor
 from tests import factory
+from tests.push_setup import X_TOKEN
+from tests.push_simulators import XSimulator
+
+pytest_plugins = ["tests.push_fixtures"]  # the x_api simulator fixture
 
 X_PROFILE = 7  # Fabrikam Japan: X/Twitter, Publishing connection expired
 X_CONNECTED = 8  # Adventure Works Careers: X/Twitter with an active Publishing connection
@@ -222,7 +223,7 @@ def test_a_colour_only_profile_shows_only_the_colour_and_why(window: ProfileMana
     assert window.select_profile(LINKEDIN)
     assert window.form is not None and list(window.form.editors) == ["color"]
     assert "this kind of profile has only the in-app colour" in window.header_subtitle.text()
-    assert window.sync_badge.text() == "Saved locally"
+    assert window.sync_badge.text() == "Kept in SocialDesk only"
     assert window.push_button.isHidden()
     window.form.editor("color").widget.setText("#123456")
     assert window.save()
@@ -256,14 +257,23 @@ def test_counters_and_inline_errors_follow_the_typing(qtbot: QtBot, window: Prof
     assert window.isWindowModified() and window.save_button.isEnabled()
 
 
-def test_warnings_show_at_the_field_and_do_not_block_saving(window: ProfileManagerWindow) -> None:
+def test_warnings_show_at_the_field_and_do_not_block_saving(
+    window: ProfileManagerWindow, tmp_path: Path
+) -> None:
     window.select_profile(WHATSAPP)
     assert window.form is not None
-    window.form.editor("avatar_url").widget.setText("https://cdn.example.com/logo.png")
-    assert window.form.warnings()["avatar_url"][0].startswith("WhatsApp recommends a JPG/JPEG")
+    picture = png(tmp_path / "logo.png", 300, 200)
+    window.form.editor("avatar").widget.setText(str(picture))
+    assert window.form.warnings()["avatar"] == [
+        "WhatsApp recommends a square JPG or PNG of 640×640 pixels; this picture is 300×200"
+    ]
     assert window.form.errors() == {}
     assert window.save()
-    assert saved(window.workspace, WHATSAPP)["avatar_url"] == "https://cdn.example.com/logo.png"
+    stored = saved(window.workspace, WHATSAPP)["avatar"]
+    assert (
+        stored.startswith("media/")
+        and (window.workspace.data_dir / stored).read_bytes() == picture.read_bytes()
+    )
     window.select_profile(LIVE_CHAT)
     domains = window.form.editor("allowlisted_domains")
     assert isinstance(domains, ListEditor)
@@ -427,85 +437,43 @@ def test_non_administrators_see_the_form_read_only_with_the_reason(qtbot: QtBot,
 # -- saving and pushing -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Platform:
-    status: int = 200
-    body: dict[str, Any] = field(default_factory=lambda: {"ok": True})
-    received: list[dict[str, Any]] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-
-
-@pytest.fixture
-def platform_server() -> Iterator[tuple[Platform, str]]:
-    state = Platform()
-    state.release.set()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            payload = json.loads(self.rfile.read(length))
-            state.received.append(
-                {"path": self.path, "auth": self.headers.get("Authorization"), "json": payload}
-            )
-            state.release.wait(5)
-            data = json.dumps(state.body).encode()
-            self.send_response(state.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}/api"
-    finally:
-        state.release.set()
-        server.shutdown()
-        server.server_close()
-
-
-def to(base: str) -> Callable[[int], tuple[str, str] | None]:
-    return lambda _profile_id: (base, TOKEN)
+def to(x_api: XSimulator) -> Callable[[int], Grantee | None]:
+    """The X account's token, as the keyring would give it, for the X simulator."""
+    x_api.tokens.add(X_TOKEN)
+    return lambda _profile_id: Grantee(x_api.base_url + "/2", TokenSet(X_TOKEN), "", (), frozenset())
 
 
 def test_a_saved_change_reaches_the_database_and_is_pushed_off_the_gui_thread(
-    qtbot: QtBot, ws: Workspace, platform_server: tuple[Platform, str]
+    qtbot: QtBot, ws: Workspace, x_api: XSimulator
 ) -> None:
-    server, base = platform_server
-    window = make_window(qtbot, ws, to(base))
+    window = make_window(qtbot, ws, to(x_api))
     window.select_profile(X_CONNECTED)
     assert window.form is not None
     window.form.editor("bio").widget.setPlainText("Careers at Adventure Works: https://careers.example.com")
-    server.release.clear()  # the platform holds the answer: the window must not wait for it
+    x_api.gate.clear()  # the platform holds the answer: the window must not wait for it
     with qtbot.waitSignal(window.pushFinished, timeout=10000) as pushed:
         assert window.save()
         assert window.pushing == X_CONNECTED
         assert window.sync_badge.text() == "Pending" and window.sync_reason.text() == "Pushing to X/Twitter…"
         assert not window.push_button.isEnabled()
         assert saved(ws, X_CONNECTED)["bio"] == "Careers at Adventure Works: https://careers.example.com"
-        server.release.set()
+        x_api.gate.set()
     outcome = pushed.args[0]
     assert isinstance(outcome, PushOutcome) and outcome.state is SyncState.SYNCED
-    (request,) = server.received
-    assert request["auth"] == f"Bearer {TOKEN}"
-    assert request["json"]["settings"]["bio"] == "Careers at Adventure Works: https://careers.example.com"
+    (request,) = x_api.calls()
+    assert (request.method, request.path) == ("PUT", "/2/users/me")
+    assert request.headers["Authorization"] == f"Bearer {X_TOKEN}"
+    assert request.json["description"] == "Careers at Adventure Works: https://careers.example.com"
     assert window.sync_badge.text() == "Pushed"
     assert window.sync_reason.text().startswith("X/Twitter has these settings (pushed ")
     assert window.pushing is None
 
 
-def test_a_failed_push_keeps_the_local_version_and_says_why(
-    qtbot: QtBot, ws: Workspace, platform_server: tuple[Platform, str]
+def test_a_refused_push_keeps_the_local_version_and_says_why(
+    qtbot: QtBot, ws: Workspace, x_api: XSimulator
 ) -> None:
-    server, base = platform_server
-    server.status, server.body = 500, {"error": {"message": "Internal trouble"}}
-    window = make_window(qtbot, ws, to(base))
+    x_api.answer_next(400, {"title": "Invalid Request", "detail": "location is not valid", "status": 400})
+    window = make_window(qtbot, ws, to(x_api))
     window.select_profile(X_CONNECTED)
     assert window.form is not None
     window.form.editor("location").widget.setText("Seattle")
@@ -513,40 +481,54 @@ def test_a_failed_push_keeps_the_local_version_and_says_why(
         assert window.save()
     assert window.sync_badge.text() == "Push failed"
     assert window.sync_reason.text() == (
-        "The local version is kept. Why: "
-        "X/Twitter had a server error (HTTP 500: Internal trouble); retry later."
+        "X/Twitter refused these settings; the local version is kept. Why: "
+        "X/Twitter refused the profile (HTTP 400: location is not valid)."
     )
     assert window.push_button.text() == "Retry push" and window.push_button.isEnabled()
     assert saved(ws, X_CONNECTED)["location"] == "Seattle"
-    # The platform is well again: retry.
-    server.status, server.body = 200, {}
     with qtbot.waitSignal(window.pushFinished, timeout=10000):
-        window.push_button.click()
-    assert window.sync_badge.text() == "Pushed" and len(server.received) == 2
+        window.push_button.click()  # a person retries: it goes now
+    assert window.sync_badge.text() == "Pushed" and len(x_api.calls()) == 2
     assert window.statusBar().currentMessage() == "Pushed to X/Twitter."
 
 
-def test_a_change_saved_during_a_push_is_pushed_after_it(
-    qtbot: QtBot, ws: Workspace, platform_server: tuple[Platform, str]
+def test_a_server_error_stays_pending_with_the_next_try(
+    qtbot: QtBot, ws: Workspace, x_api: XSimulator
 ) -> None:
-    server, base = platform_server
-    window = make_window(qtbot, ws, to(base))
+    x_api.answer_next(503, {"title": "Service Unavailable", "status": 503})
+    window = make_window(qtbot, ws, to(x_api))
     window.select_profile(X_CONNECTED)
     assert window.form is not None
-    server.release.clear()
+    window.form.editor("location").widget.setText("Seattle")
+    with qtbot.waitSignal(window.pushFinished, timeout=10000):
+        assert window.save()
+    assert window.sync_badge.text() == "Pending"
+    assert window.sync_reason.text().startswith(
+        "Saved here, not on X/Twitter yet: X/Twitter had a server error (HTTP 503: Service Unavailable); "
+        "next try at "
+    )
+
+
+def test_a_change_saved_during_a_push_is_pushed_after_it(
+    qtbot: QtBot, ws: Workspace, x_api: XSimulator
+) -> None:
+    window = make_window(qtbot, ws, to(x_api))
+    window.select_profile(X_CONNECTED)
+    assert window.form is not None
+    x_api.gate.clear()
     window.form.editor("location").widget.setText("Seattle")
     assert window.save()
-    qtbot.waitUntil(lambda: len(server.received) == 1, timeout=5000)  # the first push is on the wire
+    qtbot.waitUntil(lambda: len(x_api.calls()) == 1, timeout=5000)  # the first push is on the wire
     window.form.editor("location").widget.setText("Portland")
     assert window.save()  # saving never waits for the platform
     assert saved(ws, X_CONNECTED)["location"] == "Portland"
     outcomes: list[PushOutcome] = []
     window.pushFinished.connect(outcomes.append)
-    server.release.set()
+    x_api.gate.set()
     qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=10000)
     assert outcomes[0].state is SyncState.PENDING  # the platform got a version that was replaced meanwhile
     assert outcomes[1].state is SyncState.SYNCED
-    assert [r["json"]["settings"]["location"] for r in server.received] == ["Seattle", "Portland"]
+    assert [r.json.get("location") for r in x_api.calls()] == ["Seattle", "Portland"]
     assert window.sync_badge.text() == "Pushed"
 
 
@@ -560,13 +542,24 @@ def test_without_a_connection_the_change_waits_as_pending_with_the_reason(
         assert window.save()
     assert window.sync_badge.text() == "Pending"
     assert window.sync_reason.text() == (
-        "Saved here, not sent yet: waiting for an active Publishing connection; connect the profile "
-        "and the settings will be pushed to X/Twitter."
+        "Saved here, not on X/Twitter yet: waiting for an active X/Twitter Publishing connection; connect it "
+        "and the settings will be pushed."
     )
-    assert window.statusBar().currentMessage().startswith("Not pushed yet: waiting for an active Publishing")
+    assert window.statusBar().currentMessage().startswith("Not pushed yet: waiting for an active X/Twitter")
     with window.workspace.session() as s:
         row = s.get(PlatformSettings, X_PROFILE)
         assert row is not None and row.sync_state == "pending"
+
+
+def test_the_x_direct_message_settings_say_they_stay_in_socialdesk(window: ProfileManagerWindow) -> None:
+    window.select_profile(X_CONNECTED)
+    assert window.form is not None
+    for key in ("welcome_message", "quick_replies", "attached_quick_replies"):
+        note = window.form.editor(key).note
+        assert not note.isHidden() and note.text() == "Kept in SocialDesk only — X offers no API for this"
+    assert window.form.editor("bio").note.isHidden()
+    window.select_profile(FACEBOOK)
+    assert "allows 6" in window.form.editor("ice_breakers").note.text()
 
 
 # -- X/Twitter custom profiles ------------------------------------------------------------------------------
@@ -652,7 +645,7 @@ def test_flows_dialog_adds_renames_and_refuses_to_delete_a_flow_in_use(
     assert not dialog.add_flow("holiday HOURS")
     assert dialog.error.text() == "There is already a flow named 'Holiday hours'"
     # The pickers in the open form list the new flow.
-    menu = window.form.editor("persistent_menu")
+    menu = window.form.editor("ice_breakers")
     assert isinstance(menu, ListEditor) and menu.rows[0].flow is not None
     assert menu.rows[0].flow.findData("Holiday hours") > 0
     # Delete a flow in use: refused, with where it is used.

@@ -111,7 +111,9 @@ def test_item_text_limits(spec: SettingsSpec, key: str, limit: int, delta: int) 
 
 
 def test_menu_label_31_refused_with_its_length() -> None:
-    found = problems(FACEBOOK_SPEC, persistent_menu=[{"label": "L" * 31, "flow": "Welcome"}])
+    found = problems(
+        FACEBOOK_SPEC, get_started_flow="Welcome", persistent_menu=[{"label": "L" * 31, "flow": "Welcome"}]
+    )
     assert found == [("persistent_menu[0].label", "At most 30 characters; this has 31")]
 
 
@@ -164,7 +166,7 @@ def test_bio_limit_for_any_mix_of_words_and_links(parts: list[tuple[str, str]]) 
 LIST_LIMITS = [
     (X_SPEC, "quick_replies", 5, "quick replies"),
     (X_SPEC, "attached_quick_replies", 5, "quick replies"),
-    (FACEBOOK_SPEC, "ice_breakers", 6, "ice breakers"),
+    (FACEBOOK_SPEC, "ice_breakers", 4, "ice breakers"),
     (FACEBOOK_SPEC, "persistent_menu", 3, "buttons"),
     (INSTAGRAM_SPEC, "ice_breakers", 4, "ice breakers"),
     (LIVE_CHAT_SPEC, "quick_replies", 3, "quick replies"),
@@ -183,6 +185,8 @@ def test_list_limits_at_below_and_above(
     values: dict[str, Any] = {key: items(limit + delta, f.item_key)}
     if spec is X_SPEC:
         values["welcome_message"] = "Hi! How can we help?"
+    if key == "persistent_menu":
+        values["get_started_flow"] = "Welcome"  # Facebook shows the menu only with Get Started
     found = problems(spec, **values)
     if delta <= 0:
         assert found == []
@@ -230,7 +234,43 @@ def test_facebook_ice_breakers_exclude_get_started() -> None:
         )
     ]
     assert problems(FACEBOOK_SPEC, get_started_flow="Welcome") == []
-    assert problems(FACEBOOK_SPEC, ice_breakers=items(6, "question"), get_started_flow=None) == []
+    assert problems(FACEBOOK_SPEC, ice_breakers=items(4, "question"), get_started_flow=None) == []
+
+
+def test_facebook_limits_follow_the_platform_and_say_so() -> None:
+    breakers = FACEBOOK_SPEC.field("ice_breakers")
+    assert (
+        breakers.max_items == 4
+        and "allows 6" in breakers.platform_note
+        and "at most 4" in breakers.platform_note
+    )
+    assert problems(FACEBOOK_SPEC, persistent_menu=items(1)) == [
+        (
+            "persistent_menu",
+            "Facebook shows a persistent menu only with the Get Started button: choose a Get Started flow "
+            "first (and remove the ice breakers, which override it)",
+        )
+    ]
+    assert problems(FACEBOOK_SPEC, persistent_menu=items(1), get_started_flow="Welcome") == []
+    verticals = {c.value for c in WHATSAPP_SPEC.field("vertical").choices}
+    assert verticals == {
+        "UNDEFINED", "OTHER", "AUTO", "BEAUTY", "APPAREL", "EDU", "ENTERTAIN", "EVENT_PLAN", "FINANCE",
+        "GROCERY", "GOVT", "HOTEL", "HEALTH", "NONPROFIT", "PROF_SERVICES", "RETAIL", "TRAVEL", "RESTAURANT",
+        "NOT_A_BIZ",
+    }  # fmt: skip
+    assert WHATSAPP_SPEC.field("description").max_length == 256  # the source documents' limit stays
+    assert WHATSAPP_SPEC.field("about").max_length == 139
+    for key in ("privacy_policy_url",):
+        assert not FACEBOOK_SPEC.field(key).pushed and FACEBOOK_SPEC.field(key).local_note
+    for key in (
+        "welcome_message",
+        "quick_replies",
+        "attach_quick_replies",
+        "attached_quick_replies",
+        "privacy_policy_url",
+    ):
+        assert not X_SPEC.field(key).pushed and "Kept in SocialDesk only" in X_SPEC.field(key).local_note
+    assert all(X_SPEC.field(k).pushed for k in ("name", "website", "location", "bio"))
 
 
 @pytest.mark.parametrize(
@@ -238,7 +278,7 @@ def test_facebook_ice_breakers_exclude_get_started() -> None:
     [
         {"ice_breakers": items(2, "question")},
         {"get_started_flow": "Welcome"},
-        {"persistent_menu": items(1)},
+        {"get_started_flow": "Welcome", "persistent_menu": items(1)},
         {"get_started_flow": "Welcome", "persistent_menu": items(3)},
     ],
 )
@@ -314,11 +354,21 @@ def test_vertical_from_the_list() -> None:
 
 
 def test_whatsapp_avatar_recommendation_is_a_warning_not_a_refusal() -> None:
-    png = {**WHATSAPP_OK, "avatar_url": "https://cdn.example.com/logo.png"}
-    assert WHATSAPP_SPEC.validate(png, CTX) == []
-    warned = WHATSAPP_SPEC.warnings(png)
-    assert fields_of(warned) == ["avatar_url"] and "640×640" in warned[0][1] and "63 KB" in warned[0][1]
-    assert WHATSAPP_SPEC.warnings({**WHATSAPP_OK, "avatar_url": "https://cdn.example.com/logo.JPG"}) == []
+    sizes = {"square.png": ("PNG", 640, 640), "wide.jpg": ("JPEG", 800, 400), "notes.jpg": ("OTHER", 0, 0)}
+    ctx = ValidationContext.with_flows(["Welcome"], image_info=sizes.get)
+    wide = {**WHATSAPP_OK, "avatar": "wide.jpg"}
+    assert WHATSAPP_SPEC.validate(wide, ctx) == []
+    warned = WHATSAPP_SPEC.warnings(wide, ctx)
+    assert warned == [
+        ("avatar", "WhatsApp recommends a square JPG or PNG of 640×640 pixels; this picture is 800×400")
+    ]
+    assert WHATSAPP_SPEC.warnings({**WHATSAPP_OK, "avatar": "square.png"}, ctx) == []
+    assert WHATSAPP_SPEC.validate({**WHATSAPP_OK, "avatar": "notes.jpg"}, ctx) == [
+        ("avatar", "notes.jpg is not a JPG or PNG picture; choose a JPG or PNG file")
+    ]
+    assert WHATSAPP_SPEC.validate({**WHATSAPP_OK, "avatar": "gone.png"}, ctx) == [
+        ("avatar", "There is no picture file at gone.png; choose a JPG or PNG file")
+    ]
 
 
 # -- Live Chat ---------------------------------------------------------------------------------------
@@ -363,13 +413,16 @@ def test_embed_code_escapes_settings_and_says_when_any_site_may_load_it() -> Non
 def test_flow_references_must_exist_and_resolve_case_insensitively() -> None:
     clean, found = FACEBOOK_SPEC.clean({"get_started_flow": "  order STATUS "}, CTX)
     assert found == [] and clean["get_started_flow"] == "Order status"
-    found = problems(FACEBOOK_SPEC, persistent_menu=[{"label": "Help", "flow": "Nope"}])
+    found = problems(
+        FACEBOOK_SPEC, get_started_flow="Welcome", persistent_menu=[{"label": "Help", "flow": "Nope"}]
+    )
     assert fields_of(found) == ["persistent_menu[0].flow"]
     assert "There is no flow named 'Nope'" in found[0][1] and "Welcome" in found[0][1]
-    assert fields_of(problems(FACEBOOK_SPEC, persistent_menu=[{"label": "Help"}])) == [
-        "persistent_menu[0].flow"
-    ]
-    assert fields_of(problems(FACEBOOK_SPEC, persistent_menu=[{"label": " ", "flow": "Welcome"}])) == [
+    assert fields_of(
+        problems(FACEBOOK_SPEC, get_started_flow="Welcome", persistent_menu=[{"label": "Help"}])
+    ) == ["persistent_menu[0].flow"]
+    menu = [{"label": " ", "flow": "Welcome"}]
+    assert fields_of(problems(FACEBOOK_SPEC, get_started_flow="Welcome", persistent_menu=menu)) == [
         "persistent_menu[0].label"
     ]
 
@@ -433,7 +486,7 @@ def test_settings_per_platform_follow_the_contract_keys() -> None:
     )  # fmt: skip
     assert INSTAGRAM_SPEC.keys == ("color", "ice_breakers")
     assert WHATSAPP_SPEC.keys == (
-        "color", "about", "avatar_url", "address", "description", "email", "vertical", "websites",
+        "color", "about", "avatar", "address", "description", "email", "vertical", "websites",
     )  # fmt: skip
     assert LIVE_CHAT_SPEC.keys == (
         "color",

@@ -25,6 +25,7 @@ from socialdesk.ui.settings_form import (
     FlowEditor,
     ListEditor,
     MultilineEditor,
+    PictureEditor,
     SettingsForm,
     SwitchEditor,
     TextEditor,
@@ -38,6 +39,7 @@ EDITOR_OF_TYPE = {
     FieldType.URL: TextEditor,
     FieldType.EMAIL: TextEditor,
     FieldType.IMAGE_URL: TextEditor,
+    FieldType.IMAGE_FILE: PictureEditor,
     FieldType.MULTILINE: MultilineEditor,
     FieldType.COLOR: ColorEditor,
     FieldType.CHOICE: ChoiceEditor,
@@ -96,7 +98,7 @@ def test_values_round_trip_through_the_widgets(qtbot: QtBot) -> None:
     values = {
         "color": "#3949AB",
         "about": "We reply on weekdays",
-        "avatar_url": "https://cdn.example.com/logo.jpg",
+        "avatar": "media/25-logo.jpg",
         "address": "1 Harbour Street\nBristol",
         "description": "Customer service",
         "email": "care@example.com",
@@ -173,7 +175,7 @@ def test_problems_and_warnings_are_shown_at_their_field_and_row(qtbot: QtBot) ->
     # Fixed: the messages go.
     menu.rows[0].text.setText("Menu")
     menu.rows[1].flow.setCurrentIndex(menu.rows[1].flow.findData("Opening hours"))  # type: ignore[union-attr]
-    form.editor("get_started_flow").set_value(None)
+    form.editor("ice_breakers").set_value([])  # Get Started stays: the menu needs it
     validate(form)
     assert form.errors() == {}
     assert menu.rows[0].errors.isHidden()
@@ -188,10 +190,18 @@ def test_warnings_never_look_like_errors(qtbot: QtBot) -> None:
         "No domain is listed, so any web site may load this chat; list your sites to limit it"
     ]
     whatsapp = make_form(qtbot, SPECS["whatsapp"])
-    whatsapp.set_values({**SPECS["whatsapp"].defaults(), "avatar_url": "https://example.com/logo.png"})
-    validate(whatsapp)
-    assert "avatar_url" not in whatsapp.errors()
-    assert whatsapp.warnings()["avatar_url"][0].startswith("WhatsApp recommends a JPG/JPEG of 640×640")
+    whatsapp.set_values({**SPECS["whatsapp"].defaults(), "avatar": "wide.png"})
+    ctx = ValidationContext.with_flows(FLOWS, image_info=lambda _path: ("PNG", 800, 400))
+    cleaned, problems = whatsapp.spec.clean(whatsapp.values(), ctx)
+    whatsapp.show_problems(problems, whatsapp.spec.warnings(cleaned, ctx))
+    assert "avatar" not in whatsapp.errors()
+    assert whatsapp.warnings()["avatar"] == [
+        "WhatsApp recommends a square JPG or PNG of 640×640 pixels; this picture is 800×400"
+    ]
+    assert whatsapp.editor("avatar").note.isHidden()
+    facebook = make_form(qtbot, SPECS["facebook"])
+    note = facebook.editor("ice_breakers").note
+    assert not note.isHidden() and "Meta's Messenger Platform accepts at most 4" in note.text()
 
 
 def test_list_rows_add_remove_reorder_and_stop_at_the_limit(qtbot: QtBot) -> None:

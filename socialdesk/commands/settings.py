@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, open_workspace, positive_int, workspace_session
+from socialdesk.commands.common import Parser, UsageError, open_workspace, positive_int, workspace_session
 from socialdesk.services.errors import SocialDeskError
 
 
@@ -28,7 +28,7 @@ def register(commands: Any) -> None:
     show.add_argument(
         "--with-state",
         action="store_true",
-        help="wrap the settings with the profile, the push state and warnings (not accepted by `set`)",
+        help="wrap the settings with the profile, warnings and problems (not accepted by `set`)",
     )
     show.set_defaults(handler=run_show)
     put = sub.add_parser("set", help="change the settings from a JSON file (keys absent keep their value)")
@@ -37,8 +37,11 @@ def register(commands: Any) -> None:
         "file", metavar="FILE.json", help="a JSON object like `settings show` prints; - reads stdin"
     )
     put.set_defaults(handler=run_set)
-    retry = sub.add_parser("push", help="push pending or failed settings now (one profile, or all)")
-    retry.add_argument("profile_id", type=positive_int, nargs="?", metavar="PROFILE_ID")
+    retry = sub.add_parser(
+        "push", help="push settings to their platforms now (the given profiles, or --all pending and failed)"
+    )
+    retry.add_argument("profile_ids", type=positive_int, nargs="*", metavar="PROFILE_ID")
+    retry.add_argument("--all", action="store_true", help="every pending or failed push")
     retry.set_defaults(handler=run_push)
     embed = sub.add_parser("embed-code", help="the HTML snippet that puts a Live Chat widget on a web site")
     embed.add_argument("profile_id", type=positive_int, metavar="PROFILE_ID")
@@ -70,13 +73,14 @@ def run_show(data_dir: Path, args: argparse.Namespace) -> int:
                 "platform": shown.platform,
                 "kind": shown.kind,
                 "settings": shown.values,
-                "sync": shown.state_json(),
+                "push": shown.push_json(),
                 "warnings": [{"field": f, "message": m} for f, m in shown.warnings],
                 "problems": [{"field": f, "message": m} for f, m in shown.problems],
             }
         )
     else:
-        _dump(shown.values)
+        # The push state rides along, read-only: `settings set` ignores the key.
+        _dump({**shown.values, "push": shown.push_json()})
     return 0
 
 
@@ -124,9 +128,10 @@ def read_settings_file(name: str) -> dict[str, Any]:
 
 def run_set(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import members, settings
-    from socialdesk.services.settings_push import push
+    from socialdesk.services.settings_push import PushOutcome, push
 
     changes = read_settings_file(args.file)
+    changes.pop("push", None)  # read-only (settings show prints it): ignored
     workspace = open_workspace(data_dir)
     try:
         with workspace.session() as session:
@@ -141,33 +146,35 @@ def run_set(data_dir: Path, args: argparse.Namespace) -> int:
         print(f"Saved locally: {', '.join(saved.changed)}")
     else:
         print("No changes: the settings already have these values")
-    state = outcome.state if outcome is not None else shown.sync_state
-    reason = outcome.reason if outcome is not None else shown.sync_error
-    print(f"Push state: {state.value}" + (f" ({reason})" if reason else ""))
+    if outcome is None:
+        outcome = PushOutcome(shown.profile_id, shown.sync_state, shown.push_json()["reason"])
+    print(outcome.line())
     for fld, message in shown.warnings:
         print(f"Warning: {fld}: {message}")
     return 0
 
 
 def run_push(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services.settings_push import push, push_pending
+    """``settings push ID...|--all``: try now, ignoring the queue's next try; exit 0 whatever the states."""
+    from socialdesk.services.profiles import get_profile
+    from socialdesk.services.settings_push import all_queued_ids, push
 
+    if bool(args.profile_ids) == bool(args.all):
+        raise UsageError("give the profile ids to push, or --all for every pending or failed push")
     workspace = open_workspace(data_dir)
     try:
+        with workspace.session() as session:
+            for pid in args.profile_ids:
+                get_profile(session, pid)  # an unknown id: exit 1 before anything is sent
+        ids = args.profile_ids or all_queued_ids(workspace)
         credentials = credentials_provider(workspace)
-        if args.profile_id is not None:
-            outcomes = [push(workspace, args.profile_id, credentials)]
-        else:
-            outcomes = push_pending(workspace, credentials)
+        outcomes = [push(workspace, pid, credentials, manual=True) for pid in dict.fromkeys(ids)]
     finally:
         workspace.close()
     if not outcomes:
-        print("Nothing to push: every profile's settings are pushed or local")
+        print("Nothing to push: every profile's settings are pushed or kept in SocialDesk only")
     for outcome in outcomes:
-        print(
-            f"{outcome.profile_id}: {outcome.state.value}"
-            + (f" ({outcome.reason})" if outcome.reason else "")
-        )
+        print(outcome.line())
     return 0
 
 

@@ -216,12 +216,29 @@ class PlatformSettings(Base):
     __tablename__ = "platform_settings"
     profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True)
     values_json: Mapped[str] = mapped_column(Text, default="{}", server_default=text("'{}'"))
-    #: synced | pending | failed | local (nothing to push: Live Chat, colour only)
-    sync_state: Mapped[str] = mapped_column(String(10), default="local", server_default=text("'local'"))
+    #: pending | synced | failed | local_only (nothing can reach the platform: Live Chat, colour only)
+    sync_state: Mapped[str] = mapped_column(
+        String(10), default="local_only", server_default=text("'local_only'")
+    )
+    #: Why the state is not synced (scrubbed of tokens); ``push.reason`` of ``settings show``.
     sync_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     pushed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The offline queue (durable: it survives restarts): the last try, the next automatic one and
+    #: how many transient failures in a row set the back-off.
+    attempted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    push_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: A pending push that waits for an event, not for time (connection, token, permission, fix): the
+    #: timer leaves it alone; a re-connect or a new save sends it.
+    waiting_for: Mapped[str | None] = mapped_column(String(20))
+    #: What the platform was last sent successfully (the adapter's own JSON), to send only changes.
+    synced_json: Mapped[str | None] = mapped_column(Text)
+    #: A push under way holds the row until then, so two processes never send one version twice.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_platform_settings_queue", "sync_state", "next_attempt_at"),)
 
 
 class Notification(Base):

@@ -39,6 +39,7 @@ class FieldType(StrEnum):
     COLOR = "color"  # #RRGGBB
     CHOICE = "choice"  # one of ``choices``
     IMAGE_URL = "image_url"  # the address of an image
+    IMAGE_FILE = "image_file"  # a picture file the user picks; stored as a copy under DIR/media/
     SWITCH = "switch"  # true / false
     FLOW = "flow"  # the name of a flow, or null (off)
     FLOW_ITEMS = "flow_items"  # a list of {item_key: text, "flow": flow name}
@@ -61,10 +62,18 @@ class ValidationContext:
     flows: Mapping[str, str] = field(default_factory=dict)
     #: How many custom profiles the profile has (X/Twitter).
     custom_profiles: int = 0
+    #: ``image_info(path)`` -> ``(format, width, height)`` of a picture file, or ``None`` when there is
+    #: none (the services read files; the models stay free of the file system).
+    image_info: Callable[[str], tuple[str, int, int] | None] | None = None
 
     @classmethod
-    def with_flows(cls, names: Iterable[str], custom_profiles: int = 0) -> ValidationContext:
-        return cls({flow_key(n): n for n in names}, custom_profiles)
+    def with_flows(
+        cls,
+        names: Iterable[str],
+        custom_profiles: int = 0,
+        image_info: Callable[[str], tuple[str, int, int] | None] | None = None,
+    ) -> ValidationContext:
+        return cls({flow_key(n): n for n in names}, custom_profiles, image_info)
 
 
 # -- counters ------------------------------------------------------------------------------------------
@@ -193,8 +202,13 @@ class Field:
     item_noun: str = "item"
     choices: tuple[Choice, ...] = ()
     counter: Counter = CHARACTERS
-    #: Sent to the platform on push; in-app settings (colour, case creation, attached replies) are not.
+    #: Sent to the platform on push; in-app settings (colour, case creation, attached replies) are not,
+    #: and neither is what the platform offers no API for (``local_note`` says so on the form).
     pushed: bool = True
+    #: Why a field that looks like a platform setting stays in SocialDesk (shown beside it on the form).
+    local_note: str = ""
+    #: Where the platform's rule is stricter than the source documents: the form says so.
+    platform_note: str = ""
     #: Non-blocking advice about a set value (e.g. the WhatsApp avatar recommendation).
     warner: Warner | None = None
     placeholder: str = ""
@@ -213,6 +227,7 @@ class Field:
             FieldType.URL,
             FieldType.EMAIL,
             FieldType.IMAGE_URL,
+            FieldType.IMAGE_FILE,
         )
 
     def default(self) -> Any:
@@ -433,12 +448,32 @@ def _clean_url_list(f: Field, value: Any, ctx: ValidationContext) -> tuple[Any, 
     return cleaned, problems
 
 
+IMAGE_FILE_TYPES = ("JPEG", "PNG")
+
+
+def _clean_image_file(f: Field, value: Any, ctx: ValidationContext) -> tuple[Any, list[Problem]]:
+    """A picture file: the stored copy (``media/…``) or a path the user picked, checked by its header."""
+    text, problems = _as_text(f, value)
+    if text is None:
+        return value, problems
+    if not text:
+        return "", [_required(f)] if f.required else []
+    found = ctx.image_info(text) if ctx.image_info is not None else None
+    if found is None:
+        return text, [(f.key, f"There is no picture file at {text}; choose a JPG or PNG file")]
+    kind, _w, _h = found
+    if kind not in IMAGE_FILE_TYPES:
+        return text, [(f.key, f"{text} is not a JPG or PNG picture; choose a JPG or PNG file")]
+    return text, []
+
+
 _CLEANERS: dict[FieldType, Callable[[Field, Any, ValidationContext], tuple[Any, list[Problem]]]] = {
     FieldType.TEXT: _clean_text,
     FieldType.MULTILINE: _clean_text,
     FieldType.URL: _clean_text,
     FieldType.EMAIL: _clean_text,
     FieldType.IMAGE_URL: _clean_text,
+    FieldType.IMAGE_FILE: _clean_image_file,
     FieldType.COLOR: _clean_color,
     FieldType.CHOICE: _clean_choice,
     FieldType.SWITCH: _clean_switch,
@@ -535,7 +570,27 @@ class EmptyMeans:
         return [] if spec.field(self.field).is_set(values.get(self.field)) else [(self.field, self.message)]
 
 
-Rule = Needs | Excludes | RefusedWhile | KeptWhileCustomProfiles | SwitchNeedsItems | EmptyMeans
+@dataclass(frozen=True, slots=True)
+class PictureAdvice:
+    """A warning: the picture is not the recommended square size (it is still accepted)."""
+
+    field: str
+    side: int
+    advice: str
+
+    def check(self, spec: SettingsSpec, values: Mapping[str, Any], ctx: ValidationContext) -> list[Problem]:
+        value = values.get(self.field)
+        if not isinstance(value, str) or not value or ctx.image_info is None:
+            return []
+        found = ctx.image_info(value)
+        if found is None or found[0] not in IMAGE_FILE_TYPES or found[1:] == (self.side, self.side):
+            return []
+        return [(self.field, f"{self.advice}; this picture is {found[1]}×{found[2]}")]
+
+
+Rule = (
+    Needs | Excludes | RefusedWhile | KeptWhileCustomProfiles | SwitchNeedsItems | EmptyMeans | PictureAdvice
+)
 
 
 # -- custom profiles (X/Twitter) -------------------------------------------------------------------
@@ -574,8 +629,11 @@ class SettingsSpec:
     warning_rules: tuple[Rule, ...] = ()
     #: The connection a push needs; ``None``: nothing is pushed (Live Chat, colour only).
     push_connection: ConnectionType | None = None
-    #: Path under the platform's ``api_base_url`` where the settings are sent; ``{platform_id}`` is filled in.
-    push_path: str = ""
+    #: The push adapter (``services.push_adapters.ADAPTERS``) that speaks the platform's API.
+    push_adapter: str | None = None
+    #: A permission of ``push_connection`` the push needs but the connection does not (Facebook:
+    #: ``pages_messaging``): without it the connection stays active and the push waits for a re-connect.
+    push_permission: str | None = None
     custom_profiles: CustomProfileLimits | None = None
 
     @property
@@ -597,7 +655,8 @@ class SettingsSpec:
 
     @property
     def pushes(self) -> bool:
-        return self.push_connection is not None
+        """Whether any field of this profile can reach the platform (else its state is ``local_only``)."""
+        return self.push_connection is not None and any(f.pushed for f in self.fields)
 
     def defaults(self) -> dict[str, Any]:
         values = {f.key: f.default() for f in self.fields}
@@ -702,7 +761,10 @@ def _flow_items(
     )
 
 
-def _privacy_policy(help: str) -> Field:
+X_NO_API = "Kept in SocialDesk only — X offers no API for this"
+
+
+def _privacy_policy(help: str, platform_label: str) -> Field:
     return Field(
         "privacy_policy_url",
         FieldType.URL,
@@ -710,6 +772,8 @@ def _privacy_policy(help: str) -> Field:
         help,
         max_length=2048,
         placeholder="https://www.example.com/privacy",
+        pushed=False,
+        local_note=f"Kept in SocialDesk only — {platform_label} has no privacy policy field in its API",
     )
 
 
@@ -733,20 +797,14 @@ WHATSAPP_VERTICALS: tuple[Choice, ...] = tuple(
         ("RETAIL", "Shopping and Retail"),
         ("TRAVEL", "Travel and Transportation"),
         ("RESTAURANT", "Restaurant"),
+        ("NOT_A_BIZ", "Not a business"),
         ("OTHER", "Other"),
+        ("UNDEFINED", "Undefined"),
     )
 )
 
-WHATSAPP_AVATAR_ADVICE = "WhatsApp recommends a JPG/JPEG of 640×640 pixels and at most 63 KB"
-
-
-def _whatsapp_avatar(value: Any) -> list[str]:
-    if not isinstance(value, str):
-        return []
-    path = urlsplit(value).path.lower()
-    if path.endswith((".jpg", ".jpeg")):
-        return []
-    return [f"{WHATSAPP_AVATAR_ADVICE}; this address does not look like a JPEG"]
+WHATSAPP_AVATAR_ADVICE = "WhatsApp recommends a square JPG or PNG of 640×640 pixels"
+WHATSAPP_AVATAR_SIDE = 640
 
 
 def _allowlist_paths(value: Any) -> list[str]:
@@ -791,23 +849,30 @@ X_SPEC = SettingsSpec(
             max_length=160,
             counter=X_TEXT,
         ),
-        _privacy_policy("X/Twitter asks for it before NPS/CSAT features and custom profiles can be used."),
+        _privacy_policy(
+            "X/Twitter asks for it before NPS/CSAT features and custom profiles can be used.", "X"
+        ),
         Field(
             "welcome_message",
             FieldType.MULTILINE,
             "Welcome message",
             "Shown to customers who open a direct message with the profile. Quick replies need it.",
             max_length=10_000,
+            pushed=False,
+            local_note=X_NO_API,
         ),
-        _flow_items(
+        Field(
             "quick_replies",
+            FieldType.FLOW_ITEMS,
             "Quick replies",
             "Buttons under the welcome message; each starts a flow. A welcome message must exist first.",
             max_items=5,
             max_length=36,
             item_key="label",
             item_label="Button label",
-            noun="quick reply",
+            item_noun="quick reply",
+            pushed=False,
+            local_note=X_NO_API,
         ),
         Field(
             "attach_quick_replies",
@@ -816,6 +881,7 @@ X_SPEC = SettingsSpec(
             "Adds the buttons below to every message the team sends, so customers still see them after a "
             "person answers. They replace the welcome message's quick replies from then on.",
             pushed=False,
+            local_note=X_NO_API,
         ),
         Field(
             "attached_quick_replies",
@@ -828,6 +894,7 @@ X_SPEC = SettingsSpec(
             item_label="Button label",
             item_noun="quick reply",
             pushed=False,
+            local_note=X_NO_API,
         ),
     ),
     rules=(
@@ -850,9 +917,12 @@ X_SPEC = SettingsSpec(
         ),
     ),
     push_connection=ConnectionType.PUBLISHING,
-    push_path="/x/accounts/{platform_id}/settings",
+    push_adapter="x_profile",
     custom_profiles=CustomProfileLimits(),
 )
+
+#: Meta's Messenger Platform accepts at most 4 ice breakers (the product brief said 6).
+FACEBOOK_ICE_BREAKERS = 4
 
 CASE_CREATION_CONFLICT = (
     "Cannot be used while automatic case creation is on (customers would see the same options twice); "
@@ -864,7 +934,7 @@ FACEBOOK_SPEC = SettingsSpec(
     ("page",),
     (
         COLOR,
-        _privacy_policy("Needed for the NPS/CSAT features."),
+        _privacy_policy("Needed for the NPS/CSAT features.", "Facebook"),
         Field(
             "greeting_text",
             FieldType.MULTILINE,
@@ -872,16 +942,21 @@ FACEBOOK_SPEC = SettingsSpec(
             "Greets customers when they open a Messenger conversation with the page.",
             max_length=160,
         ),
-        _flow_items(
+        Field(
             "ice_breakers",
+            FieldType.FLOW_ITEMS,
             "Ice breakers",
             "Frequently asked questions customers can start a conversation with; each starts a flow. "
             "Ice breakers override the Get Started button.",
-            max_items=6,
+            max_items=FACEBOOK_ICE_BREAKERS,
             max_length=80,
             item_key="question",
             item_label="Question",
-            noun="ice breaker",
+            item_noun="ice breaker",
+            platform_note=(
+                f"At most {FACEBOOK_ICE_BREAKERS}: the product brief allows 6, but Meta's Messenger Platform "
+                f"accepts at most {FACEBOOK_ICE_BREAKERS} ice breakers today"
+            ),
         ),
         Field(
             "get_started_flow",
@@ -893,7 +968,8 @@ FACEBOOK_SPEC = SettingsSpec(
         _flow_items(
             "persistent_menu",
             "Persistent menu",
-            "A menu that never disappears from Messenger conversations; the label is the button's name.",
+            "A menu that never disappears from Messenger conversations; the label is the button's name. "
+            "Facebook shows it only with the Get Started button on.",
             max_items=3,
             max_length=30,
             item_key="label",
@@ -918,9 +994,16 @@ FACEBOOK_SPEC = SettingsSpec(
         RefusedWhile(
             "case_creation", ("ice_breakers", "get_started_flow", "persistent_menu"), CASE_CREATION_CONFLICT
         ),
+        Needs(
+            "persistent_menu",
+            "get_started_flow",
+            "Facebook shows a persistent menu only with the Get Started button: choose a Get Started flow "
+            "first (and remove the ice breakers, which override it)",
+        ),
     ),
     push_connection=ConnectionType.PUBLISHING,
-    push_path="/facebook/pages/{platform_id}/messenger_profile",
+    push_adapter="messenger_profile",
+    push_permission="pages_messaging",
 )
 
 INSTAGRAM_SPEC = SettingsSpec(
@@ -940,8 +1023,8 @@ INSTAGRAM_SPEC = SettingsSpec(
             noun="ice breaker",
         ),
     ),
-    push_connection=ConnectionType.PUBLISHING,
-    push_path="/instagram/accounts/{platform_id}/messenger_profile",
+    push_connection=ConnectionType.MESSAGING,
+    push_adapter="instagram_ice_breakers",
 )
 
 WHATSAPP_SPEC = SettingsSpec(
@@ -953,16 +1036,17 @@ WHATSAPP_SPEC = SettingsSpec(
             "about",
             FieldType.TEXT,
             "About",
-            "Shown when a contact views the business's WhatsApp profile.",
+            "Shown when a contact views the business's WhatsApp profile; 1–139 characters, or empty "
+            "to leave WhatsApp's as it is (the API refuses an empty About).",
             max_length=139,
         ),
         Field(
-            "avatar_url",
-            FieldType.IMAGE_URL,
-            "Avatar URL",
-            f"The address of the profile picture. {WHATSAPP_AVATAR_ADVICE}.",
-            max_length=2048,
-            warner=_whatsapp_avatar,
+            "avatar",
+            FieldType.IMAGE_FILE,
+            "Avatar",
+            f"The profile picture: a JPG or PNG file from this computer, uploaded to WhatsApp. "
+            f"{WHATSAPP_AVATAR_ADVICE}.",
+            max_length=4096,
         ),
         Field(
             "address",
@@ -999,8 +1083,9 @@ WHATSAPP_SPEC = SettingsSpec(
             item_noun="website",
         ),
     ),
+    warning_rules=(PictureAdvice("avatar", WHATSAPP_AVATAR_SIDE, WHATSAPP_AVATAR_ADVICE),),
     push_connection=ConnectionType.MESSAGING,
-    push_path="/whatsapp/accounts/{platform_id}/business_profile",
+    push_adapter="whatsapp_business_profile",
 )
 
 LIVE_CHAT_SPEC = SettingsSpec(

@@ -557,7 +557,8 @@ def _settings(rng: random.Random, now: datetime, profiles: list[dict[str, Any]])
                     {"question": "What are your opening hours?", "flow": "Opening hours"},
                 ],
                 get_started_flow=None,
-                persistent_menu=[{"label": "Talk to an agent", "flow": "Talk to an agent"}],
+                # Facebook shows a persistent menu only with Get Started, which ice breakers override.
+                persistent_menu=[],
                 case_creation=False,
             )
         elif platform == "instagram":
@@ -580,7 +581,9 @@ def _settings(rng: random.Random, now: datetime, profiles: list[dict[str, Any]])
             {
                 "profile_id": p["id"],
                 "values_json": json.dumps(values, ensure_ascii=False),
-                "sync_state": "synced" if spec_for(platform, p["kind"], p["visibility"]).pushes else "local",
+                "sync_state": (
+                    "synced" if spec_for(platform, p["kind"], p["visibility"]).pushes else "local_only"
+                ),
                 "sync_error": None,
                 "updated_at": now - timedelta(days=rng.randint(1, 60)),
                 "updated_by": None,

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from socialdesk.models.catalogue import KIND_LABELS, ConnectionType, platform
 from socialdesk.models.schema import Connection, Grant, Meta, Notification, Profile
+from socialdesk.services import redact
 from socialdesk.services.clock import iso, utcnow
 from socialdesk.services.workspace import Workspace
 
@@ -168,7 +169,7 @@ def connection_expired(
         connection_type=ctype.value,
         created_at=now or utcnow(),
         read=not channels(session).in_app,
-        text=connection_expired_text(profile, ctype),
+        text=redact.scrub(connection_expired_text(profile, ctype)),  # names come from platforms too
         dedupe_key=key,
     )
     try:

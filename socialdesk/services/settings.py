@@ -13,10 +13,13 @@ key is an error, and nothing is saved while any rule is broken — every problem
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import shutil
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,6 +28,7 @@ from sqlalchemy.orm import Session
 from socialdesk.models.catalogue import PLATFORMS, Role
 from socialdesk.models.schema import CustomProfile, Flow, PlatformSettings, Profile
 from socialdesk.models.settings_catalogue import (
+    FieldType,
     Problem,
     SettingsSpec,
     ValidationContext,
@@ -42,15 +46,15 @@ from socialdesk.services.rules import ALLOW, Actor, Decision, deny
 class SyncState(StrEnum):
     """Where a profile's saved settings stand with the platform (``platform_settings.sync_state``)."""
 
-    LOCAL = "local"  # nothing to push: Live Chat, colour only, in-app settings only
+    LOCAL = "local_only"  # nothing of the profile's settings can reach its platform (Live Chat, colour)
     PENDING = "pending"  # saved here, waiting to be pushed (no valid connection, no token, offline)
     SYNCED = "synced"  # the platform has this version
-    FAILED = "failed"  # the last push failed; the local version is kept and ``sync_error`` says why
+    FAILED = "failed"  # the platform refused it; the local version is kept and ``sync_error`` says why
 
     @property
     def label(self) -> str:
         return {
-            SyncState.LOCAL: "Saved locally",
+            SyncState.LOCAL: "Kept in SocialDesk only",
             SyncState.PENDING: "Pending",
             SyncState.SYNCED: "Pushed",
             SyncState.FAILED: "Push failed",
@@ -97,6 +101,9 @@ class ProfileSettings:
     sync_error: str | None
     updated_at: datetime | None
     pushed_at: datetime | None
+    #: The last push attempt and the next automatic one (the offline queue).
+    attempted_at: datetime | None = None
+    next_attempt_at: datetime | None = None
     #: Non-blocking advice (WhatsApp avatar, empty Live Chat allowlist, ...).
     warnings: list[Problem] = field(default_factory=list)
     #: Rules the stored values break today (e.g. written by an older version); saving asks to fix them.
@@ -106,13 +113,50 @@ class ProfileSettings:
     def platform_label(self) -> str:
         return PLATFORMS[self.platform].label
 
-    def state_json(self) -> dict[str, Any]:
+    def push_json(self) -> dict[str, Any]:
+        """The ``push`` key of ``settings show`` (CONTRACTS.md "Settings pushes")."""
+        synced = self.sync_state is SyncState.SYNCED
         return {
             "state": self.sync_state.value,
-            "error": self.sync_error,
-            "updated_at": iso(self.updated_at),
-            "pushed_at": iso(self.pushed_at),
+            "reason": None if synced else self.sync_error,
+            "attempted_at": iso(self.pushed_at if synced and self.pushed_at else self.attempted_at),
+            "next_attempt_at": iso(self.next_attempt_at) if self.sync_state is SyncState.PENDING else None,
         }
+
+
+#: Picture files picked for a setting (the WhatsApp avatar) are copied here, under the workspace folder.
+MEDIA_FOLDER = "media"
+
+
+def session_data_dir(session: Session) -> Path | None:
+    """The workspace folder of the session's SQLite file (where ``media/`` lives)."""
+    bind = session.get_bind()
+    database = bind.engine.url.database
+    return Path(database).parent if database else None
+
+
+def picture_path(data_dir: Path | None, value: str) -> Path:
+    """Where a picture setting's file is: ``media/…`` inside the workspace, else the path as given."""
+    path = Path(value).expanduser()
+    if not path.is_absolute() and value.startswith(f"{MEDIA_FOLDER}/") and data_dir is not None:
+        return data_dir / path
+    return path
+
+
+def _picture_reader(data_dir: Path | None) -> Callable[[str], tuple[str, int, int] | None]:
+    from socialdesk.services.custom_profiles import image_info
+
+    def read(value: str) -> tuple[str, int, int] | None:
+        path = picture_path(data_dir, value)
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(256 * 1024)
+        except OSError:
+            return None
+        info = image_info(head)
+        return ("OTHER", 0, 0) if info is None else (info.format, info.width, info.height)
+
+    return read
 
 
 def validation_context(session: Session, profile_id: int) -> ValidationContext:
@@ -120,7 +164,30 @@ def validation_context(session: Session, profile_id: int) -> ValidationContext:
     customs = session.scalar(
         select(func.count()).select_from(CustomProfile).where(CustomProfile.profile_id == profile_id)
     )
-    return ValidationContext.with_flows(flows, int(customs or 0))
+    return ValidationContext.with_flows(flows, int(customs or 0), _picture_reader(session_data_dir(session)))
+
+
+def _copy_pictures(
+    session: Session, spec: SettingsSpec, profile_id: int, values: dict[str, Any], changed: tuple[str, ...]
+) -> None:
+    """Copy each newly picked picture file under ``DIR/media/`` and store that copy's path."""
+    data_dir = session_data_dir(session)
+    for key in changed:
+        value = values.get(key)
+        if spec.field(key).type is not FieldType.IMAGE_FILE or not value or data_dir is None:
+            continue
+        if str(value).startswith(f"{MEDIA_FOLDER}/"):
+            continue
+        source = picture_path(data_dir, str(value))
+        relative = f"{MEDIA_FOLDER}/{profile_id}-{uuid.uuid4().hex}{source.suffix.lower() or '.jpg'}"
+        try:
+            (data_dir / MEDIA_FOLDER).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, data_dir / relative)
+        except OSError as exc:
+            raise ValidationError(
+                [(key, f"The picture could not be copied into the workspace: {exc.strerror or exc}")]
+            ) from None
+        values[key] = relative
 
 
 def stored_values(row: PlatformSettings | None) -> dict[str, Any]:
@@ -158,7 +225,8 @@ def load(session: Session, profile_id: int) -> ProfileSettings:
     row = session.get(PlatformSettings, profile.id)
     ctx = validation_context(session, profile.id)
     values, problems = _shown(spec, upgrade_stored(spec, stored_values(row)), ctx)
-    default_state = SyncState.LOCAL
+    # Nothing saved yet: a platform that takes pushes has nothing waiting for it.
+    default_state = SyncState.SYNCED if spec.pushes else SyncState.LOCAL
     return ProfileSettings(
         profile_id=profile.id,
         platform=profile.platform,
@@ -172,6 +240,8 @@ def load(session: Session, profile_id: int) -> ProfileSettings:
         sync_error=row.sync_error if row is not None else None,
         updated_at=row.updated_at if row is not None else None,
         pushed_at=row.pushed_at if row is not None else None,
+        attempted_at=row.attempted_at if row is not None else None,
+        next_attempt_at=row.next_attempt_at if row is not None else None,
         warnings=spec.warnings(values, ctx),
         problems=problems,
     )
@@ -194,7 +264,7 @@ def check(session: Session, profile_id: int, changes: Mapping[str, Any]) -> Chec
     row = session.get(PlatformSettings, profile.id)
     ctx = validation_context(session, profile.id)
     stored = upgrade_stored(spec, stored_values(row))
-    before, _ = _shown(spec, stored, ctx)
+    before, kept_problems = _shown(spec, stored, ctx)
     problems: list[Problem] = [
         (key, why_not_here(key, profile.platform, profile.kind, profile.visibility))
         for key in changes
@@ -202,9 +272,17 @@ def check(session: Session, profile_id: int, changes: Mapping[str, Any]) -> Chec
     ]
     merged = {**before, **{k: v for k, v in changes.items() if spec.has(k)}}
     cleaned, found = spec.clean(merged, ctx)
-    problems += found
     changed = tuple(k for k in spec.keys if cleaned[k] != before[k])
+    # A stored value that a rule made stricter later now breaks (a Facebook page with 6 ice breakers)
+    # is kept: its problem blocks changes to that field (and the push), never saving other fields.
+    kept = {p for p in kept_problems if field_of(p[0]) not in changed}
+    problems += [p for p in found if p not in kept]
     return Checked(cleaned, problems, spec.warnings(cleaned, ctx), changed)
+
+
+def field_of(path: str) -> str:
+    """The field key of a problem's path (``ice_breakers[4].flow`` -> ``ice_breakers``)."""
+    return path.split("[", 1)[0].split(".", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,13 +311,18 @@ def save(session: Session, actor: Actor | None, profile_id: int, changes: Mappin
     # Keys the spec does not know (e.g. written by a newer version) are kept as they are.
     kept = {k: v for k, v in stored.items() if not spec.has(k)}
     values = {**kept, **result.values}
+    _copy_pictures(session, spec, profile.id, values, result.changed)
     now = utcnow()
     pushed_change = spec.pushes and any(spec.field(k).pushed for k in result.changed)
     if row is None:
-        row = PlatformSettings(profile_id=profile.id, sync_state=SyncState.LOCAL.value)
+        initial = SyncState.SYNCED if spec.pushes else SyncState.LOCAL
+        row = PlatformSettings(profile_id=profile.id, sync_state=initial.value, push_failures=0)
         session.add(row)
     if pushed_change:
-        row.sync_state, row.sync_error = SyncState.PENDING.value, None
+        # The newest version goes at once (a back-off belongs to the version that failed); a version
+        # the platform refused is tried again because it changed.
+        row.sync_state, row.sync_error = SyncState.PENDING.value, "not pushed yet"
+        row.next_attempt_at, row.push_failures, row.waiting_for = None, 0, None
     elif not spec.pushes:
         row.sync_state, row.sync_error = SyncState.LOCAL.value, None
     row.values_json = json.dumps(values, ensure_ascii=False)
@@ -257,7 +340,7 @@ def save(session: Session, actor: Actor | None, profile_id: int, changes: Mappin
 
 
 def pending_profile_ids(session: Session) -> list[int]:
-    """Profiles whose settings wait for a push or a retry."""
+    """Profiles whose settings wait for a push or a retry (pending or failed)."""
     return list(
         session.scalars(
             select(PlatformSettings.profile_id)

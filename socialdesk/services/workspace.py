@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 DB_NAME = "socialdesk.db"
 #: The newest migration. Opening a workspace already there skips loading Alembic (~0.2 s of start-up);
 #: a test checks this equals Alembic's head.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 3.0
 

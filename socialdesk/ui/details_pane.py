@@ -7,6 +7,7 @@ nothing itself: what is allowed, and why not, comes with the details.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -39,6 +40,7 @@ from socialdesk.models.catalogue import (
 )
 from socialdesk.services.details import ProfileDetails
 from socialdesk.services.query import ProfileRows
+from socialdesk.services.settings import ProfileSettings, SyncState
 from socialdesk.ui.delegates import BADGE_COLORS
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
@@ -109,6 +111,11 @@ class DetailsPane(QScrollArea):
         self.connect_button.setMenu(self.connect_menu)
         self.body.addWidget(self.connect_button)
         self._build_editor(body)
+        #: The selected profile's settings push state (``ui.push_queue`` gives the source).
+        self.push_state_source: Callable[[int], ProfileSettings | None] | None = None
+        self.push_state = self._rich_label(body, "detailsPushState")
+        self.push_state.hide()
+        self.body.addWidget(self.push_state)
         self.info = self._rich_label(body, "detailsText")
         self.body.addWidget(self.info)
         self.history_button = QPushButton(self.tr("Full history…"), body)
@@ -244,8 +251,27 @@ class DetailsPane(QScrollArea):
             else decision.reason
         )
 
+    def refresh_push_state(self) -> None:
+        """Show the selected profile's settings push state (pending, synced, failed, local only)."""
+        from socialdesk.ui.push_queue import describe_push
+
+        loaded = None
+        if self.details is not None and self.push_state_source is not None:
+            loaded = self.push_state_source(self.details.id)
+        if loaded is None:
+            self.push_state.hide()
+            return
+        badge, sentence = describe_push(loaded)
+        color = {SyncState.FAILED: "#A1160A", SyncState.PENDING: "#7A5200"}.get(loaded.sync_state, MUTED)
+        self.push_state.setText(
+            f"<b>{escape(self.tr('Settings'))}:</b> <span style='color:{color}'>{escape(badge)}</span>"
+            f"<br><span style='color:{MUTED}'>{escape(sentence)}</span>"
+        )
+        self.push_state.show()
+
     def show_nothing(self) -> None:
         self.details = None
+        self.push_state.hide()
         self.gear.hide()
         self.connect_button.hide()
         self.avatar.clear()
@@ -282,6 +308,7 @@ class DetailsPane(QScrollArea):
             f"{deleted}"
         )
         self._fill_editor(d)
+        self.refresh_push_state()
         self.info.setText(self._info_html(d))
         self.history_button.setVisible(bool(d.audit))
         self._show_action_buttons(True)
@@ -383,6 +410,7 @@ class DetailsPane(QScrollArea):
 
     def show_many(self, rows: ProfileRows, source_rows: list[int]) -> None:
         self.details = None
+        self.push_state.hide()
         self.gear.hide()
         self.connect_button.hide()
         self.avatar.clear()

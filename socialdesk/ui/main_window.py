@@ -50,6 +50,7 @@ from socialdesk.ui.profile_actions import ProfileActions
 from socialdesk.ui.profile_manager import gear_icon, open_profile_manager
 from socialdesk.ui.profile_model import ProfileTableModel
 from socialdesk.ui.profile_table import ProfileTableView
+from socialdesk.ui.push_queue import PushQueue
 from socialdesk.ui.resources import icon
 from socialdesk.ui.settings_dialog import SettingsDialog
 from socialdesk.ui.workers import run_in_thread
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         self.profile_actions.changed.connect(self._on_profiles_changed)
         self.profile_actions.teamChanged.connect(self.reload)
         self.profile_actions.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.push_queue = PushQueue.attach(self, workspace)  # settings pushes: after rows, timer, re-connect
         self.details.saveRequested.connect(self._save_edits)
         self.details.historyRequested.connect(self.profile_actions.history)
         self.details.settingsRequested.connect(self.open_profile_manager)

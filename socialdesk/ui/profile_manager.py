@@ -88,6 +88,7 @@ from socialdesk.services.settings_push import Credentials, PushOutcome
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.flows_dialog import FlowsDialog
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.push_queue import describe_push
 from socialdesk.ui.resources import platform_icon
 from socialdesk.ui.settings_form import (
     ERROR_COLOR,
@@ -1169,32 +1170,11 @@ class ProfileManagerWindow(QMainWindow):
     def _show_sync(self, loaded: ProfileSettings) -> None:
         state = loaded.sync_state
         background, color = SYNC_COLORS[state]
-        self.sync_badge.setText(translate(state.label))
+        badge, reason = describe_push(loaded)
+        self.sync_badge.setText(badge)
         self.sync_badge.setStyleSheet(
             f"background:{background};color:{color};border-radius:8px;padding:2px 8px;font-weight:bold"
         )
-        if state is SyncState.LOCAL:
-            reason = (
-                self.tr("These settings are kept in SocialDesk; nothing is sent to {0}.").format(
-                    loaded.platform_label
-                )
-                if not loaded.spec.pushes
-                else self.tr("Nothing waits to be sent to {0}.").format(loaded.platform_label)
-            )
-        elif state is SyncState.SYNCED and loaded.pushed_at is not None:
-            reason = self.tr("{0} has these settings (pushed {1} UTC).").format(
-                loaded.platform_label, loaded.pushed_at.strftime("%Y-%m-%d %H:%M")
-            )
-        elif state is SyncState.SYNCED:
-            reason = self.tr("{0} has these settings.").format(loaded.platform_label)
-        elif state is SyncState.PENDING:
-            reason = self.tr("Saved here, not sent yet: {0}.").format(
-                (loaded.sync_error or self.tr("not pushed yet")).rstrip(".")
-            )
-        else:
-            reason = self.tr("The local version is kept. Why: {0}.").format(
-                (loaded.sync_error or self.tr("unknown")).rstrip(".")
-            )
         if self.pushing == loaded.profile_id:
             reason = self.tr("Pushing to {0}…").format(loaded.platform_label)
         self.sync_reason.setText(reason)
@@ -1375,7 +1355,7 @@ class ProfileManagerWindow(QMainWindow):
         if self.loaded is not None and self.loaded.profile_id == profile_id:
             self._show_sync(self.loaded)
         run_in_thread(
-            lambda: settings_push.push(workspace, profile_id, credentials),
+            lambda: settings_push.push(workspace, profile_id, credentials, manual=True),
             self._push_done,
             lambda exc, details: self._push_failed(profile_id, exc, details),
         )

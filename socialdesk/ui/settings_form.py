@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
     QComboBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -198,6 +199,12 @@ class FieldEditor(QFrame):
         header.addWidget(self.counter, 0, Qt.AlignmentFlag.AlignBottom)
         self.outer.addLayout(header)
         self.help = _muted(self, translate(field.help), f"{field.key}Help")
+        # Where it goes: kept in SocialDesk (the platform has no API for it), or the platform's rule.
+        notes = [translate(n) for n in (field.local_note, field.platform_note) if n]
+        self.note = _muted(self, "\n".join(notes), f"{field.key}Note")
+        self.note.setVisible(bool(notes))
+        self.note.setStyleSheet("color:#5F4B00;font-style:italic")
+        self.outer.addWidget(self.note)
         if field.is_list:
             # A list's rows and add button come after its explanation.
             self.outer.addWidget(self.help)
@@ -308,6 +315,34 @@ class TextEditor(FieldEditor):
     def set_value(self, value: Any) -> None:
         self.widget.setText(value if isinstance(value, str) else "" if value is None else str(value))
         self.widget.setCursorPosition(0)
+
+
+class PictureEditor(TextEditor):
+    """A picture file from this computer (JPG or PNG): the path, and "Choose…" to pick it."""
+
+    def build(self) -> None:
+        super().build()
+        self.widget.setPlaceholderText(self.tr("No picture chosen"))
+        self.outer.removeWidget(self.widget)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.widget, 1)
+        self.choose = QPushButton(self.tr("Choose…"), self)
+        self.choose.setObjectName(f"{self.field.key}Choose")
+        self.choose.clicked.connect(self.pick)
+        row.addWidget(self.choose)
+        self.outer.addLayout(row)
+
+    def pick(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Choose a picture"), "", self.tr("Pictures (*.jpg *.jpeg *.png)")
+        )
+        if path:
+            self.widget.setText(path)
+
+    def set_read_only(self, read_only: bool) -> None:
+        super().set_read_only(read_only)
+        self.choose.setEnabled(not read_only)
 
 
 class MultilineEditor(FieldEditor):
@@ -804,6 +839,7 @@ _EDITORS: dict[FieldType, type[FieldEditor]] = {
     FieldType.URL: TextEditor,
     FieldType.EMAIL: TextEditor,
     FieldType.IMAGE_URL: TextEditor,
+    FieldType.IMAGE_FILE: PictureEditor,
     FieldType.MULTILINE: MultilineEditor,
     FieldType.COLOR: ColorEditor,
     FieldType.CHOICE: ChoiceEditor,
