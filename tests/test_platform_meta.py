@@ -172,6 +172,19 @@ def test_a_declined_permission_is_said_and_nothing_is_recorded(tmp_path: Path, s
         assert s.scalar(select(func.count()).select_from(Grant)) == 0
 
 
+def test_declining_only_messenger_still_connects_publishing_without_it(
+    tmp_path: Path, sim: MetaSimulator
+) -> None:
+    """pages_messaging is optional (docs/product.md §5): declined, the Publishing connection is made and
+    the grant's scopes say Messenger is missing, so settings pushes wait for a re-connect."""
+    w = wired(tmp_path, sim)
+    sim.decline = {"pages_messaging"}
+    request = w.service.begin("facebook", [PUB])
+    assert "pages_messaging" in query(request.url)["scope"].split(",")  # still asked for
+    tokens = w.service.complete(request, authorize(request.url))
+    assert "pages_manage_posts" in tokens.scopes and "pages_messaging" not in tokens.scopes
+
+
 def test_a_missing_secret_refuses_before_anything_is_sent(tmp_path: Path, sim: MetaSimulator) -> None:
     w = wired(tmp_path, sim, secret=False)
     with pytest.raises(MissingSecretError) as info:

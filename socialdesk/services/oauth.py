@@ -725,7 +725,9 @@ class OAuthService:
         return dict(body)
 
     def _permissions(self, provider: Provider, tokens: TokenSet, requested: tuple[str, ...]) -> TokenSet:
-        """The permissions the person really granted (``/me/permissions``); all declined → refused."""
+        """The permissions the person really granted (``/me/permissions``); a declined one the connection
+        needs → refused; a declined optional one (``Provider.optional_scopes``) is left out of the grant's
+        scopes, and what needs it says so later."""
         granted: list[str] = []
         declined: list[str] = []
         for item in self.get_all(
@@ -733,7 +735,7 @@ class OAuthService:
         ):
             name, status = str(item.get("permission", "")), str(item.get("status", ""))
             (granted if status == "granted" else declined).append(name)
-        missing = tuple(p for p in requested if p not in granted)
+        missing = tuple(p for p in requested if p not in granted and p not in provider.optional_scopes)
         if missing:
             raise PermissionsDeclined(
                 f"The {provider.label} sign-in was not connected: these permissions were not given: "

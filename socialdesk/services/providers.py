@@ -181,6 +181,10 @@ class Provider:
     long_lived: bool = False
     #: Meta: read the granted/declined permissions back (``/me/permissions``).
     permissions_path: str = ""
+    #: Requested permissions the person may decline without the sign-in being refused: the connection is
+    #: established without them and what needs them says so (Facebook ``pages_messaging``: settings
+    #: pushes wait with "Re-connect Facebook Publishing and allow Messenger"; docs/product.md §5).
+    optional_scopes: frozenset[str] = frozenset()
     #: What a health check calls: ``identity`` (the "me" call), ``debug_token`` (Meta),
     #: ``refresh`` (X: the refresh that keeps a 2-hour token alive proves the grant) or ``userinfo``.
     health: str = "identity"
@@ -511,6 +515,7 @@ BUILT_IN: dict[str, Provider] = {
                 ),
                 S.ADS_POSTS: ("pages_show_list", "ads_management", "pages_manage_ads", "business_management"),
             },
+            optional_scopes=frozenset({"pages_messaging"}),
             accounts=(
                 AccountSource(
                     "page",

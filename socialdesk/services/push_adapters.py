@@ -54,7 +54,7 @@ from typing import Any, ClassVar, Protocol
 import requests
 
 from socialdesk.models.settings_catalogue import flow_key
-from socialdesk.services import redact
+from socialdesk.services import http, redact
 
 #: (connect, read) seconds for one call. A platform that takes longer has failed this attempt.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 20.0)
@@ -94,6 +94,10 @@ class Answer:
     text: str
 
 
+#: The whole of one push call, answer included (an avatar upload is the biggest).
+PUSH_DEADLINE_S = 60.0
+
+
 def send_request(
     method: str,
     url: str,
@@ -107,19 +111,25 @@ def send_request(
 ) -> Answer:
     """Send one call; no network or a time-out raise a ``transient`` :class:`PushProblem`.
 
-    The one place pushes touch the network (swap it for a total-deadline helper in one edit).
-    """
+    The one place pushes touch the network: through ``services.http`` (a total deadline for the whole
+    call, not only per read, and the URL checked the way the client connects: no secret or token goes
+    over plain http to another computer)."""
     body = data
     sent_headers = {"Accept": "application/json", "User-Agent": "SocialDesk", **headers}
     if json_body is not None:
         body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
         sent_headers["Content-Type"] = "application/json; charset=utf-8"
     try:
-        response = requests.request(
-            method, url, params=params, data=body, headers=sent_headers, timeout=timeout
-        )
+        with http.DeadlineSession(deadline=PUSH_DEADLINE_S) as session:
+            response = session.request(
+                method, url, params=params, data=body, headers=sent_headers, timeout=timeout
+            )
     except requests.exceptions.ConnectTimeout:
         raise PushProblem("transient", f"could not reach {label} (no network?)") from None
+    except http.DeadlineExceeded:
+        raise PushProblem(
+            "transient", f"{label} did not send its whole answer within {PUSH_DEADLINE_S:g} s"
+        ) from None
     except requests.exceptions.Timeout:
         raise PushProblem("transient", f"{label} did not answer within {timeout[1]:g} s") from None
     except requests.exceptions.ConnectionError:
