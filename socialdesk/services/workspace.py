@@ -27,6 +27,7 @@ import os
 import sqlite3
 import stat
 import struct
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,13 +99,18 @@ def busy_timeout(default: float = BUSY_TIMEOUT_S) -> float:
 # -- messages for storage failures ---------------------------------------------------------------
 
 
+#: Extended I/O codes of a write that did not fit: a full disk or a file size limit shows as one of them
+#: when the OS refuses the write outright (EFBIG, or ENOSPC on fsync) instead of writing it short.
+_WRITE_FAILED_CODES = {778, 1034, 1546, 4874}  # IOERR_WRITE, IOERR_FSYNC, IOERR_TRUNCATE, IOERR_SHMSIZE
+
+
 def _sqlite_code(exc: BaseException) -> int | None:
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     if not isinstance(orig, sqlite3.Error):
         return None
     code = getattr(orig, "sqlite_errorcode", None)
     if isinstance(code, int):
-        return code & 0xFF
+        return 13 if code in _WRITE_FAILED_CODES else code & 0xFF
     text = str(orig).lower()  # an error raised by the sqlite3 module itself carries no code
     if "locked" in text or "busy" in text:
         return 5
@@ -132,8 +138,9 @@ def storage_error(exc: BaseException, db_path: Path) -> WorkspaceError | None:
         )
     if code in _FULL_CODES:
         return WorkspaceError(
-            f"The disk is full (or a file size limit was reached) while writing {db_path}; free some space "
-            "and try again. The change was not saved; the workspace is intact."
+            f"The disk is full (or a file size limit was reached, or the disk refused the write) while "
+            f"writing {db_path}; free some space and try again. The change was not saved; the workspace is "
+            "intact."
         )
     if code in _READONLY_CODES:
         return WorkspaceError(_readonly_message(db_path))
@@ -514,6 +521,23 @@ def _set_wal(engine: Engine) -> None:
         log.warning("SQLite kept journal mode %s instead of WAL", mode)
 
 
+def _remove_unborn(db_path: Path) -> None:
+    """After a failed creation (a full disk, say), remove the file we started, so that no half-written
+    header locks the folder; only if no table made it into the file."""
+    try:
+        if db_path.exists() and db_path.stat().st_size >= 100:
+            conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
+            try:
+                if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                    return
+            finally:
+                conn.close()
+    except sqlite3.Error:
+        pass  # unreadable: a torn first page, exactly what must not stay
+    for leftover in (db_path, *(_sidecar(db_path, x) for x in ("-wal", "-shm", "-journal"))):
+        leftover.unlink(missing_ok=True)
+
+
 class Workspace:
     """An open workspace: its folder, engine and session factories."""
 
@@ -525,6 +549,7 @@ class Workspace:
             engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}), expire_on_commit=False
         )
         self._read_sessions = sessionmaker(engine, expire_on_commit=False)
+        self._writing = threading.local()  # depth of write sessions open in this thread
 
     @property
     def db_path(self) -> Path:
@@ -558,6 +583,16 @@ class Workspace:
                 f"`socialdesk --data-dir {data_dir} demo` or by starting the app there."
             )
         engine = make_engine(f"sqlite:///{db_path}", timeout)
+        try:
+            return cls._open_engine(data_dir, engine, found, db_path)
+        except BaseException as exc:
+            engine.dispose()
+            if not found.exists and not isinstance(exc, WorkspaceBusyError):
+                _remove_unborn(db_path)
+            raise
+
+    @classmethod
+    def _open_engine(cls, data_dir: Path, engine: Engine, found: Inspection, db_path: Path) -> Workspace:
         backup: Path | None = None
         try:
             if found.revision is None:
@@ -572,16 +607,11 @@ class Workspace:
                 _set_wal(engine)
             workspace = cls(data_dir, engine, backup)
             workspace._ensure_identity()
-        except WorkspaceError:
-            engine.dispose()
-            raise
         except DBAPIError as exc:
-            engine.dispose()
             raise storage_error(exc, db_path) or WorkspaceError(
                 f"Cannot open the workspace database {db_path}: {exc.orig}."
             ) from exc
         except sqlite3.Error as exc:
-            engine.dispose()
             raise storage_error(exc, db_path) or WorkspaceError(
                 f"Cannot open the workspace database {db_path}: {exc}."
             ) from exc
@@ -650,8 +680,13 @@ class Workspace:
         """A unit of work that may write: BEGIN IMMEDIATE (the write lock, waiting up to the busy timeout),
         committed when the block ends, rolled back on error. Rules checked inside it (limits, cycles) hold
         against other processes. A storage failure leaves as ``WorkspaceError`` (``WorkspaceBusyError``
-        when locked) with the user's message."""
-        s = self._sessions()
+        when locked) with the user's message.
+
+        A session opened while this thread already holds one begins DEFERRED instead: asking for the write
+        lock a second time from the same thread could only wait for itself (it reads as it always did)."""
+        depth = getattr(self._writing, "depth", 0)
+        s = self._sessions() if depth == 0 else self._read_sessions()
+        self._writing.depth = depth + 1
         try:
             yield s
             s.commit()
@@ -665,6 +700,7 @@ class Workspace:
             self._rollback_quietly(s)
             raise
         finally:
+            self._writing.depth = depth
             s.close()
 
     @contextmanager
