@@ -33,7 +33,7 @@ def main() -> int:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit if limit is not None else hard, hard))
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
                 code = cli.main(case["argv"])
-        except BaseException:  # noqa: BLE001 - recorded, the test fails on it
+        except BaseException:  # recorded: the test fails on it
             trace = traceback.format_exc()
         finally:
             resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))

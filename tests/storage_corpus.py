@@ -54,7 +54,16 @@ def legacy_workspace(data_dir: Path, revision: str = "0003", profiles: int = 300
             "INSERT INTO meta (key, value) VALUES ('workspace_id', 'feedfacefeedfacefeedfacefeedface'), ('me', '1')"
         )
         rows = [
-            (i, "x", "account", f"old{i}", f"old{i}", f"Old profile {i} " + "n" * 40, "owned", "2024-01-02 00:00:00")
+            (
+                i,
+                "x",
+                "account",
+                f"old{i}",
+                f"old{i}",
+                f"Old profile {i} " + "n" * 40,
+                "owned",
+                "2024-01-02 00:00:00",
+            )
             for i in range(1, profiles + 1)
         ]
         conn.exec_driver_sql(

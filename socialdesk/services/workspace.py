@@ -163,6 +163,7 @@ def _readonly_message(db_path: Path) -> str:
 
 
 def _corrupt_message(db_path: Path, detail: str) -> str:
+    detail = " ".join(detail.split())[:200]  # quick_check's report spans lines; the message is one
     return (
         f"The workspace database {db_path} is damaged ({detail}). It was left unchanged; restore it from a "
         "backup (socialdesk.db.backup-*) or choose another workspace folder."
@@ -326,6 +327,13 @@ def _check_places(data_dir: Path, db_path: Path, create: bool) -> None:
             f"{db_path} is not a regular file (a device, pipe or socket). It was left unchanged; choose "
             "another workspace folder."
         )
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = _sidecar(db_path, suffix)
+        if side.exists() and not side.is_file():
+            raise WorkspaceError(
+                f"{side} is not a file: SQLite keeps the journal of {db_path.name} under that name. The "
+                "workspace was left unchanged; move that folder away and try again."
+            )
     if mode is None:
         if not create:
             raise WorkspaceError(
@@ -373,15 +381,20 @@ def inspect_file(path: Path, timeout: float = BUSY_TIMEOUT_S) -> Inspection:
     unclean = unclean_shutdown(path)
     if unclean:
         log.warning("The workspace %s was not closed cleanly; SQLite recovers it, then it is checked", path)
+    wal_path = _sidecar(path, "-wal")
+    had_wal = wal_path.exists() and wal_path.stat().st_size > 0
     try:
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     except sqlite3.Error as exc:
         raise storage_error(exc, path) or WorkspaceError(
             f"Cannot open the workspace database {path}: {exc}."
         ) from exc
+    guard: sqlite3.Connection | None = None
     try:
         # The first read takes a shared lock; with it SQLite rolls back a hot journal or recovers the WAL.
         app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        if had_wal:
+            guard = _checkpoint_guard(path)
         user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         wal = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal"
         tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -408,7 +421,21 @@ def inspect_file(path: Path, timeout: float = BUSY_TIMEOUT_S) -> Inspection:
         ) from exc
     finally:
         conn.close()
+        if guard is not None:
+            guard.close()
     return Inspection(exists=True, revision=revision, unclean=unclean, wal=wal)
+
+
+def _checkpoint_guard(path: Path) -> sqlite3.Connection | None:
+    """A read-only connection kept open while the inspecting one closes, so that closing does not copy a
+    recovered WAL into the main file: a file we refuse (damaged, foreign, newer) stays byte-identical with
+    its WAL beside it, for whoever restores it. Read-only connections never checkpoint."""
+    try:
+        guard = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
+        guard.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.Error:
+        return None
+    return guard
 
 
 def _recognise(conn: sqlite3.Connection, path: Path, app_id: int, tables: set[str]) -> str:
@@ -418,25 +445,29 @@ def _recognise(conn: sqlite3.Connection, path: Path, app_id: int, tables: set[st
     if "alembic_version" not in tables:
         raise _not_ours(path, "it has no SocialDesk schema version")
     versions = [str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version")]
-    if len(versions) != 1:
-        raise WorkspaceError(
-            f"The workspace {path} records {len(versions)} schema versions instead of one, so its schema "
-            "cannot be trusted. It was left unchanged; restore it from a backup (socialdesk.db.backup-*)."
-        )
-    revision = versions[0]
     if app_id == APPLICATION_ID:
         if MARKER_TABLE not in tables:
             raise _not_ours(path, f"its {MARKER_TABLE} table is missing")
         marker = conn.execute(f"SELECT application FROM {MARKER_TABLE}").fetchall()
         if marker != [(MARKER_APPLICATION,)]:
             raise _not_ours(path, f"its {MARKER_TABLE} table does not name SocialDesk")
-        return revision
-    # No application id: a workspace from before the marker, or another program's Alembic database.
-    if MARKER_TABLE in tables or revision not in LEGACY_REVISIONS:
-        raise _not_ours(path, f"schema version {revision!r} without the SocialDesk application id")
-    if tuple(sorted(_schema_shape(conn).items())) != _legacy_shape(revision):
-        raise _not_ours(path, f"its tables are not those of SocialDesk schema {revision}")
-    return revision
+    else:
+        # No application id: a workspace from before the marker, or another program's Alembic database
+        # (which may well use the same revision ids): ours only if the tables are exactly those of ours.
+        if MARKER_TABLE in tables:
+            raise _not_ours(path, f"a {MARKER_TABLE} table without the SocialDesk application id")
+        shape = tuple(sorted(_schema_shape(conn).items()))
+        claimed = versions[0] if len(versions) == 1 and versions[0] in LEGACY_REVISIONS else None
+        candidates = (claimed,) if claimed else LEGACY_REVISIONS
+        if not any(shape == _legacy_shape(r) for r in candidates):
+            what = f"schema {claimed}" if claimed else "any SocialDesk schema"
+            raise _not_ours(path, f"its tables are not those of {what}")
+    if len(versions) != 1:
+        raise WorkspaceError(
+            f"The workspace {path} records {len(versions)} schema versions instead of one, so its schema "
+            "cannot be trusted. It was left unchanged; restore it from a backup (socialdesk.db.backup-*)."
+        )
+    return versions[0]
 
 
 def backup_database(path: Path, revision: str) -> Path:
