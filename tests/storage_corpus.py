@@ -51,7 +51,8 @@ def legacy_workspace(data_dir: Path, revision: str = "0003", profiles: int = 300
             "VALUES (1, 'Old Timer', 'old timer', 'manager', '2024-01-01 00:00:00')"
         )
         conn.exec_driver_sql(
-            "INSERT INTO meta (key, value) VALUES ('workspace_id', 'feedfacefeedfacefeedfacefeedface'), ('me', '1')"
+            "INSERT INTO meta (key, value) "
+            "VALUES ('workspace_id', 'feedfacefeedfacefeedfacefeedface'), ('me', '1')"
         )
         rows = [
             (
@@ -67,7 +68,8 @@ def legacy_workspace(data_dir: Path, revision: str = "0003", profiles: int = 300
             for i in range(1, profiles + 1)
         ]
         conn.exec_driver_sql(
-            "INSERT INTO profiles (id, platform, kind, handle, handle_key, display_name, visibility, added_at) "
+            "INSERT INTO profiles "
+            "(id, platform, kind, handle, handle_key, display_name, visibility, added_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )

@@ -32,7 +32,8 @@ from tests.storage_corpus import (
 )
 
 GROUPS_CSV = (
-    "\ufeffGroup ID,Group name,Profile (handle),Profile ID,Profile display name,Platform,Group path,Group colour\n"
+    "\ufeffGroup ID,Group name,Profile (handle),Profile ID,Profile display name,Platform,Group path,"
+    "Group colour\n"
     ",Imported crew,blueyonder_br,4,Blue Yonder Airlines Brasil,Instagram,Imported crew,#546E7A\n"
 )
 
