@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 import sqlite3
 import subprocess
 import sys
@@ -113,6 +114,9 @@ HOLDER = textwrap.dedent(
     elif mode == "shared":             # a reader: in rollback-journal mode a commit must wait for it
         c.execute("BEGIN")
         c.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    elif mode == "reader":             # a long read in WAL mode: writers go on beside it
+        c.execute("BEGIN")
+        c.execute("SELECT count(*) FROM profiles").fetchone()
     elif mode == "exclusive":
         c.execute("BEGIN EXCLUSIVE")
     print("ready", flush=True)
@@ -148,3 +152,41 @@ def integrity_ok(db: Path) -> bool:
         return conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     finally:
         conn.close()
+
+
+class LockProbe:
+    """Tells from outside whether some other process is inside a write transaction on a workspace.
+
+    It reads SQLite's own POSIX locks (os_unix.c): the WAL write lock (byte 120 of ``-shm``) or, in
+    rollback-journal mode, RESERVED (byte 0x40000001 of the database) with F_GETLK, never disturbing the
+    writer. Its descriptors stay open until ``close()``: closing any descriptor of a file drops ALL of this
+    process's POSIX locks on it, including those of a SQLite connection this process holds there."""
+
+    SHM_WRITE_LOCK = 120
+    RESERVED_BYTE = 0x40000001
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self._fds: dict[Path, int] = {}
+
+    def _held(self, path: Path, offset: int) -> bool:
+        import fcntl
+        import struct
+
+        fd = self._fds.get(path)
+        if fd is None:
+            try:
+                fd = self._fds[path] = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                return False
+        query = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)
+        return bool(struct.unpack_from("h", fcntl.fcntl(fd, fcntl.F_GETLK, query))[0] != fcntl.F_UNLCK)
+
+    def writer_active(self) -> bool:
+        shm = self.db.with_name(self.db.name + "-shm")
+        return self._held(shm, self.SHM_WRITE_LOCK) or self._held(self.db, self.RESERVED_BYTE)
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()

@@ -71,9 +71,8 @@ BUSY_TIMEOUT_ENV = "SOCIALDESK_BUSY_TIMEOUT"
 #: Execution option read by the ``begin`` event: "DEFERRED" or "IMMEDIATE".
 BEGIN_OPTION = "socialdesk_begin"
 
-# SQLite's locks are POSIX advisory locks on fixed bytes (os_unix.c): the WAL write lock and the
-# "dead man switch" every open connection holds in the -shm file; RESERVED in rollback-journal mode.
-_SHM_WRITE_LOCK = 120
+# SQLite's locks are POSIX advisory locks on fixed bytes (os_unix.c): the "dead man switch" every open
+# connection holds in the -shm file; RESERVED in rollback-journal mode.
 _SHM_DMS = 128
 _RESERVED_BYTE = 0x40000001
 
@@ -247,48 +246,56 @@ def _sidecar(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
-def _locked_by_another_process(path: Path, offset: int) -> bool:
-    """Whether another process holds a POSIX lock on byte ``offset`` of ``path`` (F_GETLK; cheap)."""
-    if fcntl is None:
-        return False
+def _open_in_this_process(path: Path) -> bool:
+    """Whether this process already has ``path`` open (Linux: /proc/self/fd).
+
+    POSIX locks belong to the process, and closing ANY descriptor of a file drops all of them: probing a
+    file this process's SQLite connections hold would silently release their locks. So we never do."""
+    try:
+        target = path.stat()
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return True  # cannot tell: assume so, and do not probe
+    for fd in fds:
+        try:
+            st = os.stat(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if st.st_ino == target.st_ino and st.st_dev == target.st_dev:
+            return True
+    return False
+
+
+def _locked_by_another_process(path: Path, offset: int) -> bool | None:
+    """Whether another process holds a POSIX lock on byte ``offset`` of ``path`` (F_GETLK; cheap);
+    None when it cannot be told safely (no fcntl, or this process has the file open itself)."""
+    if fcntl is None or _open_in_this_process(path):
+        return None
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
-        return False
+        return None
     try:
         query = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)
         answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
         return bool(struct.unpack_from("h", answer)[0] != fcntl.F_UNLCK)
     except OSError:
-        return False
+        return None
     finally:
         os.close(fd)
 
 
-def writer_active(db_path: Path) -> bool:
-    """Whether some other process is inside a write transaction on ``db_path`` right now.
-
-    Reads SQLite's own locks (the WAL write lock in ``-shm``, or RESERVED in rollback-journal mode) without
-    opening the database, so it never disturbs the writer; the crash tests use it to kill mid-write."""
-    shm = _sidecar(db_path, "-shm")
-    if shm.exists() and _locked_by_another_process(shm, _SHM_WRITE_LOCK):
-        return True
-    return db_path.exists() and _locked_by_another_process(db_path, _RESERVED_BYTE)
-
-
 def unclean_shutdown(db_path: Path) -> bool:
-    """A hot rollback journal, or a WAL no running process has open: the last writer did not close cleanly."""
+    """A hot rollback journal, or a WAL no running process has open: the last writer did not close cleanly.
+
+    A file some process still has open (including this one) is in use, not crashed."""
     journal = _sidecar(db_path, "-journal")
-    if (
-        journal.exists()
-        and journal.stat().st_size > 0
-        and not _locked_by_another_process(db_path, _RESERVED_BYTE)
-    ):
-        return True
+    if journal.exists() and journal.stat().st_size > 0:
+        return _locked_by_another_process(db_path, _RESERVED_BYTE) is False
     wal = _sidecar(db_path, "-wal")
     if wal.exists() and wal.stat().st_size > 0:
         shm = _sidecar(db_path, "-shm")
-        return not (shm.exists() and _locked_by_another_process(shm, _SHM_DMS))
+        return not shm.exists() or _locked_by_another_process(shm, _SHM_DMS) is False
     return False
 
 
