@@ -275,7 +275,7 @@ def test_write_sessions_take_the_write_lock_and_reads_never_do(tmp_path: Path) -
                 assert inner.get(Meta, "workspace_id") is not None
         # Another process writing: the session says so in the user's words, nothing is stored.
         with lock_holder(ws.db_path, "immediate"), pytest.raises(
-            WorkspaceBusyError, match="(?i)another SocialDesk is writing this workspace; try again"
+            WorkspaceBusyError, match=r"(?i)another SocialDesk is writing this workspace; try again"
         ), ws.session() as s:
             s.add(Meta(key="lost", value="no"))
         assert ws.get_meta("lost") is None
