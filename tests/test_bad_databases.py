@@ -64,7 +64,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (base / "settings.json").write_text('{"color": "#336699"}', encoding="utf-8")
     (base / "groups.csv").write_text(GROUPS_CSV, encoding="utf-8")
     (base / "profiles.csv").write_text(
-        "Platform,Handle\n" + "".join(f"x,imported{i}\n" for i in range(3000)), encoding="utf-8"
+        "Platform,Handle\n" + "".join(f"x,imported{i}\n" for i in range(600)), encoding="utf-8"
     )
     for p in base.iterdir():
         p.chmod(0o644)
@@ -390,7 +390,7 @@ def test_full_disk_refuses_the_write_and_keeps_the_file(
 
     for i, (cmd, fsize) in enumerate(
         [
-            (WRITES[5], 64 * 1024),  # 3,000-row import
+            (WRITES[5], 32 * 1024),  # a 600-row import
             (WRITES[5], 4096),
             (WRITES[0], 1000),
             (WRITES[1], 4096),
@@ -404,7 +404,7 @@ def test_full_disk_refuses_the_write_and_keeps_the_file(
     Workspace.open(empty, create=True).close()
     add(empty, ["demo", "--profiles", "400"], 100 * 1024)
     for i, fsize in enumerate((2048, None)):  # an upgrade: the backup, then the migration's journal
-        db = legacy_workspace(world / f"legacy{i}", profiles=2000)
+        db = legacy_workspace(world / f"legacy{i}", profiles=500)
         add(db.parent, READS[0], fsize if fsize is not None else db.stat().st_size + 1024)
     add(world / "brand-new", ["demo", "--profiles", "40"], 1000)  # creating a workspace at all
     befores = [digest(t) for t in targets]
