@@ -71,6 +71,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SocialDeskError as exc:
         print(f"socialdesk: {exc}", file=sys.stderr)
         return ERROR
+    except Exception as exc:
+        # A storage failure SQLite reports deep inside a command (locked, disk full, damaged page,
+        # read-only) is the user's to fix: one line, never a traceback. Anything else is a bug: re-raised.
+        from socialdesk.services.workspace import DB_NAME, storage_error
+
+        translated = storage_error(exc, data_dir / DB_NAME)
+        if translated is None:
+            raise
+        print(f"socialdesk: {translated}", file=sys.stderr)
+        return ERROR
     except KeyboardInterrupt:
         print("socialdesk: interrupted", file=sys.stderr)
         return 130

@@ -15,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from socialdesk.models.schema import Base
+from socialdesk.models.schema import Base, Meta
 from socialdesk.services.errors import WorkspaceError
 from socialdesk.services.workspace import DB_NAME, HEAD_REVISION, Workspace, _alembic_config, known_revisions
 
@@ -108,7 +108,7 @@ def test_damaged_sqlite_file_gives_a_clear_error_and_stays_unchanged(tmp_path: P
     data[100:4096] = b"\xff" * (4096 - 100)
     db.write_bytes(bytes(data))
     before = _digest(db)
-    with pytest.raises(WorkspaceError, match=r"corrupt|cannot be read"):
+    with pytest.raises(WorkspaceError, match=r"is damaged"):
         Workspace.open(tmp_path)
     assert _digest(db) == before
 
@@ -191,3 +191,170 @@ def test_database_url_points_at_another_sqlite_file(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("SOCIALDESK_DATABASE_URL", "postgresql://db.example/social")
     with pytest.raises(WorkspaceError, match="must point at a SQLite database"):
         Workspace.open(tmp_path / "local", create=True)
+
+
+# -- storage: journal mode, transactions, recognition (docs/storage.md) ------------------------------
+
+
+def test_a_new_workspace_is_wal_with_its_marker_and_normal_sync(tmp_path: Path) -> None:
+    from socialdesk.services.workspace import APPLICATION_ID
+
+    ws = Workspace.open(tmp_path, create=True)
+    try:
+        with ws.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA application_id").scalar() == APPLICATION_ID
+            assert conn.exec_driver_sql("SELECT id, application FROM socialdesk_workspace").all() == [
+                (1, "SocialDesk")
+            ]
+    finally:
+        ws.close()
+
+
+def test_a_failed_upgrade_leaves_no_half_applied_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DDL is inside the upgrade's transaction: tables made before the failure are rolled back too."""
+    db = tmp_path / DB_NAME
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "0001")
+    engine.dispose()
+    tables_before = set(inspect(create_engine(f"sqlite:///{db}")).get_table_names())
+    real_upgrade = command.upgrade
+
+    def upgrade_then_fail(config: object, target: str) -> None:
+        real_upgrade(config, "0003")  # creates platform_settings, notifications, custom_profiles ...
+        raise RuntimeError("power cut simulated after 0003")
+
+    monkeypatch.setattr(command, "upgrade", upgrade_then_fail)
+    with pytest.raises(RuntimeError, match="power cut"):
+        Workspace.open(tmp_path)
+    monkeypatch.undo()
+    conn = sqlite3.connect(db)
+    assert {
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    } == tables_before
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+    conn.close()
+    ws = Workspace.open(tmp_path)  # and the next open upgrades it whole
+    ws.close()
+
+
+def test_write_sessions_take_the_write_lock_and_reads_never_do(tmp_path: Path) -> None:
+    from socialdesk.services.errors import WorkspaceBusyError
+    from socialdesk.services.workspace import Workspace as W
+    from tests.storage_corpus import LockProbe, lock_holder
+
+    ws = W.open(tmp_path, create=True, timeout=0.2)
+    try:
+        probe_script = (
+            "import sqlite3, sys\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)\n"
+            "try:\n    c.execute('BEGIN IMMEDIATE'); print('free')\n"
+            "except sqlite3.OperationalError:\n    print('locked')\n"
+        )
+
+        def other_writer() -> str:
+            return subprocess.run(
+                [sys.executable, "-c", probe_script, str(ws.db_path)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+
+        with ws.reading() as s:
+            s.get(Meta, "workspace_id")
+            assert other_writer() == "free"  # a long read never keeps a writer out
+        with ws.session() as s:
+            s.get(Meta, "workspace_id")
+            assert other_writer() == "locked"  # a unit of work holds the write lock from its first query
+            with ws.session() as inner:  # nested in the same thread: reads instead of waiting on itself
+                assert inner.get(Meta, "workspace_id") is not None
+        # Another process writing: the session says so in the user's words, nothing is stored.
+        with lock_holder(ws.db_path, "immediate"), pytest.raises(
+            WorkspaceBusyError, match=r"(?i)another SocialDesk is writing this workspace; try again"
+        ), ws.session() as s:
+            s.add(Meta(key="lost", value="no"))
+        assert ws.get_meta("lost") is None
+        probe = LockProbe(ws.db_path)
+        assert not probe.writer_active()
+        probe.close()
+    finally:
+        ws.close()
+
+
+def test_quick_check_runs_only_before_a_migration_or_after_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socialdesk.services.workspace as workspace_module
+
+    seen: list[str] = []
+    real_connect = sqlite3.connect
+
+    def traced(*args: object, **kwargs: object) -> sqlite3.Connection:
+        conn = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        conn.set_trace_callback(seen.append)
+        return conn
+
+    monkeypatch.setattr(workspace_module.sqlite3, "connect", traced)
+    Workspace.open(tmp_path / "new", create=True).close()
+    seen.clear()
+    Workspace.open(tmp_path / "new").close()  # clean, up to date: no check
+    assert not any("quick_check" in s for s in seen)
+    # A crash image: the database and its WAL as a killed process leaves them.
+    keeper = real_connect(tmp_path / "new" / DB_NAME, isolation_level=None)
+    keeper.execute("INSERT INTO meta (key, value) VALUES ('before', 'crash')")
+    crash = tmp_path / "crash"
+    crash.mkdir()
+    for suffix in ("", "-wal"):
+        (crash / (DB_NAME + suffix)).write_bytes((tmp_path / "new" / (DB_NAME + suffix)).read_bytes())
+    keeper.close()
+    seen.clear()
+    ws = Workspace.open(crash)
+    assert any("quick_check" in s for s in seen)
+    assert ws.get_meta("before") == "crash"  # the committed write survived the crash
+    ws.close()
+    # An old schema is checked before it is migrated.
+    db = tmp_path / "old" / DB_NAME
+    db.parent.mkdir()
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "0002")
+    engine.dispose()
+    seen.clear()
+    Workspace.open(db.parent).close()
+    assert any("quick_check" in s for s in seen)
+
+
+def test_a_hot_rollback_journal_from_a_killed_upgrade_is_recovered_not_locked_out(tmp_path: Path) -> None:
+    """The lock-out of the issue: a read-only open cannot roll back a hot journal. Ours is read-write."""
+    from tests.storage_corpus import legacy_workspace
+
+    db = legacy_workspace(tmp_path, "0003", profiles=50)
+    before = sqlite3.connect(db).execute("SELECT count(*) FROM profiles").fetchone()
+    # A writer killed mid-transaction in rollback-journal mode leaves a hot journal.
+    script = (
+        "import sqlite3, os, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('PRAGMA cache_size = 1')\n"
+        "c.execute('BEGIN IMMEDIATE')\n"
+        "c.execute(\"UPDATE profiles SET display_name = 'half written' || hex(randomblob(500))\")\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(db)], check=False)
+    journal = tmp_path / (DB_NAME + "-journal")
+    assert journal.exists() and journal.stat().st_size > 0
+    ws = Workspace.open(tmp_path)
+    try:
+        with ws.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            assert conn.exec_driver_sql("SELECT count(*) FROM profiles").fetchone() == before
+            assert (
+                conn.exec_driver_sql("SELECT count(*) FROM profiles WHERE display_name LIKE 'half%'").scalar()
+                == 0
+            )
+    finally:
+        ws.close()

@@ -11,7 +11,7 @@ from typing import NoReturn
 from sqlalchemy.orm import Session
 
 from socialdesk.services.errors import MAX_ID
-from socialdesk.services.workspace import Workspace
+from socialdesk.services.workspace import CLI_BUSY_TIMEOUT_S, Workspace, busy_timeout
 
 
 class UsageError(Exception):
@@ -26,15 +26,21 @@ class Parser(argparse.ArgumentParser):
 
 
 def open_workspace(data_dir: Path, *, create: bool = False) -> Workspace:
-    return Workspace.open(data_dir, create=create)
+    """The workspace for a command. A command line can wait longer for another writer than the GUI
+    (``CLI_BUSY_TIMEOUT_S``); after that it says "another SocialDesk is writing this workspace; try again"."""
+    return Workspace.open(data_dir, create=create, timeout=busy_timeout(CLI_BUSY_TIMEOUT_S))
 
 
 @contextmanager
-def workspace_session(data_dir: Path) -> Iterator[Session]:
-    """One unit of work on the workspace in ``data_dir`` (committed at the end), then the workspace closes."""
+def workspace_session(data_dir: Path, *, write: bool = True) -> Iterator[Session]:
+    """One unit of work on the workspace in ``data_dir`` (committed at the end), then the workspace closes.
+
+    ``write=True`` (the default) begins IMMEDIATE: the write lock is taken first, so rules checked inside
+    (group and item limits, cycles) hold against parallel commands. A listing passes ``write=False``: a
+    deferred read that never waits for a writer and never makes one wait."""
     workspace = open_workspace(data_dir)
     try:
-        with workspace.session() as session:
+        with workspace.session() if write else workspace.reading() as session:
             yield session
     finally:
         workspace.close()

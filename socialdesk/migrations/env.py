@@ -1,4 +1,10 @@
-"""Alembic environment: migrations always run on a connection handed in by the workspace service."""
+"""Alembic environment: migrations always run on a connection handed in by the workspace service.
+
+That connection is already inside the workspace's BEGIN IMMEDIATE transaction (services/workspace.py,
+``Workspace._migrate``), so Alembic opens none of its own and every DDL statement is part of it:
+``transactional_ddl`` tells Alembic that SQLite can roll DDL back, which it can once pysqlite stops
+committing on its own (the recipe in services/workspace.py).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
         compare_type=True,
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -45,6 +45,18 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class WorkspaceMarker(Base):
+    """The one row that says "this SQLite file is a SocialDesk workspace" (with ``PRAGMA application_id``).
+
+    Alembic's version table alone cannot tell: other programs use Alembic with the same revision ids."""
+
+    __tablename__ = "socialdesk_workspace"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
 class Member(Base):
     __tablename__ = "members"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -8,7 +8,13 @@ class SocialDeskError(Exception):
 
 
 class WorkspaceError(SocialDeskError):
-    """The workspace cannot be opened: missing, not ours, too new, corrupt or locked."""
+    """The workspace cannot be opened or written: missing, not ours, too new, corrupt, read-only or full."""
+
+
+class WorkspaceBusyError(WorkspaceError):
+    """Another process held the workspace's write lock for longer than the busy timeout.
+
+    Nothing of the refused write was stored; trying again later is the fix (docs/storage.md)."""
 
 
 class NotFoundError(SocialDeskError):

@@ -6,7 +6,7 @@ calls made per account. Profiles recorded before (platform id = the WABA id) kee
 business account; the next re-connect gives them their phone number's id, never a duplicate.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
