@@ -36,27 +36,21 @@ _CLI_LOCK = threading.Lock()
 
 BULK_DELETE = textwrap.dedent(
     """
-    # The GUI's bulk delete (ui/profile_actions.py: ProfileActions.delete -> _apply(_for_each(
-    # profiles.delete_profile, ids))): every selected profile deleted in ONE Workspace.session().
+    # The GUI's bulk delete (ui/profile_actions.py: ProfileActions.delete): a plan, then ONE apply unit of
+    # work, each a services.bulk.BulkJob run as the window's child process runs it (bulk.run_job).
     import sys
-    from pathlib import Path
-    from socialdesk.services import members, profiles
+    from socialdesk.models.schema import Profile
+    from socialdesk.services import bulk
     from socialdesk.services.workspace import Workspace
     from sqlalchemy import select
-    from socialdesk.models.schema import Profile
 
-    from socialdesk.services.details import bulk_plan
-
-    ws = Workspace.open(Path(sys.argv[1]))
-    with ws.session() as s:  # the plan, as the GUI asks it first
-        actor = members.me_actor(s)
-        ids = list(s.scalars(select(Profile.id).where(Profile.deleted_at.is_(None)).order_by(Profile.id)))
-        allowed = [p.profile_id for p in bulk_plan(s, actor, "actionDelete", ids) if p.decision]
-    with ws.session() as s:  # the bulk delete itself: one unit of work
-        actor = members.me_actor(s)
-        for pid in allowed:
-            profiles.delete_profile(s, actor, pid)
+    ws = Workspace.open(__import__("pathlib").Path(sys.argv[1]))
+    with ws.reading() as s:
+        ids = tuple(s.scalars(select(Profile.id).where(Profile.deleted_at.is_(None)).order_by(Profile.id)))
     ws.close()
+    planned = bulk.run_job(bulk.BulkJob(sys.argv[1], "plan", "actionDelete", ids))
+    allowed = tuple(item.profile_id for item in planned.will)
+    bulk.run_job(bulk.BulkJob(sys.argv[1], "apply", "actionDelete", allowed))
     """
 )
 

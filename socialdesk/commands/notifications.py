@@ -29,7 +29,7 @@ def register(commands: Any) -> None:
 def run(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import notifications
 
-    with workspace_session(data_dir) as session:
+    with workspace_session(data_dir, write=False) as session:
         entries = notifications.list_notifications(session, unread_only=args.unread)
     if args.format == "json":
         json.dump([e.to_json() for e in entries], sys.stdout, ensure_ascii=False, indent=2)

@@ -249,10 +249,12 @@ def run_job(
     own = workspace is None
     ws = workspace or Workspace.open(Path(job.data_dir))
     try:
-        with ws.session() as session:
-            actor = members_service.me_actor(session)
-            if job.step == "plan":
+        if job.step == "plan":  # a read: it never takes the write lock, so nobody waits for a plan
+            with ws.reading() as session:
+                actor = members_service.me_actor(session)
                 return plan(session, actor, job.action, job.ids, progress=progress, cancelled=cancelled)
+        with ws.session() as session:  # BEGIN IMMEDIATE: the rules are asked again under the write lock
+            actor = members_service.me_actor(session)
             return apply(
                 session,
                 actor,

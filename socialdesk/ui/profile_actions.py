@@ -88,7 +88,7 @@ class ProfileActions(QObject):
         self.selection = selection
         self.trash = trash
         self.details = None
-        with self.workspace.session() as s:
+        with self.workspace.reading() as s:  # every selection change: never wait for a writer
             actor = self.actor(s)
             if len(selection) == 1:
                 self.details = details_service.load(s, selection[0], actor)
@@ -219,7 +219,7 @@ class ProfileActions(QObject):
         if not allowed:
             self.message.emit(plan.items[0].decision.reason if plan.items else "")
             return None
-        with self.workspace.session() as s:
+        with self.workspace.reading() as s:
             me = self.actor(s)
             members = [
                 (m.id, m.name, m.role)
@@ -284,7 +284,7 @@ class ProfileActions(QObject):
                     "publishing until someone claims it."
                 )
             )
-        with self.workspace.session() as s:
+        with self.workspace.reading() as s:
             plan = bulk.plan(s, self.actor(s), "actionRemoveOwnership", [d.id])
         dialog = PlanDialog(
             self.window,
