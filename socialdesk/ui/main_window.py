@@ -703,7 +703,7 @@ class MainWindow(QMainWindow):
     def open_export(self) -> None:
         if self.workspace is None:
             return
-        shown = [self.model.source_row(r) for r in range(self.model.visible_count())]
+        shown = self.model.source_rows()
         # Modal: the rows must not be refreshed in place while the export reads them.
         ExportDialog(self.workspace, self, rows=self.model.rows, selected_rows=shown).exec()
 
