@@ -13,8 +13,9 @@ import json
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -435,6 +436,7 @@ _TIMES = frozenset(
 )  # fmt: skip
 
 
+@lru_cache(maxsize=256)  # a profile's times repeat over its owners, connections and grants
 def _ts(value: datetime) -> str:
     """A time as SQLAlchemy's DateTime stores it in SQLite (text with microseconds)."""
     text = value.isoformat(" ")
@@ -499,13 +501,15 @@ def build_demo(
     me: int = member_ids[MEMBERS[0][0]]
 
     guaranteed = _guaranteed_plans()
-    # The random plans are drawn before any profile is built. Drawing them twice from the same seed
-    # (once to move ``rng`` past them, once lazily while building) keeps every demo identical
-    # without holding a million plans.
-    plan_rng = random.Random(seed)
+    # The random plans are drawn before any profile is built (so a seed's demo stays the same).
+    # Few distinct plans exist (platform, kind, visibility, category, status, deleted): each is kept
+    # once, so a million plans cost a list of references.
+    distinct: dict[tuple[Any, ...], _Plan] = {}
+    random_plans = []
     for _ in range(profiles - len(guaranteed)):
-        _random_plan(rng)
-    plans = iter((*guaranteed, *(_random_plan(plan_rng) for _ in range(profiles - len(guaranteed)))))
+        plan = _random_plan(rng)
+        random_plans.append(distinct.setdefault(astuple(plan), plan))
+    plans = iter((*guaranteed, *random_plans))
     builder = _Builder(rng, now, member_ids, me)
     first_profiles: list[dict[str, Any]] = []  # the settings go to the first 400
     counts = {"profiles": 0, "connections": 0, "grants": 0}
