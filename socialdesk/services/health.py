@@ -34,7 +34,7 @@ import json
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -231,6 +231,8 @@ class _Outcome:
 
 #: Distinct tokens per chunk: each chunk is one short read, its checks, one short write, then a pause.
 CHUNK_TOKENS = 200
+#: Grants per chunk, about (a token's grants stay together): bounds the memory of a chunk.
+CHUNK_GRANTS = 2000
 #: The pause between chunks, so the GUI thread and the profile loader get the GIL and the database.
 CHUNK_PAUSE_S = 0.02
 
@@ -277,31 +279,51 @@ def _db_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _due_tokens(conn: DbConnection, now: datetime, *, force: bool) -> list[str]:
-    """The distinct tokens (``token_ref``) on this computer that have a due active grant.
+def _due_tokens(conn: DbConnection, now: datetime, *, force: bool) -> list[tuple[str, int]]:
+    """The distinct tokens (``token_ref``) on this computer that have a due active grant, with how many.
 
     Selected in SQL with Core, so a workspace of 100,000 profiles whose grants were mostly made
     elsewhere costs one read, not every grant in memory; a list of token names stays small (a few
     MB even if every grant had its own token).
     """
     return [
-        r[0]
+        (r[0], r[1])
         for r in conn.execute(
             text(
-                "SELECT DISTINCT g.token_ref FROM grants g JOIN connections c ON c.id = g.connection_id "
+                "SELECT g.token_ref, count(*) FROM grants g JOIN connections c ON c.id = g.connection_id "
                 "JOIN profiles p ON p.id = c.profile_id "
-                "WHERE g.state = 'active' AND p.deleted_at IS NULL" + _HERE + _DUE + " ORDER BY g.token_ref"
+                "WHERE g.state = 'active' AND p.deleted_at IS NULL"
+                + _HERE
+                + _DUE
+                + " GROUP BY g.token_ref ORDER BY g.token_ref"
             ),
             {"now": _db_time(now), "force": force},
         )
     ]
 
 
+def _chunks(refs: Sequence[tuple[str, int]], tokens: int, grants: int) -> Iterator[list[str]]:
+    """Consecutive runs of at most ``tokens`` tokens and about ``grants`` grants (a token's grants
+    stay together, so one token with more grants is a chunk of its own)."""
+    chunk: list[str] = []
+    size = 0
+    for ref, count in refs:
+        if chunk and (len(chunk) >= tokens or size + count > grants):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(ref)
+        size += count
+    if chunk:
+        yield chunk
+
+
 def _grants_of(conn: DbConnection, refs: Sequence[str], now: datetime, *, force: bool) -> list[GrantRef]:
     """The due active grants of the given tokens: one chunk of the check, grants sharing a token together."""
     rows = conn.execute(
         text(
-            _GRANT_COLUMNS + _HERE + _DUE
+            _GRANT_COLUMNS
+            + _HERE
+            + _DUE
             + " AND g.token_ref IN (SELECT value FROM json_each(:refs)) ORDER BY g.id"
         ),
         {"now": _db_time(now), "force": force, "refs": json.dumps(list(refs))},
@@ -434,13 +456,13 @@ def run_health_check(
         # Only now is the keyring touched: a workspace without tokens here needs none.
         report.keyring_warning = None if service.tokens.available else service.tokens.warning
         with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="health") as pool:
-            for start in range(0, len(refs), max(1, chunk_tokens)):
+            for n, chunk in enumerate(_chunks(refs, max(1, chunk_tokens), CHUNK_GRANTS)):
                 if cancelled is not None and cancelled():
                     break
-                if start:
+                if n:
                     time.sleep(pause)
                 with workspace.engine.connect() as conn:
-                    grants = _grants_of(conn, refs[start : start + chunk_tokens], now, force=force)
+                    grants = _grants_of(conn, chunk, now, force=force)
                 _check_chunk(workspace, service, pool, grants, now, margin, report)
     with workspace.engine.connect() as conn:
         report.expiring_soon = _expiring(conn, now)
@@ -478,6 +500,8 @@ def _check_chunk(
     outcomes = {ref: f.result() for ref, f in futures.items()}
 
     new_notes: list[notifications.NotificationView] = []
+    #: Grants whose token works: one UPDATE for all of them (most of a check; no ORM objects).
+    fine: list[int] = []
     with workspace.session() as session:
         became_expired: set[int] = set()
         for ref, outcome in outcomes.items():
@@ -487,6 +511,9 @@ def _check_chunk(
                     report.not_checked(g.platform, outcome.reason)
                 continue
             report.checked += len(group)
+            if outcome.kind == "ok":
+                fine.extend(g.grant_id for g in group)
+                continue
             rows = {
                 row.id: row
                 for row in session.scalars(select(Grant).where(Grant.id.in_([g.grant_id for g in group])))
@@ -522,6 +549,17 @@ def _check_chunk(
                         f"Check failed — will retry after {iso(row.next_check_at)}: {outcome.reason}"
                     )
                     report.failed.append(FailedCheck(g, outcome.reason, row.next_check_at))
+        if fine:
+            # Still active: a grant changed meanwhile (another window, a sign-in) is left alone.
+            done = session.execute(
+                text(
+                    "UPDATE grants SET last_checked_at = :now, last_error = NULL, check_failures = 0, "
+                    "next_check_at = NULL "
+                    "WHERE state = 'active' AND id IN (SELECT value FROM json_each(:ids))"
+                ),
+                {"now": _db_time(now), "ids": json.dumps(fine)},
+            )
+            report.ok += getattr(done, "rowcount", 0)
         session.flush()
         for connection_id in sorted(became_expired):
             still_active = session.scalar(
