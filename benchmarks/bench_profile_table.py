@@ -164,7 +164,9 @@ def floors(data: Path) -> dict[str, float]:
 # -- the window -------------------------------------------------------------------------------------------
 
 
-def run_window(data: Path, profiles: int, repeat: int, floor: dict[str, float]) -> None:
+def run_window(
+    data: Path, profiles: int, repeat: int, floor: dict[str, float], *, check: bool = True
+) -> None:
     from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -264,7 +266,7 @@ def run_window(data: Path, profiles: int, repeat: int, floor: dict[str, float]) 
     def measure(action: Callable[[], None]) -> float:
         """One action and its repaint, run from a real event loop while the check runs."""
         nonlocal restarts
-        if not window._checking:
+        if check and not window._checking:
             window.run_health_check()
             restarts += 1
         result: list[float] = []
@@ -352,7 +354,7 @@ def run_window(data: Path, profiles: int, repeat: int, floor: dict[str, float]) 
         for v in range(0, scroll.maximum(), max(1, scroll.maximum() // 20))
     ]
     say("scroll repaint (median)", statistics.median(steps), "ms", 50)
-    still_running = window._checking
+    still_running = window._checking or not check
     ticker.timer.stop()
     say("longest GUI stall over all measurements (check running)", ticker.longest, "ms")
     print(f"connection checks started during the measurements (one ended, the next began): {restarts}")
@@ -385,6 +387,9 @@ def main() -> int:
     parser.add_argument("--workspace", type=Path, default=None, help="copy this demo workspace instead")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-check", action="store_true", help="no tokens here: the figures without the check, to compare"
+    )
     args = parser.parse_args()
     if args.serve:
         return serve()
@@ -422,9 +427,10 @@ def main() -> int:
             say("demo build (subprocess)", time.perf_counter() - started, "s")
         assert server.stdout is not None
         info = json.loads(server.stdout.readline())
-        prepare_tokens(data, info["url"], info["tokens"])
+        if not args.no_check:
+            prepare_tokens(data, info["url"], info["tokens"])
         floor = floors(data)
-        run_window(data, args.profiles, args.repeat, floor)
+        run_window(data, args.profiles, args.repeat, floor, check=not args.no_check)
     finally:
         if server.stdin is not None:
             server.stdin.close()

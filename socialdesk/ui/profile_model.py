@@ -30,6 +30,18 @@ COLUMNS = registry.TABLE
 COL = {c.key: i for i, c in enumerate(COLUMNS)}
 _Index = QModelIndex | QPersistentModelIndex
 _EMPTY: npt.NDArray[np.int64] = np.zeros(0, np.int64)
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        ProfileIdRole,
+        BadgeRole,
+        HintRole,
+    }
+)
+_TEXT_CACHE = 4000
 
 
 class ProfileTableModel(QAbstractTableModel):
@@ -42,6 +54,8 @@ class ProfileTableModel(QAbstractTableModel):
         self._descending = False
         #: Source row -> visible row (-1: hidden), built on demand.
         self._position: npt.NDArray[np.int64] | None = None
+        #: Source row -> its cells' texts (a few screens' worth; cleared when rows change).
+        self._texts: dict[int, tuple[str, ...]] = {}
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -65,6 +79,7 @@ class ProfileTableModel(QAbstractTableModel):
     def set_rows(self, rows: ProfileRows) -> None:
         """Show a freshly loaded set of rows with the current filter and sort."""
         self._rows = rows
+        self._texts.clear()
         self._replace_visible(rows.select_array(self._filter, self._sort_column, self._descending))
 
     def set_filter(self, flt: ProfileFilter) -> None:
@@ -154,6 +169,8 @@ class ProfileTableModel(QAbstractTableModel):
         the filter result are unchanged, else re-apply filter and sort."""
         if not source_rows:
             return
+        for r in source_rows:
+            self._texts.pop(r, None)
         old = self._visible
         new = self._rows.select_array(self._filter, self._sort_column, self._descending)
         if np.array_equal(new, old):
@@ -185,37 +202,52 @@ class ProfileTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._visible):
+        # A repaint asks ~7 roles of each visible cell: the ones the table does not use go first
+        # and cost one set lookup; the texts of a row are made once and kept (``_texts``).
+        if role not in _ROLES:
             return None
-        r = int(self._visible[index.row()])
+        row = index.row()
+        if row < 0 or row >= len(self._visible):
+            return None
+        r = int(self._visible[row])
         rows = self._rows
         column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            text = column.text(rows, r)
-            return self.tr(text) if column.label else text
+            return self._row_texts(r)[index.column()]
         if role == ProfileIdRole:
             return rows.ids[r]
-        if role == Qt.ItemDataRole.DecorationRole and column.key == "platform":
-            return platform_icon(rows.platform[r])
+        if role == Qt.ItemDataRole.DecorationRole:
+            return platform_icon(rows.platform[r]) if column.key == "platform" else None
         if role == BadgeRole:
             if column.key == "ownership":
                 return rows.ownership[r]
             if column.key == "status":
                 return rows.status[r]
             return None
-        if role == HintRole and column.key == "status":
-            return self._hint(rows, r)
+        if role == HintRole:
+            return self._hint(rows, r) if column.key == "status" else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(rows, r, column)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            if column.key == "status":
-                # The glyph is for the eye; a screen reader gets the label and the hint.
-                text = self.tr(registry.STATUS_TEXT[rows.status[r]])
-                hint = self._hint(rows, r)
-                return f"{text}, {hint}" if hint else text
-            text = column.text(rows, r)
-            return self.tr(text) if column.label else text
-        return None
+        # AccessibleTextRole
+        if column.key == "status":
+            # The glyph is for the eye; a screen reader gets the label and the hint.
+            text = self.tr(registry.STATUS_TEXT[rows.status[r]])
+            hint = self._hint(rows, r)
+            return f"{text}, {hint}" if hint else text
+        return self._row_texts(r)[index.column()]
+
+    def _row_texts(self, r: int) -> tuple[str, ...]:
+        """The shown texts of a source row, from the registry, kept for the next repaint."""
+        texts = self._texts.get(r)
+        if texts is None:
+            if len(self._texts) > _TEXT_CACHE:
+                self._texts.clear()
+            rows = self._rows
+            texts = self._texts[r] = tuple(
+                self.tr(text) if column.label else text
+                for column, text in ((c, c.text(rows, r)) for c in COLUMNS)
+            )
+        return texts
 
     def _hint(self, rows: ProfileRows, r: int) -> str | None:
         days = rows.expires_in_days(r)
