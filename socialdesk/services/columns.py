@@ -144,6 +144,12 @@ class Column:
     sort: Callable[[ProfileRows], npt.NDArray[Any]] | None = None
     tooltip: Cell | None = None
     label: bool = False
+    #: The machine name (JSON key, CSV header of the command line) when it is not ``key``.
+    field: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.field or self.key
 
 
 def _map(fn: Callable[[Any], Any], name: str) -> Export:
@@ -192,6 +198,7 @@ COLUMNS: tuple[Column, ...] = (
         export=_plain("display_name"),
         sort=_by_name,
         tooltip=lambda rows, r: f"{rows.display_name[r]}\n@{rows.handle[r]}",
+        field="display_name",
     ),
     Column(
         "handle",
@@ -291,6 +298,7 @@ COLUMNS: tuple[Column, ...] = (
         value=lambda rows, r: iso(rows.added_at[r]),
         export=_added_export,
         sort=lambda rows: rows.added_at.seconds,
+        field="added_at",
     ),
 )
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
@@ -300,6 +308,11 @@ TABLE: tuple[Column, ...] = tuple(BY_KEY[k] for k in COLUMN_KEYS)
 TABLE_KEYS: tuple[str, ...] = COLUMN_KEYS
 #: ``socialdesk profiles --format table``: the table's columns after the id.
 CLI_TABLE: tuple[Column, ...] = (BY_KEY["id"], *TABLE)
+#: ``socialdesk profiles --format csv``: machine values, headed by their machine names.
+CLI_CSV: tuple[Column, ...] = tuple(
+    BY_KEY[k]
+    for k in ("id", "name", "handle", "platform", "kind", "visibility", "platform_id", *COLUMN_KEYS[3:])
+)
 #: The exported table (CSV/XLSX): the table's columns with id and handle.
 EXPORT: tuple[Column, ...] = tuple(BY_KEY[k] for k in ("id", "name", "handle", *TABLE_KEYS[1:]))
 

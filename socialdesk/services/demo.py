@@ -578,9 +578,13 @@ def _revoke_removed_members_grants(raw: Any, last_grant: int, me: int, removed: 
     for gid, cid, member, state in found:
         if member == me or state == GrantState.ACTIVE.value:
             continue
-        if cid in given or raw.execute(
-            "SELECT 1 FROM grants WHERE connection_id = ? AND member_id = ? AND id < ?", (cid, removed, gid)
-        ).fetchone():
+        if (
+            cid in given
+            or raw.execute(
+                "SELECT 1 FROM grants WHERE connection_id = ? AND member_id = ? AND id < ?",
+                (cid, removed, gid),
+            ).fetchone()
+        ):
             raw.execute("DELETE FROM grants WHERE id = ?", (gid,))
             dropped += 1
             continue

@@ -264,6 +264,7 @@ class ProfileRows:
         # The text ranks are computed here, in the loader's thread, so no first sort pays for them.
         rows.rank("name")
         return rows
+
     def _load(self, conn: DbConnection, *, deleted: bool, only_ids: Sequence[int] | None = None) -> None:
         """Read the rows (all, or ``only_ids``) with a handful of set-based queries.
 
@@ -545,9 +546,6 @@ class ProfileRows:
 
     # -- presentation helpers ---------------------------------------------------------------------
 
-    def connections_text(self, row: int) -> str:
-        return "  ".join(f"{t.short} {_STATE_MARK[s]}" for t, s in self.connections[row])
-
     def expires_in_days(self, row: int, now: datetime | None = None) -> int | None:
         when = self.next_expiry[row]
         if when is None:
@@ -761,13 +759,6 @@ class _Sparse(Generic[T]):
 
 def _when(value: Any) -> Any:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-_STATE_MARK = {
-    ConnectionState.ACTIVE: "✓",
-    ConnectionState.EXPIRED: "✗",
-    ConnectionState.NOT_ESTABLISHED: "–",
-}
 
 
 def _states_and_status(
