@@ -353,3 +353,17 @@ def test_grant_states_in_the_big_demo_cover_every_state(scale_ws: Workspace) -> 
     with scale_ws.engine.connect() as conn:
         states = {r[0] for r in conn.execute(text("SELECT DISTINCT state FROM grants"))}
     assert states == {s.value for s in GrantState}
+
+
+def test_one_group_graph_reaches_nested_profiles_and_finds_loops() -> None:
+    from socialdesk.services.groups import GroupGraph, find_cycle
+
+    # 1 holds profile 10 and group 2; 2 holds profile 20 and (edited by hand) group 1 again.
+    graph = GroupGraph.from_rows(
+        [(1, "Global", None), (2, "EMEA", None), (3, "Empty", None)],
+        [(1, 10, None), (1, None, 2), (2, 20, None), (2, None, 1)],
+    )
+    assert graph.reach(1) == graph.reach(2) == {10, 20}
+    assert graph.reach(3) == set()
+    assert find_cycle({1: [2], 2: [1], 3: []}) == [1, 2, 1]
+    assert find_cycle({"a": ["b"], "b": []}) is None

@@ -783,23 +783,14 @@ def _count(values: Iterable[Any]) -> dict[Any, int]:
 
 
 def _expand_groups(conn: DbConnection, rows: Sequence[Any]) -> dict[str, frozenset[int]]:
-    """Group name (casefolded) -> profiles reachable through it, nested groups included (cycles cut)."""
-    names: dict[int, str] = {
-        gid: name for gid, name in conn.execute(text("SELECT id, name FROM groups")).all()
-    }
-    direct: dict[int, set[int]] = defaultdict(set)
-    children: dict[int, list[int]] = defaultdict(list)
-    for gid, _name, pid, child in rows:
-        if pid is not None:
-            direct[gid].add(pid)
-        if child is not None:
-            children[gid].append(child)
+    """Group name (casefolded) -> profiles reachable through it, nested groups included (cycles cut).
 
-    def reach(gid: int, seen: frozenset[int]) -> set[int]:
-        out = set(direct.get(gid, ()))
-        for child in children.get(gid, ()):
-            if child not in seen:
-                out |= reach(child, seen | {child})
-        return out
+    The one group graph of the services (``groups.GroupGraph``), built from the rows already read.
+    """
+    from socialdesk.services.groups import GroupGraph
 
-    return {name.casefold(): frozenset(reach(gid, frozenset({gid}))) for gid, name in names.items()}
+    graph = GroupGraph.from_rows(
+        conn.execute(text("SELECT id, name, color FROM groups")).all(),
+        [(gid, pid, child) for gid, _name, pid, child in rows],
+    )
+    return {name.casefold(): frozenset(graph.reach(gid)) for gid, name in graph.names.items()}
