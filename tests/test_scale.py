@@ -367,3 +367,23 @@ def test_one_group_graph_reaches_nested_profiles_and_finds_loops() -> None:
     assert graph.reach(3) == set()
     assert find_cycle({1: [2], 2: [1], 3: []}) == [1, 2, 1]
     assert find_cycle({"a": ["b"], "b": []}) is None
+
+
+def test_a_one_row_refresh_patches_the_name_order_without_sorting_every_name(demo_ws: Workspace) -> None:
+    with demo_ws.engine.connect() as conn:
+        rows = ProfileRows.load(conn, demo_ws.me_id)
+    names_before = rows._names_sorted
+    first, second = rows.ids[0], rows.ids[5]
+    existing = rows.display_name[9]
+    with demo_ws.engine.begin() as conn:
+        conn.execute(text("UPDATE profiles SET display_name = 'Mmm brand new' WHERE id = :i"), {"i": first})
+        conn.execute(
+            text("UPDATE profiles SET display_name = :n WHERE id = :i"), {"n": existing, "i": second}
+        )
+    with demo_ws.engine.connect() as conn:
+        rows.refresh(conn, [first, second])
+        fresh = ProfileRows.load(conn, demo_ws.me_id)
+    assert rows._names_sorted is names_before  # patched, not sorted again
+    for descending in (False, True):
+        assert rows.order("name", descending) == fresh.order("name", descending)
+    assert rows.display_name[0] == "Mmm brand new"

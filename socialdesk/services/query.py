@@ -8,6 +8,7 @@ reverses it; filtering builds a mask over the rows.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -248,6 +249,8 @@ class ProfileRows:
         self._ranks: dict[str, npt.NDArray[Any]] = {}
         self._mask_cache: dict[tuple[str, Any], npt.NDArray[np.bool_]] = {}
         self._haystack: list[str] | None = None
+        #: The distinct case-folded names in order, behind the name's rank.
+        self._names_sorted: list[str] | None = None
         #: True when these are the deleted profiles (the trash).
         self.trash = False
 
@@ -540,9 +543,28 @@ class ProfileRows:
             else:
                 for r in changed:
                     self._haystack[r] = self._hay(r)
-        # Only the changed rows' ranks move: text ranks are recomputed (cheap next to a reload).
+        # The name's rank (a sort of every name) is patched for the changed rows only; the other
+        # ranks come from a handful of distinct values and are simply recomputed when needed.
+        name_rank = self._ranks.get("name")
         self._ranks.clear()
+        if name_rank is not None and self._names_sorted is not None:
+            self._ranks["name"] = self._patch_text_rank(name_rank, changed)
         return changed
+
+    def _patch_text_rank(
+        self, rank: npt.NDArray[np.float64], changed: Sequence[int]
+    ) -> npt.NDArray[np.float64]:
+        """New ranks for ``changed`` rows: a known name keeps its rank, a new one falls between
+        its neighbours (half ranks), so equal names still share a rank and no full sort is needed."""
+        names = self._names_sorted
+        assert names is not None
+        if len(rank) < len(self.ids):
+            rank = np.concatenate([rank, np.zeros(len(self.ids) - len(rank))])
+        for r in changed:
+            key = self.display_name[r].casefold()
+            i = bisect_left(names, key)
+            rank[r] = i if i < len(names) and names[i] == key else i - 0.5
+        return rank
 
     # -- presentation helpers ---------------------------------------------------------------------
 
@@ -678,12 +700,16 @@ class ProfileRows:
 
     # -- sorting -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def text_rank(texts: Sequence[str]) -> npt.NDArray[np.int32]:
-        """Case-folded rank of each text (equal texts share a rank): sorted once per distinct text."""
+    def text_rank(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Case-folded rank of each text (equal texts share a rank): sorted once per distinct text.
+
+        The sorted distinct texts are kept (``_names_sorted``) so a one-row refresh can patch the
+        rank instead of sorting every name again on the GUI thread.
+        """
         folded = [t.casefold() for t in texts]
-        rank = {t: i for i, t in enumerate(sorted(set(folded)))}
-        return np.fromiter(map(rank.__getitem__, folded), np.int32, len(folded))
+        self._names_sorted = sorted(set(folded))
+        rank = {t: i for i, t in enumerate(self._names_sorted)}
+        return np.fromiter(map(rank.__getitem__, folded), np.float64, len(folded))
 
     @staticmethod
     def coded_rank(coded: Coded[Any], key: Callable[[Any], Any]) -> npt.NDArray[np.int32]:
