@@ -212,6 +212,49 @@ def _seconds(value: datetime | str) -> int:
     return int((when - _EPOCH).total_seconds())
 
 
+class RowIndex:
+    """Profile id -> row. The rows of a full load are in id order, so a binary search over the
+    id array finds them (a dict of 1,000,000 ids would cost ~100 MB); rows appended by a refresh
+    go to a small dict."""
+
+    __slots__ = ("_extra", "_ids")
+
+    def __init__(self, ids: npt.NDArray[np.int64] | None = None) -> None:
+        self._ids: npt.NDArray[np.int64] = ids if ids is not None else np.zeros(0, np.int64)
+        self._extra: dict[int, int] = {}
+
+    def get(self, profile_id: int, default: int | None = None) -> int | None:
+        ids = self._ids
+        i = int(np.searchsorted(ids, profile_id))
+        if i < len(ids) and ids[i] == profile_id:
+            return i
+        return self._extra.get(profile_id, default)
+
+    def __getitem__(self, profile_id: int) -> int:
+        row = self.get(profile_id)
+        if row is None:
+            raise KeyError(profile_id)
+        return row
+
+    def __contains__(self, profile_id: object) -> bool:
+        return isinstance(profile_id, int | np.integer) and self.get(int(profile_id)) is not None
+
+    def __setitem__(self, profile_id: int, row: int) -> None:
+        self._extra[profile_id] = row
+
+    def lookup(self, profile_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Rows of many ids at once (-1 where unknown), vectorised."""
+        ids = self._ids
+        found = np.full(len(profile_ids), -1, np.int64)
+        if len(ids):
+            pos = np.minimum(np.searchsorted(ids, profile_ids), len(ids) - 1)
+            hit = ids[pos] == profile_ids
+            found[hit] = pos[hit]
+        for i in np.flatnonzero(found < 0).tolist() if self._extra else ():
+            found[i] = self._extra.get(int(profile_ids[i]), -1)
+        return found
+
+
 class ProfileRows:
     """All rows of the profile list as column arrays (index = row in load order, by id).
 
@@ -241,7 +284,7 @@ class ProfileRows:
         #: Earliest expiry among active grants without a refresh token (for the "expires in N days" hint).
         self.next_expiry: _Sparse[datetime] = _Sparse()
         self.deleted_at: _Sparse[datetime] = _Sparse()
-        self.row_of: dict[int, int] = {}
+        self.row_of = RowIndex()
         #: Group name (casefolded) -> profile ids reachable through it, nested groups included.
         self.group_members: dict[str, frozenset[int]] = {}
         #: Cached sort order per column (int64 row indexes), and rank arrays behind them.
@@ -387,7 +430,7 @@ class ProfileRows:
         self.deleted_at = _Sparse(
             {r: datetime.fromisoformat(d) if isinstance(d, str) else d for r, d in enumerate(deleted) if d}
         )
-        self.row_of = dict(zip(self.ids.array.tolist(), range(size), strict=True))
+        self.row_of = RowIndex(self.ids.array)
 
     def _columns(
         self,
@@ -689,8 +732,8 @@ class ProfileRows:
         kept_groups = keep("groups")
         counts["groups"] = {}
         for g, members in self.group_members.items():
-            rows = [self.row_of[i] for i in members if i in self.row_of]
-            counts["groups"][g] = int(np.count_nonzero(kept_groups[rows])) if rows else 0
+            found = self.row_of.lookup(np.fromiter(members, np.int64, len(members)))
+            counts["groups"][g] = int(np.count_nonzero(kept_groups[found[found >= 0]]))
         by_owner: Counter[str] = Counter()
         for names, n in tally(self.owners, keep("owners")).items():
             for owner in names:

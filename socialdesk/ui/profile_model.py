@@ -164,6 +164,13 @@ class ProfileTableModel(QAbstractTableModel):
         row = int(self._positions()[source])
         return row if row >= 0 else None
 
+    def rows_of_profiles(self, profile_ids: list[int]) -> list[int]:
+        """The shown rows of these profiles, ascending (those filtered out left out), vectorised."""
+        source = self._rows.row_of.lookup(np.asarray(profile_ids, dtype=np.int64))
+        source = source[(source >= 0) & (source < len(self._rows))]
+        shown = self._positions()[source]
+        return np.sort(shown[shown >= 0]).tolist()  # type: ignore[no-any-return]
+
     def refresh_rows(self, source_rows: list[int]) -> None:
         """Some rows changed in place (``ProfileRows.refresh``): update only them when the order and
         the filter result are unchanged, else re-apply filter and sort."""
