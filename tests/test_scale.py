@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -387,3 +388,33 @@ def test_a_one_row_refresh_patches_the_name_order_without_sorting_every_name(dem
     for descending in (False, True):
         assert rows.order("name", descending) == fresh.order("name", descending)
     assert rows.display_name[0] == "Mmm brand new"
+
+
+def test_the_window_is_there_at_once_and_fills_in_when_the_rows_come(qtbot: Any, scale_dir: Path) -> None:
+    import time
+
+    from PySide6.QtWidgets import QLabel
+
+    from socialdesk.app import create_main_window
+    from socialdesk.ui.main_window import MainWindow
+
+    started = time.perf_counter()
+    window = create_main_window(scale_dir)
+    took = time.perf_counter() - started
+    qtbot.addWidget(window)
+    assert isinstance(window, MainWindow)
+    status = window.findChild(QLabel, "statusCount")
+    assert status is not None and status.text() == "Loading profiles…"
+    assert window.workspace is None  # opened in a worker, not on the GUI thread
+    assert took < 0.3, took
+    with qtbot.waitSignal(window.rowsLoaded, timeout=60000):
+        window.show()
+    assert status.text().startswith("Showing ") and window.model.total_count() > SCALE_PROFILES * 0.95
+    # The first check waits for the rows and a quiet moment; then it runs in a worker.
+    with qtbot.waitSignal(window.healthCheckStarted, timeout=10000):
+        pass
+    with qtbot.waitSignal(window.healthChecked, timeout=60000):
+        pass
+    report = window.last_health_report
+    assert report is not None and report.checked == 0  # the demo's tokens are not on this computer
+    window.close()
