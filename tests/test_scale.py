@@ -418,3 +418,24 @@ def test_the_window_is_there_at_once_and_fills_in_when_the_rows_come(qtbot: Any,
     report = window.last_health_report
     assert report is not None and report.checked == 0  # the demo's tokens are not on this computer
     window.close()
+
+
+def test_the_demo_draws_a_progress_bar_on_a_terminal_and_is_quiet_otherwise() -> None:
+    import io
+
+    from socialdesk.commands.demo import progress_bar
+
+    assert progress_bar(io.StringIO()) is None  # a pipe or a log: only the summary line
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    show = progress_bar(screen, width=10)
+    assert show is not None
+    show(500_000, 1_000_000)
+    show(1_000_000, 1_000_000)
+    lines = screen.getvalue()
+    assert "\r[#####.....] 500,000/1,000,000 profiles" in lines
+    assert "\r[##########] 1,000,000/1,000,000 profiles" in lines and lines.endswith("\n")
