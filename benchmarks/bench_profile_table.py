@@ -288,8 +288,8 @@ def run_window(
     slowest_sort = 0.0
     for column, key in enumerate(COLUMN_KEYS):
         table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        rows._orders.pop(key, None)  # a first sort: no cached order yet (text ranks come with the load)
-        if key != "name":
+        if key != "name":  # a first sort: nothing cached (the name's order comes with the load)
+            rows._orders.pop(key, None)
             rows._ranks.pop(key, None)
         first = measure(lambda c=column: table.sortByColumn(c, Qt.SortOrder.AscendingOrder))
         again = []

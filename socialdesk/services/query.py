@@ -307,8 +307,9 @@ class ProfileRows:
         rows = cls(me)
         rows.trash = deleted
         rows._load(conn, deleted=deleted)
-        # The text ranks are computed here, in the loader's thread, so no first sort pays for them.
-        rows.rank("name")
+        # The name's rank and order (the default and most used sort, the one that sorts text) are
+        # computed here, in the loader's thread, so no first click pays for them.
+        rows.order_array("name")
         return rows
 
     def _load(self, conn: DbConnection, *, deleted: bool, only_ids: Sequence[int] | None = None) -> None:
