@@ -14,6 +14,7 @@ def test_create_main_window_on_a_new_folder(qtbot: QtBot, tmp_path: Path) -> Non
     window = create_main_window(tmp_path / "fresh")
     qtbot.addWidget(window)
     assert isinstance(window, QMainWindow)
+    qtbot.waitSignal(window.workspaceOpened, timeout=10000).wait()  # type: ignore[attr-defined]
     assert (tmp_path / "fresh" / "socialdesk.db").exists()
     window.show()
     qtbot.waitExposed(window)
@@ -26,4 +27,6 @@ def test_create_main_window_reports_a_broken_workspace_inside_the_window(
     window = create_main_window(tmp_path)
     qtbot.addWidget(window)
     message = window.findChild(QLabel, "workspaceMessage")
-    assert message is not None and "not a SQLite database" in message.text()
+    assert message is not None
+    # The workspace opens in a worker: the window is there at once, the message comes when it fails.
+    qtbot.waitUntil(lambda: "not a SQLite database" in message.text(), timeout=10000)

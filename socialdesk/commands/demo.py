@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from socialdesk.commands.common import open_workspace, positive_int
 
@@ -27,6 +29,7 @@ def run(data_dir: Path, args: argparse.Namespace) -> int:
             workspace,
             profiles=args.profiles or DEFAULT_PROFILES,
             seed=DEFAULT_SEED if args.seed is None else args.seed,
+            progress=progress_bar(sys.stderr),
         )
     finally:
         workspace.close()
@@ -34,3 +37,21 @@ def run(data_dir: Path, args: argparse.Namespace) -> int:
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
     print(f"Demo workspace ready in {data_dir}: {summary} ({took:.1f} s)")
     return 0
+
+
+def progress_bar(stream: TextIO, width: int = 30) -> Callable[[int, int], None] | None:
+    """A one-line progress bar on a terminal, redrawn in place; None (quiet) when not a terminal,
+    so scripts and logs get only the summary line."""
+    if not stream.isatty():
+        return None
+    started = time.perf_counter()
+
+    def show(done: int, total: int) -> None:
+        filled = width * done // max(total, 1)
+        took = time.perf_counter() - started
+        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} profiles  {took:.0f} s")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show

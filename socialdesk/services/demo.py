@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import insert
@@ -33,18 +36,13 @@ from socialdesk.models.catalogue import (
 )
 from socialdesk.models.schema import (
     AuditEntry,
-    Connection,
     Flow,
-    Grant,
     Group,
     GroupItem,
     Member,
     Meta,
     Notification,
     PlatformSettings,
-    Profile,
-    ProfileOwner,
-    ProfileShare,
 )
 from socialdesk.models.settings_catalogue import spec_for
 from socialdesk.services.clock import iso, utcnow
@@ -194,6 +192,19 @@ def _random_plan(rng: random.Random) -> _Plan:
     return _Plan(key, kind, visibility, category, status, deleted=rng.random() < 0.01)
 
 
+def _skip_choices(rng: random.Random, sizes: tuple[int, ...]) -> None:
+    """Draw what ``rng.choice`` of sequences of these sizes would draw, and drop it.
+
+    The same numbers as ``choice`` (CPython's ``_randbelow_with_getrandbits``: ``n.bit_length()``
+    bits, again while too big), a test holds the demo identical to drawing with ``choice``.
+    """
+    getrandbits = rng.getrandbits
+    for n in sizes:
+        k = n.bit_length()
+        while getrandbits(k) >= n:
+            pass
+
+
 class _Builder:
     def __init__(self, rng: random.Random, now: datetime, member_ids: dict[str, int], me: int) -> None:
         self.rng = rng
@@ -207,13 +218,21 @@ class _Builder:
         self.removed = member_ids[REMOVED_MEMBER[0]]
         self.rows = _Rows()
         self.used_handles: set[tuple[str, str]] = set()
+        #: Brand-and-market handles (no number) taken per platform.
+        self.base_handles: Counter[str] = Counter()
         self.next_connection = 1
         self.next_grant = 1
         self.current_owners: list[int] = []
 
     def _identity(self, platform: str, index: int) -> tuple[str, str]:
         rng = self.rng
-        for attempt in range(40):
+        first = 0
+        if self.base_handles[platform] >= len(BRANDS) * len(MARKETS):
+            # Every brand-and-market handle of this platform is taken, so the first 20 tries must
+            # fail: draw their numbers (the demo stays the same for a seed) without the work.
+            _skip_choices(rng, (len(BRANDS), len(MARKETS)) * 20)
+            first = 20
+        for attempt in range(first, 40):
             brand, brand_handle = rng.choice(BRANDS)
             market, market_handle = rng.choice(MARKETS)
             handle = f"{brand_handle}{market_handle}"
@@ -221,6 +240,8 @@ class _Builder:
                 handle = f"{handle}{index}"
             if (platform, handle) not in self.used_handles:
                 self.used_handles.add((platform, handle))
+                if attempt < 20:
+                    self.base_handles[platform] += 1
                 return handle, f"{brand}{market}"
         handle = f"{brand_handle}{market_handle}{index}_{rng.randrange(10**6)}"
         self.used_handles.add((platform, handle))
@@ -390,13 +411,68 @@ class _Builder:
             )
 
 
+#: Profiles generated and written per chunk: what the builder holds at once, whatever the size.
+CHUNK_PROFILES = 20_000
+#: Columns written with the DB-API cursor (the big tables), in their insert order.
+_BULK: dict[str, tuple[str, ...]] = {
+    "profiles": (
+        "id", "platform", "kind", "handle", "handle_key", "display_name", "platform_id", "visibility",
+        "avatar_url", "url", "like_count", "added_at", "added_by", "shared_with_all", "acquire_data",
+        "acquire_messages", "notes", "deleted_at", "deleted_by",
+    ),
+    "profile_owners": ("profile_id", "member_id", "since"),
+    "profile_shares": ("profile_id", "member_id", "shared_by", "since"),
+    "connections": ("id", "profile_id", "type", "created_at"),
+    "grants": (
+        "id", "connection_id", "member_id", "state", "scopes", "granted_at", "expires_at",
+        "has_refresh_token", "token_ref", "account_id", "last_checked_at", "last_error", "state_changed_at",
+    ),
+}  # fmt: skip
+
+
+_TIMES = frozenset(
+    {"added_at", "deleted_at", "since", "created_at", "granted_at", "expires_at", "last_checked_at",
+     "state_changed_at"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=256)  # a profile's times repeat over its owners, connections and grants
+def _ts(value: datetime) -> str:
+    """A time as SQLAlchemy's DateTime stores it in SQLite (text with microseconds)."""
+    text = value.isoformat(" ")
+    return text if value.microsecond else text + ".000000"
+
+
+def _write(raw: Any, table: str, rows: list[dict[str, Any]]) -> None:
+    """``executemany`` straight on the DB-API cursor: the same rows a bare sqlite3 loop would write."""
+    if not rows:
+        return
+    columns = _BULK[table]
+    getter = itemgetter(*columns)
+    times = [i for i, c in enumerate(columns) if c in _TIMES]
+    values = []
+    for row in rows:
+        cells = list(getter(row))
+        for i in times:
+            if cells[i] is not None:
+                cells[i] = _ts(cells[i])
+        values.append(cells)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    raw.executemany(sql, values)
+
+
 def build_demo(
     workspace: Workspace,
     profiles: int = DEFAULT_PROFILES,
     seed: int = DEFAULT_SEED,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Fill an empty workspace with the demo. Returns counts of what was made."""
+    """Fill an empty workspace with the demo. Returns counts of what was made.
+
+    One transaction, so an interrupted demo leaves the workspace empty. The profiles are generated
+    and written in chunks of :data:`CHUNK_PROFILES` (memory stays bounded at 1,000,000 profiles);
+    ``progress(done, total)`` is called after each chunk.
+    """
     if profiles < MIN_PROFILES:
         raise SocialDeskError(
             f"A demo needs at least {MIN_PROFILES} profiles to show every platform, category and status"
@@ -423,51 +499,101 @@ def build_demo(
     member_rows[-1]["removed_at"] = now - timedelta(days=20)
     member_ids: dict[str, int] = {row["name"]: row["id"] for row in member_rows}
     me: int = member_ids[MEMBERS[0][0]]
-    builder = _Builder(rng, now, member_ids, me)
 
-    plans = _guaranteed_plans()
-    plans += [_random_plan(rng) for _ in range(profiles - len(plans))]
-    for pid, plan in enumerate(plans, start=1):
-        builder.add(pid, plan)
-    rows = builder.rows
-    # The removed member's grants are revoked.
-    for grant in rows.grants[:: max(1, len(rows.grants) // 12)][:12]:
-        if grant["member_id"] != me and grant["state"] != GrantState.ACTIVE.value:
-            grant["member_id"] = builder.removed
-            grant["state"] = GrantState.REVOKED.value
-            grant["last_error"] = "member removed from the team"
-    _dedupe_grants(rows.grants)
-    flows, groups, items = _groups_and_flows(rng, now, len(plans))
-    rows.settings = _settings(rng, now, rows.profiles)
+    guaranteed = _guaranteed_plans()
+    # The random plans are drawn before any profile is built (so a seed's demo stays the same).
+    # Few distinct plans exist (platform, kind, visibility, category, status, deleted): each is kept
+    # once, so a million plans cost a list of references.
+    distinct: dict[tuple[Any, ...], _Plan] = {}
+    random_plans = []
+    for _ in range(profiles - len(guaranteed)):
+        plan = _random_plan(rng)
+        random_plans.append(distinct.setdefault(astuple(plan), plan))
+    plans = iter((*guaranteed, *random_plans))
+    builder = _Builder(rng, now, member_ids, me)
+    first_profiles: list[dict[str, Any]] = []  # the settings go to the first 400
+    counts = {"profiles": 0, "connections": 0, "grants": 0}
 
     with workspace.engine.begin() as conn:
         conn.execute(insert(Member), member_rows)
         conn.execute(insert(Meta), [{"key": "me", "value": str(me)}])
-        for table, data in (
-            (Profile, rows.profiles),
-            (ProfileOwner, rows.owners),
-            (ProfileShare, rows.shares),
-            (Connection, rows.connections),
-            (Grant, rows.grants),
+        raw = conn.connection.driver_connection
+        pid = 0
+        while pid < profiles:
+            for _ in range(min(CHUNK_PROFILES, profiles - pid)):
+                pid += 1
+                builder.add(pid, next(plans))
+            rows = builder.rows
+            if len(first_profiles) < 400:
+                first_profiles += rows.profiles[: 400 - len(first_profiles)]
+            for table, data in (
+                ("profiles", rows.profiles),
+                ("profile_owners", rows.owners),
+                ("profile_shares", rows.shares),
+                ("connections", rows.connections),
+                ("grants", rows.grants),
+            ):
+                _write(raw, table, data)
+            counts["profiles"] += len(rows.profiles)
+            counts["connections"] += len(rows.connections)
+            counts["grants"] += len(rows.grants)
+            builder.rows = _Rows(notifications=rows.notifications, audit=rows.audit)
+            if progress:
+                progress(pid, profiles)
+        counts["grants"] -= _revoke_removed_members_grants(raw, builder.next_grant - 1, me, builder.removed)
+        flows, groups, items = _groups_and_flows(rng, now, profiles)
+        settings = _settings(rng, now, first_profiles)
+        for model, data in (
             (Flow, flows),
             (Group, groups),
             (GroupItem, items),
-            (PlatformSettings, rows.settings),
-            (Notification, rows.notifications),
-            (AuditEntry, rows.audit),
+            (PlatformSettings, settings),
+            (Notification, builder.rows.notifications),
+            (AuditEntry, builder.rows.audit),
         ):
             if data:
-                conn.execute(insert(table), data)
-                if progress:
-                    progress(f"{table.__tablename__}: {len(data)}")
+                conn.execute(insert(model), data)
     return {
         "members": len(member_rows),
-        "profiles": len(rows.profiles),
-        "connections": len(rows.connections),
-        "grants": len(rows.grants),
+        **counts,
         "groups": len(groups),
         "flows": len(flows),
     }
+
+
+def _revoke_removed_members_grants(raw: Any, last_grant: int, me: int, removed: int) -> int:
+    """The removed member's grants are revoked: a dozen grants spread over the demo (ids 1, 1+step, …)
+    are reassigned to them when not mine and not active. One grant per member and connection: a
+    second pick on a connection that already went to the removed member is dropped. Returns the
+    number of grants dropped."""
+    step = max(1, last_grant // 12)
+    picked = list(range(1, last_grant + 1, step))[:12]
+    found = raw.execute(
+        f"SELECT id, connection_id, member_id, state FROM grants WHERE id IN ({','.join('?' * len(picked))}) "
+        "ORDER BY id",
+        picked,
+    ).fetchall()
+    given: set[int] = set()
+    dropped = 0
+    for gid, cid, member, state in found:
+        if member == me or state == GrantState.ACTIVE.value:
+            continue
+        if (
+            cid in given
+            or raw.execute(
+                "SELECT 1 FROM grants WHERE connection_id = ? AND member_id = ? AND id < ?",
+                (cid, removed, gid),
+            ).fetchone()
+        ):
+            raw.execute("DELETE FROM grants WHERE id = ?", (gid,))
+            dropped += 1
+            continue
+        given.add(cid)
+        raw.execute(
+            "UPDATE grants SET member_id = ?, state = ?, last_error = ? WHERE id = ?",
+            (removed, GrantState.REVOKED.value, "member removed from the team", gid),
+        )
+    return dropped
 
 
 def _dedupe_grants(grants: list[dict[str, Any]]) -> None:

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +30,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialdesk.models.catalogue import (
-    KIND_LABELS,
     PLATFORMS,
-    ConnectionState,
-    Ownership,
-    Status,
 )
 from socialdesk.models.schema import Profile
+from socialdesk.services import columns as registry
 from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.groups import PATH_SEPARATOR, GroupGraph
-from socialdesk.services.query import ConnTuple, ProfileRows
+from socialdesk.services.query import ProfileRows
 
 #: Progress and cancellation are checked every this many rows.
 CHUNK = 500
@@ -406,39 +402,6 @@ PROFILE_COLUMNS: tuple[str, ...] = (
     "Added (UTC)",
 )
 PROFILE_SHEET = "Profiles"
-_STATUS_TEXT = {
-    Status.EXPIRED: "Expired",
-    Status.CONNECTED: "Connected",
-    Status.NOT_CONNECTED: "Not connected",
-}
-_STATE_TEXT = {
-    ConnectionState.ACTIVE: "active",
-    ConnectionState.EXPIRED: "expired",
-    ConnectionState.NOT_ESTABLISHED: "not established",
-}
-
-
-class _ConnectionsText(dict[ConnTuple, str]):
-    """The Connections cell of a profile's connection states, computed once per distinct combination."""
-
-    def __missing__(self, states: ConnTuple) -> str:
-        text = "; ".join(f"{t.label}: {_STATE_TEXT[s]}" for t, s in states)
-        self[states] = text
-        return text
-
-
-class _Labels(dict[str, str]):
-    """Label lookup that falls back to the key itself (an unknown platform or kind shows as stored)."""
-
-    def __missing__(self, key: str) -> str:
-        return key
-
-
-def _picker(indexes: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
-    if len(indexes) == 1:
-        only = indexes[0]
-        return lambda column: (column[only],)
-    return itemgetter(*indexes)
 
 
 def profile_chunks(
@@ -450,32 +413,18 @@ def profile_chunks(
     this costs a fraction of writing them. ``xlsx`` keeps the date a real date cell; CSV gets
     ISO 8601 text like the command line. ``safe`` neutralises the text people typed.
     """
-    platform_label = _Labels({k: p.label for k, p in PLATFORMS.items()})
-    kind_label = _Labels(KIND_LABELS)
-    ownership_label = {o: o.label for o in Ownership}
-    status_label = _STATUS_TEXT
-    conn_text = _ConnectionsText()
-    join = "; ".join
-    iso = datetime.isoformat
 
     def text(values: Sequence[str]) -> Sequence[str]:
         return _safe_column(values, xlsx) if safe else values
 
+    # The values come from the column registry (one declaration per column, as the table shows it);
+    # the text people typed is neutralised here, before the writer.
+    typed = {"name", "handle", "owners", "groups"}
     for start in range(0, len(selected), CHUNK):
-        pick = _picker(selected[start : start + CHUNK])
-        added = pick(rows.added_at)
+        chunk = selected[start : start + CHUNK]
         columns: list[Iterable[Any]] = [
-            pick(rows.ids),
-            text(pick(rows.display_name)),
-            text(pick(rows.handle)),
-            map(platform_label.__getitem__, pick(rows.platform)),
-            map(kind_label.__getitem__, pick(rows.kind)),
-            map(ownership_label.__getitem__, pick(rows.ownership)),
-            map(status_label.__getitem__, pick(rows.status)),
-            map(conn_text.__getitem__, pick(rows.connections)),
-            text(list(map(join, pick(rows.owners)))),
-            text(list(map(join, pick(rows.groups)))),
-            added if xlsx else [t + "Z" for t in map(iso, added)],
+            text(list(c.export(rows, chunk, xlsx))) if c.key in typed else c.export(rows, chunk, xlsx)
+            for c in registry.EXPORT
         ]
         yield list(zip(*columns, strict=True))
 

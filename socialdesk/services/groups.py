@@ -15,9 +15,9 @@ caller's unit of work decides (``Workspace.session()``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -28,6 +28,8 @@ from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
 from socialdesk.services.rules import ALLOW, READ_ONLY, Actor, Decision, deny
+
+K = TypeVar("K")
 
 MAX_GROUPS = 20
 MAX_ITEMS = 20
@@ -172,6 +174,27 @@ class GroupGraph:
         )
         return graph
 
+    @classmethod
+    def from_rows(
+        cls, groups: Iterable[Sequence[Any]], items: Iterable[Sequence[Any]]
+    ) -> GroupGraph:
+        """From plain rows, for readers on a Core connection (the profile list): ``(id, name,
+        color)`` per group and ``(group_id, profile_id, child_group_id)`` per item, in item order."""
+        graph = cls()
+        for gid, name, color in groups:
+            graph.names[gid] = name
+            graph.colors[gid] = color
+            graph.items[gid] = []
+        for gid, pid, child in items:
+            ref = ItemRef.profile(pid) if pid is not None else ItemRef.group(child or 0)
+            graph.items.setdefault(gid, []).append(ref)
+        return graph
+
+    def reach(self, gid: int) -> set[int]:
+        """Every profile reached from the group, nested groups included, deleted ones too (the
+        caller decides what it shows); cycles are cut."""
+        return {row.profile_id for row in self.walk(gid, lambda _pid: True) if row.profile_id is not None}
+
     def sorted_ids(self) -> list[int]:
         """Group ids by name, case-insensitively (the order of lists and exports)."""
         return sorted(self.names, key=lambda g: (self.names[g].casefold(), g))
@@ -230,6 +253,34 @@ class GroupGraph:
 
     def path_names(self, path: Iterable[int]) -> tuple[str, ...]:
         return tuple(self.names[g] for g in path)
+
+
+def find_cycle(children: Mapping[K, Iterable[K]]) -> list[K] | None:
+    """A chain of groups that comes back to its start (``[a, b, a]``), if the nesting has one.
+
+    Depth-first from each group in sorted order, children in item order; used for the database's
+    groups and for an import's proposed ones alike.
+    """
+    state: dict[K, int] = {}  # 1: on the current path, 2: done
+
+    def visit(key: K, path: list[K]) -> list[K] | None:
+        state[key] = 1
+        for child in children.get(key, ()):
+            if state.get(child) == 1:
+                return [*path[path.index(child) :], child]
+            if child not in state:
+                found = visit(child, [*path, child])
+                if found:
+                    return found
+        state[key] = 2
+        return None
+
+    for key in sorted(children):  # type: ignore[type-var]
+        if key not in state:
+            found = visit(key, [key])
+            if found:
+                return found
+    return None
 
 
 # -- permissions and checks -----------------------------------------------------------------------

@@ -48,6 +48,7 @@ from socialdesk.services.groups import (
     can_change_groups,
     check_color,
     clean_name,
+    find_cycle,
 )
 from socialdesk.services.rules import Actor
 
@@ -638,27 +639,7 @@ def _compare(
 
 def _find_loop(final: dict[str, list[tuple[str, int | str]]]) -> list[str] | None:
     """A chain of group keys that comes back to its start, if the nesting has one."""
-    children = {k: [str(i) for kind, i in items if kind == "group"] for k, items in final.items()}
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-
-    def visit(key: str, path: list[str]) -> list[str] | None:
-        state[key] = 1
-        for child in children.get(key, ()):
-            if state.get(child) == 1:
-                return [*path[path.index(child) :], child]
-            if child not in state:
-                found = visit(child, [*path, child])
-                if found:
-                    return found
-        state[key] = 2
-        return None
-
-    for key in sorted(children):
-        if key not in state:
-            found = visit(key, [key])
-            if found:
-                return found
-    return None
+    return find_cycle({k: [str(i) for kind, i in items if kind == "group"] for k, items in final.items()})
 
 
 # -- groups: apply --------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection as DbConnection
 
-from socialdesk.models.catalogue import KIND_LABELS, PLATFORMS, ConnectionState
+from socialdesk.models.catalogue import ConnectionState
+from socialdesk.services import columns
 from socialdesk.services.clock import iso
 from socialdesk.services.query import ProfileRows
 
@@ -75,76 +76,21 @@ def json_records(rows: ProfileRows, selected: Sequence[int], conn: DbConnection)
     return out
 
 
-CSV_HEADER = (
-    "id",
-    "display_name",
-    "handle",
-    "platform",
-    "kind",
-    "visibility",
-    "platform_id",
-    "ownership",
-    "status",
-    "connections",
-    "owners",
-    "groups",
-    "added_at",
-)
+CSV_HEADER = tuple(c.name for c in columns.CLI_CSV)
 
 
 def csv_records(rows: ProfileRows, selected: Sequence[int]) -> list[list[str]]:
     out = []
     for r in selected:
-        out.append(
-            [
-                str(rows.ids[r]),
-                rows.display_name[r],
-                rows.handle[r],
-                rows.platform[r],
-                rows.kind[r],
-                rows.visibility[r],
-                rows.platform_id[r] or "",
-                rows.ownership[r].value,
-                rows.status[r].value,
-                ";".join(f"{t.value}:{s.value}" for t, s in rows.connections[r]),
-                "; ".join(rows.owners[r]),
-                "; ".join(rows.groups[r]),
-                iso(rows.added_at[r]) or "",
-            ]
-        )
+        out.append(["" if (v := c.value(rows, r)) is None else str(v) for c in columns.CLI_CSV])
     return out
 
 
-TABLE_HEADER = (
-    "ID",
-    "Name",
-    "Platform",
-    "Kind",
-    "Ownership",
-    "Connection status",
-    "Connections",
-    "Owners",
-    "Groups",
-    "Added",
-)
+TABLE_HEADER = tuple(c.title for c in columns.CLI_TABLE)
 
 
 def table_records(rows: ProfileRows, selected: Sequence[int]) -> list[tuple[str, ...]]:
-    return [
-        (
-            str(rows.ids[r]),
-            rows.display_name[r],
-            PLATFORMS[rows.platform[r]].label,
-            KIND_LABELS.get(rows.kind[r], rows.kind[r]),
-            rows.ownership[r].label,
-            rows.status[r].label,
-            rows.connections_text(r),
-            ", ".join(rows.owners[r]),
-            ", ".join(rows.groups[r]),
-            rows.added_at[r].strftime("%Y-%m-%d"),
-        )
-        for r in selected
-    ]
+    return [tuple(c.text(rows, r) for c in columns.CLI_TABLE) for r in selected]
 
 
 def format_table(header: Sequence[str], records: Sequence[Sequence[str]], max_width: int = 34) -> str:

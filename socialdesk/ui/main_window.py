@@ -12,9 +12,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -59,7 +60,16 @@ log = logging.getLogger(__name__)
 
 UI_STATE_FILE = "socialdesk-ui.ini"
 COUNTS_DELAY_MS = 120
-FIRST_CHECK_DELAY_MS = 3000
+#: The first connection check starts once the rows are shown and no input came for this long.
+FIRST_CHECK_IDLE_MS = 1500
+_INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.Wheel,
+    }
+)
 #: Beyond this many selected rows the bulk actions apply to the first ones only.
 
 #: (object name, text, shortcut, reason it is not available yet — None when it works)
@@ -122,6 +132,10 @@ class MainWindow(QMainWindow):
     rowsLoaded = Signal()
     #: Emitted with the report after each connection health check.
     healthChecked = Signal(object)
+    #: Emitted when a connection health check starts (in a worker).
+    healthCheckStarted = Signal()
+    #: Emitted once the workspace is open and wired (``open`` opens it in a worker).
+    workspaceOpened = Signal()
 
     def __init__(self, data_dir: Path, workspace: Workspace | None, error: str | None = None) -> None:
         super().__init__()
@@ -152,10 +166,30 @@ class MainWindow(QMainWindow):
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self.settings: QSettings | None = None
+        self._idle_check = QTimer(self)
+        self._idle_check.setSingleShot(True)
+        self._idle_check.setInterval(FIRST_CHECK_IDLE_MS)
+        self._idle_check.timeout.connect(self._first_check_when_idle)
+        self._first_check_pending = True
         if error is not None:
             self._show_error(error)
             return
-        assert workspace is not None
+        if workspace is not None:
+            self._attach(workspace)
+        else:
+            # The workspace opens in a worker (see ``open``): until then nothing can act on it.
+            self.status_count.setText(self.tr("Loading profiles…"))
+            for action in self.actions_by_name.values():
+                action.setEnabled(False)
+            self.action_load_demo.setEnabled(False)
+
+    def _attach(self, workspace: Workspace) -> None:
+        """Wire everything that needs the open workspace, then load the rows (in a worker)."""
+        if self._closing:
+            workspace.close()
+            return
+        self.workspace = workspace
+        self.action_load_demo.setEnabled(True)
         self.profile_actions = ProfileActions(self, workspace, self.actions_by_name)
         self.profile_actions.changed.connect(self._on_profiles_changed)
         self.profile_actions.teamChanged.connect(self.reload)
@@ -175,6 +209,9 @@ class MainWindow(QMainWindow):
                 [self.action("actionRemoveOwnership")],
             ]
         )
+        for name, enabled in (("actionGroups", True), ("actionProfileManager", True), ("actionExport", True)):
+            self.action(name).setEnabled(enabled)
+        self.action("actionImport").setEnabled(True)
         self.action("actionGroups").triggered.connect(self.open_groups)
         self.action("actionProfileManager").triggered.connect(lambda: self.open_profile_manager())
         self.action("actionExport").triggered.connect(self.open_export)
@@ -186,20 +223,35 @@ class MainWindow(QMainWindow):
         self.who_page = WhoAreYouPage(workspace, self)
         self.who_page.chosen.connect(lambda _id: self.reload())
         self.stack.addWidget(self.who_page)
-        self.settings = QSettings(str(data_dir / UI_STATE_FILE), QSettings.Format.IniFormat)
+        self.settings = QSettings(str(self.data_dir / UI_STATE_FILE), QSettings.Format.IniFormat)
         self._restore_state()
         self.reload()
-        # The first check waits until the window is up; then on the interval from Settings.
-        QTimer.singleShot(FIRST_CHECK_DELAY_MS, self.run_health_check)
+        # The first check waits until the rows are shown and the window has been idle for a moment
+        # (``_on_loaded``); then it runs on the interval from Settings.
         self._schedule_health_check()
+        self.workspaceOpened.emit()
 
     @classmethod
     def open(cls, data_dir: Path) -> MainWindow:
-        try:
-            workspace = Workspace.open(data_dir, create=True)
-        except WorkspaceError as exc:
-            return cls(data_dir, None, str(exc))
-        return cls(data_dir, workspace)
+        """The window at once; the workspace opens (inspected, migrated, checked) in a worker.
+
+        At 1,000,000 profiles opening and checking the file takes longer than a window may take
+        to appear, so the window shows "Loading profiles…" and fills in when the workspace is open.
+        """
+        window = cls(data_dir, None)
+
+        def opened(workspace: Workspace) -> None:
+            window._attach(workspace)
+
+        def failed(exc: BaseException, details: str) -> None:
+            if isinstance(exc, WorkspaceError):
+                window._show_error(str(exc))
+            else:
+                log.error("Opening the workspace failed: %s\n%s", exc, details)
+                window._show_error(window.tr("The workspace could not be opened: {0}").format(exc))
+
+        run_in_thread(lambda: Workspace.open(data_dir, create=True), opened, failed)
+        return window
 
     # -- building --------------------------------------------------------------------------------
 
@@ -497,6 +549,8 @@ class MainWindow(QMainWindow):
         self._update_status()
         self._on_selection_changed()
         self._counts_timer.start()
+        if self._first_check_pending:
+            self._wait_for_idle()
         self.rowsLoaded.emit()
 
     def _on_load_failed(self, exc: BaseException, details: str) -> None:
@@ -650,7 +704,7 @@ class MainWindow(QMainWindow):
     def open_export(self) -> None:
         if self.workspace is None:
             return
-        shown = [self.model.source_row(r) for r in range(self.model.visible_count())]
+        shown = self.model.source_rows()
         # Modal: the rows must not be refreshed in place while the export reads them.
         ExportDialog(self.workspace, self, rows=self.model.rows, selected_rows=shown).exec()
 
@@ -716,16 +770,44 @@ class MainWindow(QMainWindow):
             minutes = health.check_interval(s)
         self._health_timer.start(minutes * 60 * 1000)
 
+    def _wait_for_idle(self) -> None:
+        """Start the first check after the rows are shown and the user left the window alone for
+        ``FIRST_CHECK_IDLE_MS``: input meanwhile restarts the wait (``eventFilter``)."""
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self._idle_check.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._idle_check.isActive() and event.type() in _INPUT_EVENTS:
+            self._idle_check.start()
+        return False
+
+    def _first_check_when_idle(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        if self._first_check_pending:
+            self._first_check_pending = False
+            self.run_health_check()
+
     def run_health_check(self) -> None:
-        """Check every grant in a worker thread; a network fault changes nothing and is reported."""
+        """Check the due grants in a worker thread; a network fault changes nothing and is reported.
+
+        The worker reads and writes in chunks with pauses (``health.run_health_check``), so the GUI
+        thread never waits on it; closing the window stops it between chunks.
+        """
         if self.workspace is None or self._checking or self._closing:
             return
+        self._first_check_pending = False
         self._checking = True
         workspace, store = self.workspace, self.tokens()
 
         def check() -> health.HealthReport:
             service = OAuthService(load_providers(workspace.data_dir), store)
-            return health.run_health_check(workspace, service)
+            return health.run_health_check(workspace, service, cancelled=lambda: self._closing)
+
+        self.healthCheckStarted.emit()
 
         def done(report: health.HealthReport) -> None:
             self._checking = False
@@ -797,6 +879,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
         self._health_timer.stop()
+        self._idle_check.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         if hasattr(self, "desktop_notifier"):
             self.desktop_notifier.close()
         self.save_state()

@@ -106,7 +106,7 @@ class ProfileTableView(QTableView):
         """Select the same profiles (those still shown) after the model was reset."""
         ids, current_id, column = snapshot
         model = self.profile_model()
-        positions = sorted(p for p in (model.row_of_profile(i) for i in ids) if p is not None)
+        positions = model.rows_of_profiles(ids)
         selection = QItemSelection()
         last = model.columnCount() - 1
         start = prev = None
