@@ -47,3 +47,19 @@ def demo_ws(demo_dir: Path) -> Iterator[Workspace]:
     ws = Workspace.open(demo_dir)
     yield ws
     ws.close()
+
+
+#: The shared big workspace of the suite's scale tests (the 100,000 and 1,000,000 runs are benchmarks).
+SCALE_PROFILES = 20_000
+
+
+@pytest.fixture(scope="session")
+def scale_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 20,000-profile demo workspace, built once per test session; tests must not change it (copy it)."""
+    from socialdesk.services.demo import build_demo
+
+    path = tmp_path_factory.mktemp("scale-20k")
+    ws = Workspace.open(path, create=True)
+    build_demo(ws, profiles=SCALE_PROFILES)
+    ws.close()
+    return path

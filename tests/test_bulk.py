@@ -20,21 +20,10 @@ from socialdesk.services.workspace import Workspace
 BIG = 20_000
 
 
-@pytest.fixture(scope="module")
-def big_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from socialdesk.services.demo import build_demo
-
-    path = tmp_path_factory.mktemp("bulk-20k")
-    ws = Workspace.open(path, create=True)
-    build_demo(ws, profiles=BIG)
-    ws.close()
-    return path
-
-
 @pytest.fixture
-def big_ws(big_template: Path, tmp_path: Path) -> Iterator[Workspace]:
+def big_ws(scale_dir: Path, tmp_path: Path) -> Iterator[Workspace]:
     target = tmp_path / "big"
-    shutil.copytree(big_template, target)
+    shutil.copytree(scale_dir, target)
     ws = Workspace.open(target)
     yield ws
     ws.close()

@@ -47,16 +47,6 @@ PUB = ConnectionType.PUBLISHING
 
 
 @pytest.fixture(scope="session")
-def scale_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 20,000-profile demo workspace, built once per test session; tests must not change it."""
-    path = tmp_path_factory.mktemp("scale-20k")
-    ws = Workspace.open(path, create=True)
-    demo.build_demo(ws, profiles=SCALE_PROFILES)
-    ws.close()
-    return path
-
-
-@pytest.fixture(scope="session")
 def scale_rows(scale_dir: Path) -> ProfileRows:
     ws = Workspace.open(scale_dir)
     with ws.engine.connect() as conn:

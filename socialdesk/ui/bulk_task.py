@@ -5,9 +5,9 @@ A small selection runs in Qt's thread pool. A big one runs in a child process (m
 window's thread for the GIL — every paint of the table waited for it and the window froze for seconds.
 A child has its own interpreter; the window only reads its progress from a queue on a timer.
 
-The progress dialog appears only when the step lasts (after ``SHOW_AFTER_MS``). Cancel asks the step to
-stop at its next chunk; the bulk service then raises and its transaction rolls back, so a cancelled step
-changes nothing. ``finished(result)`` or ``failed(exc, details)`` arrive on the GUI thread.
+Progress appears in the window's status bar only when the step lasts (after ``SHOW_AFTER_MS``). Cancel
+asks the step to stop at its next chunk; the bulk service then raises and its transaction rolls back, so
+a cancelled step changes nothing. ``finished(result)`` or ``failed(exc, details)`` arrive on the GUI thread.
 """
 
 from __future__ import annotations
@@ -19,8 +19,16 @@ import threading
 import traceback
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QProgressDialog,
+    QToolButton,
+    QWidget,
+)
 
 from socialdesk.services import bulk
 from socialdesk.services.errors import SocialDeskError
@@ -77,6 +85,95 @@ class _Runnable(QRunnable):
             log.debug("A bulk step's message arrived after shutdown and was dropped")
 
 
+class _StatusProgress(QObject):
+    """Progress in the main window's status bar (a label, a bar and Cancel), shown only when the work lasts.
+
+    Not a dialog: a new window over the table made the table repaint (tens of milliseconds with 100,000
+    rows) and, when modal, walk its whole selection. Without a status bar (a bare widget as parent) a
+    progress dialog stands in."""
+
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget, label: str) -> None:
+        super().__init__(parent)
+        self.label_text = label
+        self.bar_host = parent.statusBar() if isinstance(parent, QMainWindow) else None
+        self.widget: QWidget | None = None
+        self.label: QLabel | None = None
+        self.bar: QProgressBar | None = None
+        self.dialog: QProgressDialog | None = None
+        self._value = (0, 0)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._show)
+
+    def start(self) -> None:
+        self._timer.start(SHOW_AFTER_MS)
+
+    def _show(self) -> None:
+        parent = self.parent()
+        assert isinstance(parent, QWidget)
+        if self.bar_host is None:
+            self.dialog = QProgressDialog(self.label_text, self.tr("Cancel"), 0, 0, parent)
+            self.dialog.setObjectName("bulkProgress")
+            self.dialog.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+            self.dialog.canceled.connect(self.cancelled)
+            self.dialog.show()
+        else:
+            self.widget = QWidget(self.bar_host)
+            self.widget.setObjectName("bulkProgress")
+            row = QHBoxLayout(self.widget)
+            row.setContentsMargins(0, 0, 0, 0)
+            self.label = QLabel(self.label_text, self.widget)
+            self.bar = QProgressBar(self.widget)
+            self.bar.setMaximumWidth(160)
+            self.bar.setTextVisible(False)
+            cancel = QToolButton(self.widget)
+            cancel.setText(self.tr("Cancel"))
+            cancel.setAutoRaise(True)
+            cancel.setObjectName("bulkCancel")
+            cancel.clicked.connect(self.cancelled)
+            for widget in (self.label, self.bar, cancel):
+                row.addWidget(widget)
+            # As tall as the status bar already is: a taller bar would shrink the table and repaint it.
+            height = max(self.bar_host.height() - 4, self.label.sizeHint().height())
+            self.widget.setMaximumHeight(height)
+            self.bar.setMaximumHeight(height)
+            cancel.setMaximumHeight(height)
+            self.bar_host.addPermanentWidget(self.widget)
+        self.set_value(*self._value)
+
+    def set_text(self, text: str) -> None:
+        self.label_text = text
+        if self.label is not None:
+            self.label.setText(text)
+        if self.dialog is not None:
+            self.dialog.setLabelText(text)
+
+    def set_value(self, done: int, total: int) -> None:
+        self._value = (done, total)
+        for bar in (self.bar, self.dialog):
+            if bar is not None:
+                if bar.maximum() != max(total, 1):
+                    bar.setMaximum(max(total, 1))
+                bar.setValue(min(done, max(total, 1)))
+
+    @property
+    def shown(self) -> bool:
+        return self.widget is not None or self.dialog is not None
+
+    def finish(self) -> None:
+        self._timer.stop()
+        if self.widget is not None and self.bar_host is not None:
+            self.bar_host.removeWidget(self.widget)
+            self.widget.deleteLater()
+        if self.dialog is not None:
+            self.dialog.reset()
+            self.dialog.hide()
+            self.dialog.deleteLater()
+        self.widget = self.dialog = None
+
+
 class BulkTask(QObject):
     """One step of a bulk action with its (delayed) progress dialog."""
 
@@ -91,16 +188,8 @@ class BulkTask(QObject):
         self.workspace = workspace
         self.in_process = len(job.ids) > THREAD_LIMIT
         self.signals = _Signals(self)
-        self.dialog = QProgressDialog(label, self.tr("Cancel"), 0, 0, parent)
-        self.dialog.setObjectName("bulkProgress")
-        self.dialog.setWindowTitle(self.tr("Working…"))
-        # Not modal: blocking the main window made its table walk the whole selection (100,000 model
-        # calls for 17,000 selected rows, seconds of freeze). The actions refuse a second bulk step
-        # while one runs instead (ProfileActions.busy).
-        self.dialog.setMinimumDuration(SHOW_AFTER_MS)
-        self.dialog.setAutoClose(False)
-        self.dialog.setAutoReset(False)
-        self.dialog.canceled.connect(self.cancel)
+        self.progress = _StatusProgress(parent, label)
+        self.progress.cancelled.connect(self.cancel)
         self.signals.progressed.connect(self._progressed)
         self.signals.done.connect(self._done)
         self.signals.failed.connect(self._failed)
@@ -115,7 +204,7 @@ class BulkTask(QObject):
 
     def start(self) -> BulkTask:
         BulkTask._running.add(self)
-        self.dialog.setValue(0)  # starts the dialog's timer: it shows itself after SHOW_AFTER_MS
+        self.progress.start()
         if self.in_process:
             context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
             self._messages = context.Queue()
@@ -137,7 +226,7 @@ class BulkTask(QObject):
         self._thread_stop.set()
         if self._process_stop is not None:
             self._process_stop.set()
-        self.dialog.setLabelText(self.tr("Cancelling… nothing will be changed."))
+        self.progress.set_text(self.tr("Cancelling… nothing will be changed."))
 
     def _read_child(self) -> None:
         while True:
@@ -162,9 +251,7 @@ class BulkTask(QObject):
             self._failed(ChildError("exit", why), "")
 
     def _progressed(self, done: int, total: int) -> None:
-        if self.dialog.maximum() != total:
-            self.dialog.setMaximum(max(total, 1))
-        self.dialog.setValue(min(done, max(total, 1)))
+        self.progress.set_value(done, total)
 
     def _close(self) -> bool:
         if self._ended:
@@ -174,10 +261,7 @@ class BulkTask(QObject):
         if self._process is not None:
             self._reap(self._process)
         BulkTask._running.discard(self)
-        self.dialog.canceled.disconnect(self.cancel)
-        self.dialog.reset()
-        self.dialog.hide()
-        self.dialog.deleteLater()
+        self.progress.finish()
         return True
 
     @staticmethod

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialdesk.models.catalogue import KIND_LABELS, PLATFORMS
-from socialdesk.services.bulk import BulkItem, Impact
+from socialdesk.services.bulk import SHOWN, BulkItem, Impact
 from socialdesk.services.details import AuditLine
 from socialdesk.services.errors import ValidationError
 from socialdesk.services.profiles import ParsedProfileRef, parse_profile_ref
@@ -60,12 +60,14 @@ class ShareDialog(QDialog):
         already: set[int],
         profiles: Sequence[str],
         note: str | None = None,
+        count: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("shareDialog")
-        self.setWindowTitle(self.tr("Share profile") if len(profiles) == 1 else self.tr("Share profiles"))
+        count = len(profiles) if count is None else count  # profiles may list only the first names
+        self.setWindowTitle(self.tr("Share profile") if count == 1 else self.tr("Share profiles"))
         layout = QVBoxLayout(self)
-        what = profiles[0] if len(profiles) == 1 else self.tr("{0} profiles").format(len(profiles))
+        what = profiles[0] if count == 1 and profiles else self.tr("{0} profiles").format(f"{count:,}")
         layout.addWidget(QLabel(self.tr("Share {0} with:").format(what), self))
         if note:
             layout.addWidget(_warning(self, note, "skippedWarning"))
@@ -117,7 +119,7 @@ class PlanDialog(QDialog):
     details open on demand. For a destructive action the safe button (Cancel) is the default."""
 
     #: Names listed per part; the rest are counted ("… and 1,234 more").
-    SHOWN = 200
+    SHOWN = SHOWN
 
     def __init__(
         self,
@@ -129,6 +131,7 @@ class PlanDialog(QDialog):
         warnings: Sequence[str] = (),
         impact: Impact | None = None,
         destructive: bool = True,
+        counts: tuple[int, int] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("planDialog")
@@ -139,26 +142,28 @@ class PlanDialog(QDialog):
         layout.addWidget(label)
         will = [p for p in plan if p.decision]
         wont = [p for p in plan if not p.decision]
+        # ``plan`` may list only the first names of each part; ``counts`` has how many there are.
+        will_n, wont_n = counts if counts is not None else (len(will), len(wont))
         for text in warnings:
             layout.addWidget(_warning(self, text, "planWarning"))
         if impact is not None:
-            self._add_impact(layout, impact, will)
+            self._add_impact(layout, impact, will_n)
         parts = []
         if will:
-            heading = self.tr("Will be done ({0})").format(f"{len(will):,}")
+            heading = self.tr("Will be done ({0})").format(f"{will_n:,}")
             parts.append(f"<p><b>{escape(heading)}</b></p><ul>")
             parts += [f"<li>{escape(p.name)}</li>" for p in will[: self.SHOWN]]
-            if len(will) > self.SHOWN:
-                more = f"{len(will) - self.SHOWN:,}"
+            if will_n > min(len(will), self.SHOWN):
+                more = f"{will_n - min(len(will), self.SHOWN):,}"
                 parts.append(f"<li>{escape(self.tr('… and {0} more').format(more))}</li>")
             parts.append("</ul>")
         if wont:
             parts.append(
-                f"<p><b>{escape(self.tr('Will not be done ({0})').format(f'{len(wont):,}'))}</b></p><ul>"
+                f"<p><b>{escape(self.tr('Will not be done ({0})').format(f'{wont_n:,}'))}</b></p><ul>"
             )
             parts += [f"<li>{escape(p.name)}: {escape(p.decision.reason)}</li>" for p in wont[: self.SHOWN]]
-            if len(wont) > self.SHOWN:
-                more = f"{len(wont) - self.SHOWN:,}"
+            if wont_n > min(len(wont), self.SHOWN):
+                more = f"{wont_n - min(len(wont), self.SHOWN):,}"
                 parts.append(f"<li>{escape(self.tr('… and {0} more').format(more))}</li>")
             parts.append("</ul>")
         self.summary = QTextBrowser(self)
@@ -170,7 +175,7 @@ class PlanDialog(QDialog):
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.confirm_button = self.buttons.addButton(confirm, QDialogButtonBox.ButtonRole.AcceptRole)
         self.confirm_button.setObjectName("confirmButton")
-        self.confirm_button.setEnabled(bool(will))
+        self.confirm_button.setEnabled(will_n > 0)
         # Enter must never delete: the safe answer is the default of a destructive confirmation.
         safe, bold = (self.cancel_button, self.confirm_button) if destructive else (
             self.confirm_button, self.cancel_button
@@ -183,14 +188,14 @@ class PlanDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self.resize(500, 420 if len(plan) > 1 or warnings or impact else 260)
+        self.resize(500, 420 if will_n + wont_n > 1 or warnings or impact else 260)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.safe_button.setFocus()
 
-    def _add_impact(self, layout: QVBoxLayout, impact: Impact, will: Sequence[BulkItem]) -> None:
-        one = len(will) == 1
+    def _add_impact(self, layout: QVBoxLayout, impact: Impact, will_count: int) -> None:
+        one = will_count == 1
         if impact.shared_profiles:
             names = [name for name, _ in impact.losing_access]
             if one:

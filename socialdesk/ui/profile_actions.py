@@ -44,6 +44,8 @@ class ProfileActions(QObject):
     changed = Signal(list, bool)
     #: A bulk action (plan, confirmation, apply) ended, whatever its outcome.
     bulkFinished = Signal()
+    #: A bulk plan came back from its worker (before its confirmation is built).
+    planReady = Signal(object)
     #: The team changed (members, roles, me): everything relative to me must reload.
     teamChanged = Signal()
     #: A message for the status bar.
@@ -177,7 +179,12 @@ class ProfileActions(QObject):
     def _plan_then(self, action: str, then: Callable[[bulk.BulkPlan], BulkTask | None]) -> BulkTask:
         ids = list(self.selection)
         label = plural(len(ids), "Checking {n} profile…", "Checking {n} profiles…")
-        return self._run_bulk(label, self._job("plan", action, ids), then)
+
+        def planned(plan: bulk.BulkPlan) -> BulkTask | None:
+            self.planReady.emit(plan)
+            return then(plan)
+
+        return self._run_bulk(label, self._job("plan", action, ids), planned)
 
     def _said(self, result: bulk.BulkResult, done_message: Callable[[int], str]) -> None:
         message = done_message(len(result.done))
@@ -196,7 +203,7 @@ class ProfileActions(QObject):
         done_message: Callable[[int], str],
         **options: Any,
     ) -> BulkTask:
-        ids = [item.profile_id for item in plan.will]
+        ids = list(plan.ids_to_apply)
         label = plural(len(ids), "Changing {n} profile…", "Changing {n} profiles…")
 
         def finished(result: bulk.BulkResult) -> None:
@@ -216,7 +223,7 @@ class ProfileActions(QObject):
 
     def _confirm_share(self, plan: bulk.BulkPlan) -> BulkTask | None:
         allowed = plan.will
-        if not allowed:
+        if not plan.will_count:
             self.message.emit(plan.items[0].decision.reason if plan.items else "")
             return None
         with self.workspace.reading() as s:
@@ -227,21 +234,21 @@ class ProfileActions(QObject):
                 if Role(m.role) in SHAREABLE_ROLES and (me is None or m.id != me.id)
             ]
             already: set[int] = set()
-            if len(plan.items) == 1:
+            if plan.will_count + plan.wont_count == 1:
                 view = profiles_service.view(s, plan.items[0].profile_id)
                 already = set(view.shared_with) | set(view.owners)
-        skipped = plan.wont
+        skipped = plan.wont  # the listed ones; plan.wont_count has them all
         note = (
             self.tr("{0} of {1} selected profiles cannot be shared and are skipped: {2}").format(
-                f"{len(skipped):,}",
-                f"{len(plan.items):,}",
+                f"{plan.wont_count:,}",
+                f"{plan.will_count + plan.wont_count:,}",
                 "; ".join(f"{p.name} ({p.decision.reason})" for p in skipped[:5])
                 + ("; …" if len(skipped) > 5 else ""),
             )
-            if skipped
+            if plan.wont_count
             else None
         )
-        dialog = ShareDialog(self.window, members, already, [p.name for p in allowed], note)
+        dialog = ShareDialog(self.window, members, already, [p.name for p in allowed], note, plan.will_count)
         if not self.exec_dialog(dialog):
             return None
         return self._apply_bulk(
@@ -257,12 +264,19 @@ class ProfileActions(QObject):
 
     def _confirm_stop_sharing(self, plan: bulk.BulkPlan) -> BulkTask | None:
         intro = plural(
-            len(plan.items),
+            plan.will_count + plan.wont_count,
             "Stop sharing this profile? The people below lose access to it.",
             "Stop sharing these profiles? The people below lose access to them.",
         )
         dialog = PlanDialog(
-            self.window, self.tr("Stop sharing"), intro, plan.items, self.tr("Stop sharing"), (), plan.impact
+            self.window,
+            self.tr("Stop sharing"),
+            intro,
+            plan.items,
+            self.tr("Stop sharing"),
+            (),
+            plan.impact,
+            counts=(plan.will_count, plan.wont_count),
         )
         if not self.exec_dialog(dialog):
             return None
@@ -304,7 +318,7 @@ class ProfileActions(QObject):
 
     def _confirm_delete(self, plan: bulk.BulkPlan) -> BulkTask | None:
         intro = plural(
-            len(plan.items),
+            plan.will_count + plan.wont_count,
             "Delete this profile? It disappears from the list; its acquired data and private messages stay "
             "stored, hidden, and it can be restored from the deleted profiles view.",
             "Delete these {n} profiles? They disappear from the list; their acquired data and private "
@@ -312,7 +326,14 @@ class ProfileActions(QObject):
             "profiles view.",
         )
         dialog = PlanDialog(
-            self.window, self.tr("Delete profiles"), intro, plan.items, self.tr("Delete"), (), plan.impact
+            self.window,
+            self.tr("Delete profiles"),
+            intro,
+            plan.items,
+            self.tr("Delete"),
+            (),
+            plan.impact,
+            counts=(plan.will_count, plan.wont_count),
         )
         if not self.exec_dialog(dialog):
             return None
@@ -324,7 +345,7 @@ class ProfileActions(QObject):
         self._plan_then("restore", self._restore_planned)
 
     def _restore_planned(self, plan: bulk.BulkPlan) -> BulkTask | None:
-        if not plan.will:
+        if not plan.will_count:
             self.message.emit(plan.items[0].decision.reason if plan.items else "")
             return None
         return self._apply_bulk(
