@@ -113,7 +113,9 @@ def run(data_dir: Path, args: argparse.Namespace) -> int:
                 json.dump(listing.json_records(rows, selected, conn), out, ensure_ascii=False, indent=2)
                 out.write("\n")
             elif args.format == "csv":
-                writer = csv.writer(out, lineterminator="\n")
+                from socialdesk.services.cells import SafeCsvWriter
+
+                writer = SafeCsvWriter(csv.writer(out, lineterminator="\n"))
                 writer.writerow(listing.CSV_HEADER)
                 writer.writerows(listing.csv_records(rows, selected))
             else:
