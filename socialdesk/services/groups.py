@@ -27,6 +27,7 @@ from socialdesk.models.schema import Group, GroupItem, Profile
 from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
+from socialdesk.services.names import control_problem
 from socialdesk.services.rules import ALLOW, READ_ONLY, Actor, Decision, deny
 
 MAX_GROUPS = 20
@@ -286,6 +287,9 @@ def check_name(session: Session, name: str, exclude_id: int | None = None) -> st
         raise ValidationError(
             {"name": f"A group name has at most {MAX_NAME} characters ({len(clean)} given)"}
         )
+    problem = control_problem(clean, "A group name")
+    if problem:
+        raise ValidationError({"name": problem})
     clash = session.scalar(
         select(Group.name).where(Group.name_key == clean.casefold(), Group.id != (exclude_id or -1))
     )

@@ -45,6 +45,7 @@ from socialdesk.services.groups import (
     check_color,
     clean_name,
 )
+from socialdesk.services.names import control_problem, display_name_problem
 from socialdesk.services.rules import Actor
 
 #: Separators accepted between names in a group path (the export writes ``PATH_SEPARATOR``).
@@ -389,6 +390,10 @@ def _read_file_groups(
             continue
         if len(name) > MAX_NAME:
             skipped.append(RowIssue(row.number, f"a group name has at most {MAX_NAME} characters"))
+            continue
+        control = control_problem(name, "a group name")
+        if control:
+            skipped.append(RowIssue(row.number, control))
             continue
         key = name.casefold()
         if key not in file_groups:
@@ -752,6 +757,8 @@ def _read_profile_row(row: SourceRow, cols: dict[str, int]) -> _ProfileSpec | Pr
     kind_text = row.get(cols.get("kind"))
     display = row.get(cols.get("display_name")) or None
     text = url or handle_text
+    if display is not None and (why := display_name_problem(display)):
+        return ProfileRowPlan(row.number, "skip", handle=text, message=why[:1].lower() + why[1:])
     if not text:
         return ProfileRowPlan(row.number, "skip", message="no profile address or handle")
     try:

@@ -33,7 +33,7 @@ from socialdesk.models.schema import (
     ProfileOwner,
     ProfileShare,
 )
-from socialdesk.services import audit
+from socialdesk.services import audit, names
 from socialdesk.services import members as members_service
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
@@ -201,6 +201,7 @@ def add_public_profile(
     clean = clean_handle(handle)
     if not HANDLE_RE.match(clean):
         raise ValidationError({"handle": "A handle is 1–200 letters, digits, '.', '_', '-' or '+'"})
+    shown = names.check_display_name(display_name) if display_name and display_name.strip() else clean
     if actor is None:
         raise NotAllowedError("Choose who you are in the team first")
     if actor.role is Role.ANALYST:
@@ -219,7 +220,7 @@ def add_public_profile(
         kind=kind,
         handle=clean,
         handle_key=clean.casefold(),
-        display_name=(display_name or "").strip() or clean,
+        display_name=shown,
         platform_id=None,
         visibility=Visibility.PUBLIC.value,
         url=info.profile_url(clean) or None,
@@ -238,7 +239,7 @@ def add_public_profile(
 
 # -- editing --------------------------------------------------------------------------------------
 
-MAX_DISPLAY_NAME = 300
+MAX_DISPLAY_NAME = names.MAX_DISPLAY_NAME
 
 
 def edit_profile(
@@ -258,10 +259,9 @@ def edit_profile(
     assert actor is not None
     problems: dict[str, str] = {}
     if display_name is not None:
-        if not display_name.strip():
-            problems["display_name"] = "A profile needs a display name"
-        elif len(display_name.strip()) > MAX_DISPLAY_NAME:
-            problems["display_name"] = f"At most {MAX_DISPLAY_NAME} characters"
+        problem = names.display_name_problem(display_name.strip())
+        if problem:
+            problems["display_name"] = problem
     if url is not None and url.strip():
         parsed = urlparse(url.strip())
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -404,10 +404,10 @@ class DeleteImpact:
 def delete_impact(session: Session, profile_id: int) -> DeleteImpact:
     profile = get_profile(session, profile_id)
     pv = view(session, profile)
-    names = [m.name for m in session.scalars(select(Member).where(Member.id.in_(pv.shared_with))).all()]
+    shared = [m.name for m in session.scalars(select(Member).where(Member.id.in_(pv.shared_with))).all()]
     if profile.shared_with_all:
-        names.insert(0, "all users")
-    return DeleteImpact(tuple(names), pv.in_groups)
+        shared.insert(0, "all users")
+    return DeleteImpact(tuple(shared), pv.in_groups)
 
 
 def delete_profile(session: Session, actor: Actor | None, profile_id: int) -> None:
