@@ -58,6 +58,8 @@ ImportFileError = sheetfile.ImportFileError
 #: A file naming more groups than this is only refused, without comparing every group (a hostile
 #: file may name 200,000); up to it, the preview still lists each group's changes.
 _GIVE_UP_GROUPS = 2 * MAX_GROUPS
+#: New profiles are inserted this many at a time (progress is reported between chunks).
+_APPLY_CHUNK = 5_000
 SourceRow = sheetfile.SourceRow
 
 Progress = Callable[[int, int], None]
@@ -856,15 +858,26 @@ def apply_profiles_import(
     todo = [r for r in preview.rows if r.action in ("add", "restore")]
     added: list[int] = []
     restored: list[int] = []
-    for done, plan in enumerate(todo, start=1):
+    done = 0
+    for plan in (r for r in todo if r.action == "restore"):
         assert plan.platform is not None
-        profile, was_restored = profiles_service.add_public_profile(
+        profile, _ = profiles_service.add_public_profile(
             session, actor, plan.platform, plan.handle, plan.kind, plan.display_name
         )
-        session.flush()
-        (restored if was_restored else added).append(profile.id)
-        if progress is not None and (done % 100 == 0 or done == len(todo)):
+        restored.append(profile.id)
+        done += 1
+    fresh = [r for r in todo if r.action == "add"]
+    for start in range(0, len(fresh), _APPLY_CHUNK):
+        chunk = fresh[start : start + _APPLY_CHUNK]
+        checked = [
+            profiles_service.check_public_profile(r.platform or "", r.handle, r.kind, r.display_name)
+            for r in chunk
+        ]
+        added += profiles_service.add_public_profiles(session, actor, checked)
+        done += len(chunk)
+        if progress is not None:
             progress(done, len(todo))
+    session.flush()
     if todo:
         audit.record(
             session,

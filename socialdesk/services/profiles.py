@@ -9,6 +9,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import delete, select
@@ -176,19 +177,20 @@ def find_by_handle(
     return session.scalars(query.order_by(Profile.deleted_at.is_not(None), Profile.id)).first()
 
 
-def add_public_profile(
-    session: Session,
-    actor: Actor | None,
-    platform_key: str,
-    handle: str,
-    kind: str | None = None,
-    display_name: str | None = None,
-) -> tuple[Profile, bool]:
-    """Add a profile the organisation only tracks; the member adding it owns the entry.
+@dataclass(frozen=True, slots=True)
+class PublicProfileSpec:
+    """A public profile to add, checked: platform, kind, cleaned handle and display name."""
 
-    A deleted profile with the same platform and handle is restored instead of duplicated.
-    Returns the profile and whether it was restored.
-    """
+    platform: str
+    kind: str
+    handle: str
+    display_name: str
+
+
+def check_public_profile(
+    platform_key: str, handle: str, kind: str | None = None, display_name: str | None = None
+) -> PublicProfileSpec:
+    """The checked profile to add, or a ValidationError naming the field (no database access)."""
     info = platform(platform_key)
     if not info.signs_in:
         own = f"{info.label} is the organisation's own widget"
@@ -202,10 +204,34 @@ def add_public_profile(
     if not HANDLE_RE.match(clean):
         raise ValidationError({"handle": "A handle is 1–200 letters, digits, '.', '_', '-' or '+'"})
     shown = names.check_display_name(display_name) if display_name and display_name.strip() else clean
+    return PublicProfileSpec(platform_key, kind, clean, shown)
+
+
+def _require_adder(actor: Actor | None) -> Actor:
     if actor is None:
         raise NotAllowedError("Choose who you are in the team first")
     if actor.role is Role.ANALYST:
         raise NotAllowedError("Analysts have read-only access")
+    return actor
+
+
+def add_public_profile(
+    session: Session,
+    actor: Actor | None,
+    platform_key: str,
+    handle: str,
+    kind: str | None = None,
+    display_name: str | None = None,
+) -> tuple[Profile, bool]:
+    """Add a profile the organisation only tracks; the member adding it owns the entry.
+
+    A deleted profile with the same platform and handle is restored instead of duplicated.
+    Returns the profile and whether it was restored.
+    """
+    spec = check_public_profile(platform_key, handle, kind, display_name)
+    info = platform(platform_key)
+    actor = _require_adder(actor)
+    clean, kind = spec.handle, spec.kind
     existing = find_by_handle(session, platform_key, clean, kind)
     if existing is not None:
         if existing.deleted_at is None:
@@ -220,7 +246,7 @@ def add_public_profile(
         kind=kind,
         handle=clean,
         handle_key=clean.casefold(),
-        display_name=shown,
+        display_name=spec.display_name,
         platform_id=None,
         visibility=Visibility.PUBLIC.value,
         url=info.profile_url(clean) or None,
@@ -235,6 +261,72 @@ def add_public_profile(
         session, actor.id, "profile_added", profile_id=profile.id, details=f"public {info.label} @{clean}"
     )
     return profile, False
+
+
+def add_public_profiles(
+    session: Session, actor: Actor | None, specs: Sequence[PublicProfileSpec]
+) -> list[int]:
+    """Add many new public profiles at once (an import): the same rows as ``add_public_profile`` writes
+    — profile, owner, audit entry — inserted in bulk, in the caller's transaction (all or nothing).
+
+    The caller has made sure none of them exists yet (the import plans this); ids come back in order.
+    One ORM round trip per profile made a 200,000-row import take many minutes; this takes seconds.
+    """
+    from sqlalchemy import Table, func, insert
+
+    from socialdesk.models.schema import AuditEntry
+
+    actor = _require_adder(actor)
+    if not specs:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "platform": p.platform,
+            "kind": p.kind,
+            "handle": p.handle,
+            "handle_key": p.handle.casefold(),
+            "display_name": p.display_name,
+            "platform_id": None,
+            "visibility": Visibility.PUBLIC.value,
+            "url": platform(p.platform).profile_url(p.handle) or None,
+            "added_at": now,
+            "added_by": actor.id,
+            "notes": "",
+        }
+        for p in specs
+    ]
+    # Core executemany on the session's connection, without RETURNING: SQLite gives a table with an
+    # INTEGER PRIMARY KEY the next rowids in order, and this transaction holds the write lock, so the
+    # new ids are the ones after the largest. (ORM bulk inserts cost ~10x more per row.)
+    conn = session.connection()
+    profiles_t = cast(Table, Profile.__table__)
+    owners_t = cast(Table, ProfileOwner.__table__)
+    audit_t = cast(Table, AuditEntry.__table__)
+    before = conn.execute(select(func.coalesce(func.max(profiles_t.c.id), 0))).scalar_one()
+    conn.execute(insert(profiles_t), rows)
+    ids = list(range(before + 1, before + 1 + len(rows)))
+    check = select(func.count(), func.min(profiles_t.c.id), func.max(profiles_t.c.id)).where(
+        profiles_t.c.id > before
+    )
+    if tuple(conn.execute(check).one()) != (len(ids), ids[0], ids[-1]):
+        raise RuntimeError("new profile ids are not consecutive; the import was rolled back")
+    conn.execute(insert(owners_t), [{"profile_id": i, "member_id": actor.id, "since": now} for i in ids])
+    conn.execute(
+        insert(audit_t),
+        [
+            {
+                "at": now,
+                "actor_id": actor.id,
+                "action": "profile_added",
+                "profile_id": i,
+                "member_id": None,
+                "details": f"public {platform(p.platform).label} @{p.handle}",
+            }
+            for i, p in zip(ids, specs, strict=True)
+        ],
+    )
+    return ids
 
 
 # -- editing --------------------------------------------------------------------------------------

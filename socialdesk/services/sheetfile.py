@@ -30,7 +30,7 @@ import os
 import re
 import stat
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -136,11 +136,16 @@ def read_table(path: Path, layout_of: LayoutOf, *, sheet: str | None = None) -> 
             )
         else:
             rows = _csv_rows(fh, name)
-        return _collect(rows, layout_of, name)
+        try:
+            return _collect(rows, layout_of, name)
+        finally:
+            rows.close()  # finish the reader while its file is still open (also when refused midway)
 
 
 #: A row as read: a list of cells (CSV) or column index -> cell (XLSX, which may be sparse).
 RawRow = list[str] | dict[int, str]
+#: The rows of a file as read, with their row numbers; closed when reading stops.
+Rows = Generator[tuple[int, RawRow], None, None]
 
 
 def _all_cells(values: RawRow) -> tuple[str, ...]:
@@ -150,7 +155,7 @@ def _all_cells(values: RawRow) -> tuple[str, ...]:
     return tuple(cell_text(v) for v in values)
 
 
-def _collect(rows: Iterator[tuple[int, RawRow]], layout_of: LayoutOf, name: str) -> Table:
+def _collect(rows: Rows, layout_of: LayoutOf, name: str) -> Table:
     """Header, layout and the kept cells of each row; the row caps are enforced here, as rows come."""
     header: SourceRow | None = None
     keep: list[int] = []
@@ -329,7 +334,7 @@ def _delimiter(first_line: str) -> str:
 _NUL = "\x00"
 
 
-def _csv_rows(fh: IO[bytes], name: str) -> Iterator[tuple[int, RawRow]]:
+def _csv_rows(fh: IO[bytes], name: str) -> Rows:
     head = fh.read(64 * 1024)
     codec = _sniff_encoding(head, name) or _text_codec(fh, name)
     fh.seek(0)
@@ -355,7 +360,7 @@ def _text_codec(fh: IO[bytes], name: str) -> str:
     )
 
 
-def _csv_records(fh: IO[bytes], name: str, codec: str, delimiter: str) -> Iterator[tuple[int, RawRow]]:
+def _csv_records(fh: IO[bytes], name: str, codec: str, delimiter: str) -> Rows:
     text = io.TextIOWrapper(fh, encoding=codec, errors="strict", newline="")
     reader = csv.reader(text, delimiter=delimiter)
     try:
@@ -504,7 +509,7 @@ def _check_dimension(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str)
         raise _too_many_rows(name, f"says its sheet has {rows:,} rows, more than")
 
 
-def _xlsx_rows(fh: IO[bytes], name: str, sheet: str | None) -> Iterator[tuple[int, RawRow]]:
+def _xlsx_rows(fh: IO[bytes], name: str, sheet: str | None) -> Rows:
     try:
         archive = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
@@ -590,7 +595,7 @@ def _number_text(text: str) -> str:
     return text
 
 
-def _sheet_rows(fh: IO[bytes], shared: list[str], name: str) -> Iterator[tuple[int, RawRow]]:
+def _sheet_rows(fh: IO[bytes], shared: list[str], name: str) -> Rows:
     iterparse = _xml_guard()
     row_tag, c_tag, v_tag, is_tag = f"{_NS}row", f"{_NS}c", f"{_NS}v", f"{_NS}is"
     count = 0
