@@ -45,7 +45,7 @@ from socialdesk.services.groups import (
     check_color,
     clean_name,
 )
-from socialdesk.services.names import control_problem, display_name_problem
+from socialdesk.services.names import clean_display_name, control_problem, display_name_problem
 from socialdesk.services.rules import Actor
 
 #: Separators accepted between names in a group path (the export writes ``PATH_SEPARATOR``).
@@ -289,6 +289,22 @@ class _Resolver:
     #: (platform, handle key) -> (id, deleted) or None: one query per distinct profile, not per row.
     by_handle: dict[tuple[str, str], tuple[int, bool] | None] = field(default_factory=dict)
 
+    def load_handles(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Look up many (platform, handle) pairs with one query per 500 handles."""
+        wanted = sorted({(p, h.casefold()) for p, h in pairs} - set(self.by_handle))
+        for key in wanted:
+            self.by_handle[key] = None
+        keys = sorted({h for _p, h in wanted})
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            for pid, plat, hkey, deleted_at in self.session.execute(
+                select(Profile.id, Profile.platform, Profile.handle_key, Profile.deleted_at)
+                .where(Profile.handle_key.in_(chunk))
+                .order_by(Profile.deleted_at.is_not(None), Profile.id)
+            ):
+                if (plat, hkey) in self.by_handle and self.by_handle[(plat, hkey)] is None:
+                    self.by_handle[(plat, hkey)] = (pid, deleted_at is not None)
+
     def find(self, plat: str, handle: str) -> tuple[int, bool] | None:
         key = (plat, handle.casefold())
         if key not in self.by_handle:
@@ -364,7 +380,7 @@ def preview_groups_import(session: Session, path: Path) -> GroupsImportPreview:
 def _shown_header(header: SourceRow) -> str:
     """The first row's titles for a message: at most a few, each cut short."""
     titles = [c if len(c) <= 40 else c[:39] + "…" for c in header.cells if c]
-    shown = ", ".join(titles[:12]) + (f" and {len(titles) - 12} more" if len(titles) > 12 else "")
+    shown = ", ".join(titles[:12]) + (f" and {len(titles) - 12:,} more" if len(titles) > 12 else "")
     return repr(shown)[1:-1] if shown else "nothing"
 
 
@@ -412,6 +428,12 @@ def _read_file_groups(
     # Pass 2: items.
     id_col = cols.get("profile_id")
     resolver.load_ids(i for i in (_as_id(r.get(id_col)) for r in data) if i is not None)
+    handle_col, plat_col = cols.get("handle"), cols.get("platform")
+    resolver.load_handles(
+        (plat, profiles_service.clean_handle(r.get(handle_col)))
+        for r in data
+        if (plat := platform_key(r.get(plat_col)) if r.get(plat_col) else None) and r.get(handle_col)
+    )
     skipped_rows = {i.row for i in skipped}
     for row in data:
         if row.number in skipped_rows:
@@ -757,7 +779,7 @@ def _read_profile_row(row: SourceRow, cols: dict[str, int]) -> _ProfileSpec | Pr
     handle_text = row.get(cols.get("handle"))
     plat_text = row.get(cols.get("platform"))
     kind_text = row.get(cols.get("kind"))
-    display = row.get(cols.get("display_name")) or None
+    display = clean_display_name(row.get(cols.get("display_name"))) or None
     text = url or handle_text
     if display is not None and (why := display_name_problem(display)):
         return ProfileRowPlan(row.number, "skip", handle=text, message=why[:1].lower() + why[1:])

@@ -43,9 +43,14 @@ def display_name_problem(text: str) -> str | None:
     return control_problem(text, "A display name")
 
 
+def clean_display_name(text: str) -> str:
+    """Blanks trimmed and runs of blanks (tabs, line breaks from a spreadsheet cell) made one space."""
+    return " ".join(text.split())
+
+
 def check_display_name(text: str, field: str = "display_name") -> str:
-    """The trimmed display name, or a ValidationError on ``field``."""
-    clean = text.strip()
+    """The cleaned display name, or a ValidationError on ``field``."""
+    clean = clean_display_name(text)
     problem = display_name_problem(clean)
     if problem:
         raise ValidationError({field: problem})

@@ -164,7 +164,8 @@ def _collect(rows: Rows, layout_of: LayoutOf, name: str) -> Table:
     append = data.append
     filled = 0
     for number, values in rows:
-        if not any(values):
+        # An XLSX row holds only its non-empty cells (its keys are column numbers, 0 among them).
+        if not (values if isinstance(values, dict) else any(values)):
             continue
         filled += 1
         if filled > MAX_ROWS + 1:
@@ -565,6 +566,17 @@ def _text_of(element: Any) -> str:
     return "".join(parts)
 
 
+#: The count a writer declares on the shared-strings table (checked before parsing; the parse checks too).
+_SST_COUNT = re.compile(rb"<(?:\w+:)?sst\b[^>]*?\buniqueCount=\"([0-9]{1,12})\"")
+
+
+def _too_many_strings(name: str) -> ImportFileError:
+    return ImportFileError(
+        f"{name} holds more than {MAX_SHARED_STRINGS:,} different texts; it was not read. "
+        "Save the data as CSV or split it."
+    )
+
+
 def _shared_strings(
     archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], part: str, name: str
 ) -> list[str]:
@@ -572,13 +584,14 @@ def _shared_strings(
     out: list[str] = []
     si = f"{_NS}si"
     with _open_part(archive, infos, part, name) as fh:
+        declared = _SST_COUNT.search(fh.read(4096))
+        if declared and int(declared.group(1)) > MAX_SHARED_STRINGS:
+            raise _too_many_strings(name)
+    with _open_part(archive, infos, part, name) as fh:
         for _event, element in iterparse(fh, events=("end",), forbid_dtd=True):
             if element.tag == si:
                 if len(out) >= MAX_SHARED_STRINGS:
-                    raise ImportFileError(
-                        f"{name} holds more than {MAX_SHARED_STRINGS:,} different texts; it was not read. "
-                        "Save the data as CSV or split it."
-                    )
+                    raise _too_many_strings(name)
                 out.append(_text_of(element))
                 element.clear()
     return out
