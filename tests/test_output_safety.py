@@ -90,6 +90,22 @@ def test_neutralised_text_never_runs_and_restores_exactly(text: str) -> None:
     assert cells.restore(safe) == text
 
 
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=st.sampled_from("=+-@\t\r\n;' \ufeffab1.#\x01"), max_size=6), st.integers()
+        ),
+        max_size=5,
+    )
+)
+def test_the_row_fast_path_changes_exactly_what_the_cell_neutraliser_changes(row: list[object]) -> None:
+    expected = [cells.neutralise(v) if isinstance(v, str) else v for v in row]
+    assert list(cells.csv_row(row)) == expected
+    xlsx = [getattr(v, "value", v) for v in cells.xlsx_row(row, None)] if "#" not in str(row) else None
+    if xlsx is not None:
+        assert xlsx == [cells.xlsx_text(v) if isinstance(v, str) else v for v in row]
+
+
 def test_plain_numbers_stay_numbers_in_both_formats(tmp_path: Path, workspace: Workspace) -> None:
     with workspace.session() as s:
         me = f.member(s, "Ada", me=True)

@@ -38,6 +38,8 @@ _DANGER_ANYWHERE = re.compile(r"(?:^|(?<=[;\t\r\n]))[ \ufeff']*[=+\-@\t\r]")
 #: What a spreadsheet (one that trims leading spaces) would run: no apostrophe before the trigger.
 _RUNS = re.compile(r"[ \ufeff]*[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"[ \ufeff']*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[ ]*")
+#: The same, for a quick scan (a leading separator is added): a charset first lets the engine skip ahead.
+_DANGER_AFTER_SEPARATOR = re.compile(r"[;\t\r\n][ \ufeff']*[=+\-@\t\r]")
 #: Inside one cell, a new value may start after ``;``, a tab or a line break.
 _STARTS = re.compile(r"(?:^|(?<=[;\t\r\n]))")
 _SEGMENT_END = re.compile(r"[;\t\r\n]")
@@ -113,7 +115,13 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def csv_row(values: Sequence[Any]) -> list[Any]:
+def csv_row(values: Sequence[Any]) -> Sequence[Any]:
+    """One CSV row: every text cell neutralised (others unchanged)."""
+    # One scan over the row's text joined by line breaks (a value start, as in a cell) settles most
+    # rows at C speed; only rows with a possible trigger are looked at cell by cell.
+    joined = "\n" + "\n".join([v for v in values if v.__class__ is str])
+    if _DANGER_AFTER_SEPARATOR.search(joined) is None:
+        return values
     return [neutralise(v) if isinstance(v, str) else v for v in values]
 
 
@@ -127,6 +135,13 @@ def xlsx_text(value: str) -> str:
 
 def xlsx_row(values: Sequence[Any], ws: Any) -> list[Any]:
     """One XLSX row for a write-only sheet ``ws``: every text a string cell, never a formula or error."""
+    joined = "\n" + "\n".join([v for v in values if v.__class__ is str])
+    if (
+        _DANGER_AFTER_SEPARATOR.search(joined) is None
+        and _ILLEGAL_XML.search(joined) is None
+        and "#" not in joined
+    ):
+        return list(values)  # the common row: nothing to change (one scan, as in ``csv_row``)
     out: list[Any] = []
     for v in values:
         if isinstance(v, str):
