@@ -135,7 +135,7 @@ def write_paths(
         ),
         WritePath(
             "bulk delete (GUI service)",
-            lambda p: _demo(p, 150),
+            lambda p: _demo(p, 3000),  # big enough that the one apply transaction lasts a moment
             lambda d, i: [sys.executable, str(i / "bulk_delete.py"), str(d)],
             _count("SELECT count(*) FROM profiles WHERE deleted_at IS NULL"),
             None,  # what the demo left undeleted (read from the template)

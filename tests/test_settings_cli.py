@@ -411,3 +411,63 @@ def test_console_script(demo_dir: Path, tmp_path: Path) -> None:
         env=env,
     )
     assert done.returncode == 0 and done.stdout.startswith(f"Saved locally: greeting_text\n{pid}: ")
+
+
+# -- hostile settings files (issue 16): one field: message line per problem, or success --------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+HOSTILE_SETTINGS: list[tuple[str, str, str, str | None]] = [
+    # (name, platform, file text, expected stderr text or None for success)
+    ("lone surrogate", "x", '{"name": "\\ud800"}', "name: contains a lone surrogate"),
+    ("low surrogate in bio", "x", '{"bio": "ok \\udfff"}', "bio: contains a lone surrogate"),
+    ("surrogate key", "x", '{"\\ud800": 1}', "a key with a lone surrogate"),
+    ("5,000-digit integer", "x", '{"bio": 1' + "0" * 5000 + "}", "bio: is a number with more than 18 digits"),
+    ("100,000-deep nesting", "x", '{"bio": ' + DEEP + "}", "nests lists or objects hundreds of levels deep"),
+    (
+        "12-deep nesting in a list",
+        "x",
+        '{"quick_replies": ' + "[" * 12 + "]" * 12 + "}",
+        "nested more than 8",
+    ),
+    ("NaN", "x", '{"bio": NaN}', "bio: is not a finite number"),
+    ("1e999", "x", '{"bio": 1e999}', "bio: is not a finite number"),
+    ("wrong type", "x", '{"name": 5}', "name: Name must be text, not a number"),
+    ("null item", "x", '{"quick_replies": [null]}', "quick_replies[0]:"),
+    ("huge string", "x", '{"name": "' + "n" * 500_000 + '"}', "name: At most 50 characters"),
+    ("over 1 MB", "x", '{"bio": "' + "b" * 1_100_000 + '"}', "larger than 1024 KB"),
+    ("unknown key", "x", '{"zzz": 1}', "zzz: Unknown setting"),
+    (
+        "broken URL",
+        "whatsapp",
+        '{"websites": ["http://[::1"]}',
+        "websites[0]: 'http://[::1' is not a valid address",
+    ),
+    ("RTL text", "x", '{"location": "\\u0627\\u0644\\u0642\\u0627\\u0647\\u0631\\u0629"}', None),
+    ("null clears", "x", '{"location": null}', None),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "platform", "text", "expected"), HOSTILE_SETTINGS, ids=[h[0] for h in HOSTILE_SETTINGS]
+)
+def test_hostile_settings_file_gives_field_lines_or_success_never_a_traceback(
+    demo_dir: Path, tmp_path: Path, name: str, platform: str, text: str, expected: str | None
+) -> None:
+    pid = find_profile(demo_dir, platform)
+    exe = Path(sys.executable).with_name("socialdesk")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "socialdesk"]
+    base = [*cmd, "--data-dir", str(demo_dir), "settings"]
+    before = subprocess.run([*base, "show", str(pid)], capture_output=True, text=True, check=True).stdout
+    path = tmp_path / "settings.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    done = subprocess.run([*base, "set", str(pid), str(path)], capture_output=True, text=True, timeout=60)
+    after = subprocess.run([*base, "show", str(pid)], capture_output=True, text=True, check=True).stdout
+    assert "Traceback" not in done.stderr, done.stderr
+    if expected is None:
+        assert done.returncode == 0, done.stderr
+        assert json.loads(after) != json.loads(before) or "No changes" in done.stdout
+    else:
+        assert done.returncode == 1, (done.stdout, done.stderr)
+        assert expected in done.stderr, done.stderr
+        assert all(": " in line for line in done.stderr.splitlines())
+        assert after == before  # never a partial save

@@ -51,10 +51,13 @@ def run_list(data_dir: Path, args: argparse.Namespace) -> int:
         json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
-    width = max((len(r["name"]) for r in records), default=4)
+    from socialdesk.services.cells import terminal_text
+
+    names = [terminal_text(r["name"]) for r in records]
+    width = max((len(n) for n in names), default=4)
     print(f"{'ID':>4}  {'Name':<{width}}  Used  Description")
-    for r in records:
-        print(f"{r['id']:>4}  {r['name']:<{width}}  {len(r['used_by']):>4}  {r['description']}")
+    for r, name in zip(records, names, strict=True):
+        print(f"{r['id']:>4}  {name:<{width}}  {len(r['used_by']):>4}  {terminal_text(r['description'])}")
     return 0
 
 

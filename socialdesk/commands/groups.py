@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from socialdesk.commands.common import Parser, UsageError, positive_int, workspace_session
+from socialdesk.services.cells import terminal_text
 from socialdesk.services.errors import SocialDeskError
 
 
@@ -215,7 +216,7 @@ def run_import(data_dir: Path, args: argparse.Namespace) -> int:
     with workspace_session(data_dir) as session:
         preview = importer.preview_groups_import(session, args.file)
         for line in preview.lines():
-            print(line)
+            print(terminal_text(line))  # file text may hold control characters
         if preview.blocking:
             raise ValidationError([("", f"cannot import: {m}") for m in preview.blocking])
         if not args.apply:

@@ -12,6 +12,7 @@ from typing import Any
 
 from socialdesk.commands.common import Parser, UsageError, open_workspace, workspace_session
 from socialdesk.models.catalogue import PLATFORM_KEYS, ConnectionState, ConnectionType, Ownership, Status
+from socialdesk.services.cells import terminal_text
 from socialdesk.services.errors import SocialDeskError
 
 
@@ -113,7 +114,9 @@ def run(data_dir: Path, args: argparse.Namespace) -> int:
                 json.dump(listing.json_records(rows, selected, conn), out, ensure_ascii=False, indent=2)
                 out.write("\n")
             elif args.format == "csv":
-                writer = csv.writer(out, lineterminator="\n")
+                from socialdesk.services.cells import SafeCsvWriter
+
+                writer = SafeCsvWriter(csv.writer(out, lineterminator="\n"))
                 writer.writerow(listing.CSV_HEADER)
                 writer.writerows(listing.csv_records(rows, selected))
             else:
@@ -173,7 +176,7 @@ def run_import(data_dir: Path, args: argparse.Namespace) -> int:
     with workspace_session(data_dir) as session:
         preview = importer.preview_profiles_import(session, args.file)
         for line in preview.lines():
-            print(line)
+            print(terminal_text(line))  # file text may hold control characters
         if not args.apply:
             if preview.can_apply:
                 print("Nothing was changed; run again with --apply to add them.")

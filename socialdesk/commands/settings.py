@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,48 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: A settings file holds a few short texts; anything larger is not one (and is not read whole).
+MAX_SETTINGS_BYTES = 1024 * 1024
+#: Integers with more digits are read as "too large" instead of being converted (Python refuses
+#: over 4,300 digits with a traceback, and conversion is quadratic below that).
+_MAX_DIGITS = 30
+_TOO_LARGE = 10**30
+
+
+def _int(text: str) -> int:
+    return int(text) if len(text) <= _MAX_DIGITS else _TOO_LARGE
+
+
+def _read_bytes(name: str) -> bytes:
+    if name == "-":
+        data = sys.stdin.buffer.read(MAX_SETTINGS_BYTES + 1)
+    else:
+        path = Path(name)
+        st = path.stat()  # a missing file raises here, before anything is opened
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(name)
+        if not stat.S_ISREG(st.st_mode):
+            raise SocialDeskError(
+                f"{name} is not a regular file (a pipe or device); give the path of a JSON settings file"
+            )
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SETTINGS_BYTES + 1)
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise SocialDeskError(
+            f"{name} is larger than {MAX_SETTINGS_BYTES // 1024} KB, far more than any settings file; "
+            "nothing was saved"
+        )
+    return data
+
+
 def read_settings_file(name: str) -> dict[str, Any]:
-    """The JSON object in the file (or stdin for ``-``), or one clear error saying what is wrong with it."""
+    """The JSON object in the file (or stdin for ``-``), or one clear error saying what is wrong with it.
+
+    Hostile files end in one message, never a traceback: over 1 MB, not UTF-8, nested too deep for the
+    parser, huge integers (read as "too large" and reported per field by ``settings.value_problems``).
+    """
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
+        text = _read_bytes(name).decode("utf-8-sig")
     except FileNotFoundError:
         raise SocialDeskError(f"There is no file {name}; give the path of a JSON settings file") from None
     except IsADirectoryError:
@@ -110,10 +149,15 @@ def read_settings_file(name: str) -> dict[str, Any]:
     except OSError as exc:
         raise SocialDeskError(f"Cannot read {name}: {exc.strerror or exc}") from None
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_int)
     except json.JSONDecodeError as exc:
         raise SocialDeskError(
             f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; nothing was saved"
+        ) from None
+    except RecursionError:
+        raise SocialDeskError(
+            f"{name} nests lists or objects hundreds of levels deep; settings are text, lists and objects "
+            "a few levels deep; nothing was saved"
         ) from None
     except _DuplicateKey as exc:
         raise SocialDeskError(

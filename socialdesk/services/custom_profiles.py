@@ -26,6 +26,7 @@ from socialdesk.models.settings_catalogue import CustomProfileLimits, Problem, s
 from socialdesk.services import audit
 from socialdesk.services.clock import iso, parse_iso, utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError
+from socialdesk.services.names import control_problem
 from socialdesk.services.profiles import get_profile
 from socialdesk.services.rules import Actor
 from socialdesk.services.settings import load as load_settings
@@ -223,6 +224,8 @@ def add(workspace: Workspace, actor: Actor | None, profile_id: int, name: str, a
             problems.append(("name", "Enter the name replies will show"))
         elif len(clean) > limits.max_name:
             problems.append(("name", f"At most {limits.max_name} characters; this has {len(clean)}"))
+        elif control := control_problem(clean, "A custom profile's name"):
+            problems.append(("name", control))
         elif any(c.name.casefold() == clean.casefold() for c in list_custom_profiles(s, profile_id)):
             problems.append(("name", f"This account already has a custom profile named {clean!r}"))
         info, found = avatar_problems(Path(avatar), limits)

@@ -5,9 +5,17 @@ a cancelled or failed export never leaves a half-written file (and an existing f
 Long exports report progress and can be cancelled: ``progress(done, total)`` and ``cancel()`` are
 called from the worker thread every ``CHUNK`` rows; nothing here touches Qt.
 
-Spreadsheet safety: text that a spreadsheet would run as a formula — starting with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return — is prefixed with an apostrophe in both formats, and XLSX
-cells are always written as strings, never formulas. ``restore_text`` undoes the prefix on import.
+Spreadsheet safety lives in ``services.cells`` and is applied HERE, where rows become cells: every
+cell of every row the writer gets goes through ``cells.csv_row`` or ``cells.xlsx_row``, whatever
+built the row, so no column can be left out. Text that a spreadsheet would run as a formula gets a
+leading apostrophe; XLSX cells are string cells, never formulas. ``cells.restore`` undoes it.
+
+Leftovers: the temporary file is named ``.NAME.sdexport-HOST-PID-XXXXXXXX.part``, and the sheet
+that openpyxl streams while an XLSX is written goes beside it as ``….sheet.part`` (not into the
+system temp folder as ``openpyxl.*``, where nothing could tell it from another program's). A killed
+export leaves them behind; the next export into that folder removes those whose process (HOST is a
+short hash of this computer's name, PID its process id) no longer runs, and those of another
+computer older than ``STALE_AFTER`` seconds (a folder may be shared). Nothing else is touched.
 
 CSV is UTF-8 with a byte-order mark, comma-separated, CRLF line ends and a header row: without the
 BOM, Excel on Windows reads UTF-8 as the local code page and garbles names like "Zürich" or "東京".
@@ -16,9 +24,12 @@ BOM, Excel on Windows reads UTF-8 as the local code page and garbles names like 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import secrets
+import socket
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +44,7 @@ from socialdesk.models.catalogue import (
     PLATFORMS,
 )
 from socialdesk.models.schema import Profile
+from socialdesk.services import cells
 from socialdesk.services import columns as registry
 from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.groups import PATH_SEPARATOR, GroupGraph
@@ -40,13 +52,10 @@ from socialdesk.services.query import ProfileRows
 
 #: Progress and cancellation are checked every this many rows.
 CHUNK = 500
-#: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
-FORMULA_TRIGGERS = frozenset("=+-@\t\r")
-_SPECIAL_START = FORMULA_TRIGGERS | {"'"}
-#: A cell (in a column joined with newlines) that may need neutralising starts after a newline.
-_SPECIAL_LINE_START = re.compile("\n['=+\\-@\t\r]")
-#: Characters XML 1.0 (and so XLSX) cannot hold; they are dropped from XLSX cells.
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: A temporary file of another computer older than this (seconds) is a leftover of a killed export.
+STALE_AFTER = 24 * 60 * 60
+_PART_MARK = ".sdexport-"
+_PART_RE = re.compile(r"\..+\.sdexport-([0-9a-f]{6})-([0-9]+)-[0-9a-f]{8}(?:\.sheet)?\.part")
 MIN_WIDTH, MAX_WIDTH = 8, 60
 #: Rows looked at to size the XLSX columns of a long export.
 WIDTH_SAMPLE = 500
@@ -73,28 +82,11 @@ class ExportResult:
     rows: int
 
 
-# -- formula neutralisation -------------------------------------------------------------------------
+# -- formula neutralisation (kept here for callers that import it from the export) --------------------
 
-
-def neutralise(text: str) -> str:
-    """Prefix an apostrophe to text a spreadsheet would run as a formula.
-
-    Text that already starts with apostrophes before a trigger gets one more, so that
-    ``restore_text`` gives back exactly the original.
-    """
-    bare = text.lstrip("'")
-    if bare and bare[0] in FORMULA_TRIGGERS:
-        return "'" + text
-    return text
-
-
-def restore_text(text: str) -> str:
-    """Undo ``neutralise`` (used when importing a file we exported)."""
-    if text.startswith("'"):
-        bare = text.lstrip("'")
-        if bare and bare[0] in FORMULA_TRIGGERS:
-            return text[1:]
-    return text
+neutralise = cells.neutralise
+restore_text = cells.restore
+FORMULA_TRIGGERS = cells.FORMULA_TRIGGERS
 
 
 def format_for(path: Path, fmt: str | ExportFormat | None = None) -> ExportFormat:
@@ -137,10 +129,53 @@ def _check_target(path: Path) -> Path:
     return path
 
 
+def _host_mark() -> str:
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process, or a value we cannot check: leave its file alone
+    return True
+
+
+def remove_stale_parts(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary files killed exports left in ``folder`` (see the module docstring)."""
+    removed: list[Path] = []
+    host = _host_mark()
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        found = _PART_RE.fullmatch(entry.name)
+        if found is None:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if found.group(1) == host:
+                stale = not _running(int(found.group(2)))
+            else:
+                stale = now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER
+            if stale:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue  # gone already, or not ours to remove: the export itself goes on
+    return removed
+
+
 def _temp_beside(path: Path) -> Path:
     """A new, empty file next to ``path`` (same file system, so the final rename is atomic)."""
+    mark = f"{_PART_MARK}{_host_mark()}-{os.getpid()}-"
     while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        tmp = path.with_name(f".{path.name}{mark}{secrets.token_hex(4)}.part")
         try:
             with tmp.open("xb"):
                 return tmp
@@ -158,6 +193,7 @@ def _write(
     cancel: Cancel | None,
 ) -> ExportResult:
     target = _check_target(path)
+    remove_stale_parts(target.parent if str(target.parent) else Path("."))
     try:
         tmp = _temp_beside(target)
     except OSError as exc:
@@ -192,45 +228,12 @@ def _write(
     return ExportResult(target, fmt, written)
 
 
-def _safe_row(values: list[Any], text_columns: Sequence[int], xlsx: bool) -> list[Any]:
-    """Neutralise (and for XLSX clean) the text cells of one row, in place."""
-    for i in text_columns:
-        value = values[i]
-        if value:
-            values[i] = _safe_text(value, xlsx)
-    return values
-
-
-def _safe_text(value: str, xlsx: bool) -> str:
-    if value[0] in _SPECIAL_START:
-        value = neutralise(value)
-    if xlsx and _ILLEGAL_XML.search(value):
-        value = _ILLEGAL_XML.sub("", value)
-    return value
-
-
-def _safe_column(values: Sequence[str], xlsx: bool) -> Sequence[str]:
-    """The same for a whole column of text, touching only the cells that need it (fast for long lists)."""
-    # One regular-expression scan over the joined column finds out whether any cell needs work.
-    joined = "\n".join(values)
-    illegal = xlsx and _ILLEGAL_XML.search(joined) is not None
-    first = values[0][:1] if values else ""
-    if not illegal and first not in _SPECIAL_START and _SPECIAL_LINE_START.search(joined) is None:
-        return values
-    special = _SPECIAL_START
-    hits = [i for i, v in enumerate(values) if v[:1] in special or (illegal and _ILLEGAL_XML.search(v))]
-    out = list(values)
-    for i in hits:
-        out[i] = _safe_text(out[i], xlsx)
-    return out
-
-
 def _write_csv(tmp: Path, table: _Table, chunks: Iterable[Chunk], tick: Callable[[int], None]) -> int:
     import csv
 
     done = 0
     with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = cells.SafeCsvWriter(csv.writer(fh))
         writer.writerow(table.header)
         for chunk in chunks:
             writer.writerows(chunk)
@@ -244,6 +247,7 @@ def _write_xlsx(tmp: Path, table: _Table, chunks: Iterable[Chunk], tick: Callabl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES, WorksheetWriter
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(table.sheet)
@@ -259,13 +263,20 @@ def _write_xlsx(tmp: Path, table: _Table, chunks: Iterable[Chunk], tick: Callabl
         cell = WriteOnlyCell(ws, value=title)
         cell.font, cell.fill, cell.border, cell.alignment = font, fill, border, align
         header.append(cell)
+    # openpyxl streams the sheet into a temporary file of its own; put it beside ours, under a name
+    # the next export recognises, instead of an anonymous ``openpyxl.*`` in the system temp folder.
+    # (``write_top`` writes the sheet's views and widths: everything above is set first.)
+    sheet_tmp = str(tmp.with_name(tmp.name[: -len(".part")] + ".sheet.part"))
+    ALL_TEMP_FILES.append(sheet_tmp)  # openpyxl removes it from this list (and the disk) when done
     done = 0
     try:
+        ws._writer = WorksheetWriter(ws, out=sheet_tmp)
+        ws._writer.write_top()
         ws.append(header)
         append = ws.append
         for chunk in chunks:
             for values in chunk:
-                append(values)
+                append(cells.xlsx_row(values, ws))
             done += len(chunk)
             tick(done)
         last = get_column_letter(len(table.header))
@@ -280,6 +291,8 @@ def _write_xlsx(tmp: Path, table: _Table, chunks: Iterable[Chunk], tick: Callabl
             if target is not None:
                 with contextlib.suppress(Exception):  # best effort on an error path
                     getattr(target, method)()
+        with contextlib.suppress(OSError):
+            os.unlink(sheet_tmp)
         raise
     return done
 
@@ -309,7 +322,6 @@ GROUP_COLUMNS: tuple[str, ...] = (
     "Group colour",
 )
 GROUP_SHEET = "Profile groups"
-_GROUP_TEXT_COLUMNS = (1, 2, 4, 6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,8 +391,7 @@ def export_groups(
 ) -> ExportResult:
     """Write all groups to ``path`` as CSV or XLSX (columns: ``GROUP_COLUMNS``)."""
     fmt = format_for(Path(path), fmt)
-    xlsx = fmt is ExportFormat.XLSX
-    records = [_safe_row(r.values(), _GROUP_TEXT_COLUMNS, xlsx) for r in group_export_rows(session)]
+    records = [r.values() for r in group_export_rows(session)]
     table = _Table(GROUP_SHEET, GROUP_COLUMNS, _widths(GROUP_COLUMNS, records))
     chunks = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
     return _write(Path(path), fmt, table, chunks, len(records), progress, cancel)
@@ -405,33 +416,26 @@ PROFILE_SHEET = "Profiles"
 
 
 def profile_chunks(
-    rows: ProfileRows, selected: Sequence[int], *, xlsx: bool, safe: bool = True
+    rows: ProfileRows, selected: Sequence[int], *, xlsx: bool
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The exported rows, ``CHUNK`` at a time, in the order of ``selected`` (row indexes).
 
     Built column by column with C-level helpers (``itemgetter``, ``map``, ``zip``): at 100,000 rows
     this costs a fraction of writing them. ``xlsx`` keeps the date a real date cell; CSV gets
-    ISO 8601 text like the command line. ``safe`` neutralises the text people typed.
+    ISO 8601 text like the command line. The writer makes the cells safe (``services.cells``).
     """
 
-    def text(values: Sequence[str]) -> Sequence[str]:
-        return _safe_column(values, xlsx) if safe else values
-
-    # The values come from the column registry (one declaration per column, as the table shows it);
-    # the text people typed is neutralised here, before the writer.
-    typed = {"name", "handle", "owners", "groups"}
     for start in range(0, len(selected), CHUNK):
         chunk = selected[start : start + CHUNK]
         columns: list[Iterable[Any]] = [
-            text(list(c.export(rows, chunk, xlsx))) if c.key in typed else c.export(rows, chunk, xlsx)
-            for c in registry.EXPORT
+            c.export(rows, chunk, xlsx) for c in registry.EXPORT  # one declaration per column
         ]
         yield list(zip(*columns, strict=True))
 
 
 def profile_records(rows: ProfileRows, selected: Sequence[int], *, xlsx: bool) -> Iterator[tuple[Any, ...]]:
-    """The exported values of the given rows one by one, text not neutralised (for checks and benchmarks)."""
-    for chunk in profile_chunks(rows, selected, xlsx=xlsx, safe=False):
+    """The exported values of the given rows one by one, before the writer makes them safe cells."""
+    for chunk in profile_chunks(rows, selected, xlsx=xlsx):
         yield from chunk
 
 

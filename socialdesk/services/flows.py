@@ -22,6 +22,7 @@ from socialdesk.models.settings_catalogue import flow_key, full_spec
 from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
+from socialdesk.services.names import control_problem
 from socialdesk.services.rules import Actor
 from socialdesk.services.settings import require_settings_editor
 
@@ -52,6 +53,9 @@ def _clean_name(session: Session, name: str, exclude_id: int | None = None) -> s
         raise ValidationError({"name": "A flow needs a name"})
     if len(clean) > MAX_NAME:
         raise ValidationError({"name": f"At most {MAX_NAME} characters; this has {len(clean)}"})
+    problem = control_problem(clean, "A flow name")
+    if problem:
+        raise ValidationError({"name": problem})
     if clean.isdigit():
         # Commands accept ids and names as keys; an all-digit name would be taken for an id.
         raise ValidationError({"name": "A flow name needs at least one letter"})

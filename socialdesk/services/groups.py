@@ -27,6 +27,7 @@ from socialdesk.models.schema import Group, GroupItem, Profile
 from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
+from socialdesk.services.names import control_problem
 from socialdesk.services.rules import ALLOW, READ_ONLY, Actor, Decision, deny
 
 K = TypeVar("K")
@@ -227,25 +228,41 @@ class GroupGraph:
         return self.path_to(child, parent)
 
     def walk(self, root: int, visible: Callable[[int], bool] | None = None) -> Iterator[WalkRow]:
-        """Depth-first expansion in item order: each visible profile with its group path.
+        """Depth-first expansion in item order: each visible profile ONCE, with the path it is listed on.
 
-        A group (the root or a nested one) that reaches no visible profile yields one row with
-        ``profile_id`` None, so empty groups stay visible in exports. Cycles (impossible through the
+        A profile reached on several paths is listed once: on the root's own row when it is a direct
+        item of the root, else on the first path that reaches it. Each nested group is expanded once
+        (20 groups each holding all later ones have ~2^19 paths; this walk stays linear). A group —
+        the root or a nested one — that yields no row of its own gets one row with ``profile_id``
+        None, so empty groups stay visible in exports and every direct item of the root shows up (a
+        groups import reads the root's items back from these rows). Cycles (impossible through the
         services, but a database may be edited by hand) are cut.
         """
         is_visible = visible or (lambda pid: pid not in self.deleted_profiles)
+        direct = {r.id for r in self.items.get(root, ()) if r.kind == "profile"}
+        seen: set[int] = set(direct)
+        expanded: set[int] = {root}
 
         def rows(gid: int, path: tuple[int, ...]) -> Iterator[WalkRow]:
             any_row = False
             for ref in self.items.get(gid, ()):
                 if ref.kind == "profile":
-                    if is_visible(ref.id):
+                    if not is_visible(ref.id):
+                        continue
+                    if gid == root or ref.id not in seen:
+                        seen.add(ref.id)
                         any_row = True
                         yield WalkRow(path, ref.id)
-                elif ref.id not in path and ref.id in self.names:
-                    for row in rows(ref.id, (*path, ref.id)):
+                elif ref.id in self.names and ref.id not in path:
+                    child_path = (*path, ref.id)
+                    if ref.id not in expanded:
+                        expanded.add(ref.id)
+                        for row in rows(ref.id, child_path):
+                            any_row = True
+                            yield row
+                    elif gid == root:
                         any_row = True
-                        yield row
+                        yield WalkRow(child_path, None)
             if not any_row:
                 yield WalkRow(path, None)
 
@@ -321,6 +338,9 @@ def check_name(session: Session, name: str, exclude_id: int | None = None) -> st
         raise ValidationError(
             {"name": f"A group name has at most {MAX_NAME} characters ({len(clean)} given)"}
         )
+    problem = control_problem(clean, "A group name")
+    if problem:
+        raise ValidationError({"name": problem})
     clash = session.scalar(
         select(Group.name).where(Group.name_key == clean.casefold(), Group.id != (exclude_id or -1))
     )
@@ -463,7 +483,7 @@ def addable_groups(session: Session, group_id: int) -> list[tuple[int, str]]:
 
 
 def expand(session: Session, group_id: int) -> list[ReachedProfile]:
-    """Every live profile reached from the group, in item order, with the group path (repeats kept)."""
+    """Every live profile reached from the group, once, in item order, with the path it is listed on."""
     graph = GroupGraph.load(session)
     if group_id not in graph.names:
         raise NotFoundError(f"There is no group with id {group_id}")

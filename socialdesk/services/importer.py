@@ -18,25 +18,21 @@ another workspace. Items pointing at deleted profiles are not in exports, so the
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from socialdesk.models.catalogue import KIND_LABELS, PLATFORMS, default_kind
 from socialdesk.models.schema import Group, GroupItem, Profile
-from socialdesk.services import audit
+from socialdesk.services import audit, sheetfile
 from socialdesk.services import profiles as profiles_service
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, SocialDeskError, ValidationError
-from socialdesk.services.export import restore_text
 from socialdesk.services.groups import (
     DEFAULT_COLOR,
     MAX_GROUPS,
@@ -50,20 +46,24 @@ from socialdesk.services.groups import (
     clean_name,
     find_cycle,
 )
+from socialdesk.services.names import clean_display_name, control_problem, display_name_problem
 from socialdesk.services.rules import Actor
 
-#: Larger files are refused before reading (a groups file is small; a profile list of 100,000 URLs is ~5 MB).
-MAX_FILE_BYTES = 50 * 1024 * 1024
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Separators accepted between names in a group path (the export writes ``PATH_SEPARATOR``).
 _PATH_SEPARATORS = (PATH_SEPARATOR.strip(), "›", "/")
+#: Kept for callers that name them here; the reading itself lives in ``services.sheetfile``.
+MAX_FILE_BYTES = sheetfile.MAX_FILE_BYTES
+MAX_ROWS = sheetfile.MAX_ROWS
+_XLS_MAGIC = sheetfile._XLS_MAGIC
+ImportFileError = sheetfile.ImportFileError
+#: A file naming more groups than this is only refused, without comparing every group (a hostile
+#: file may name 200,000); up to it, the preview still lists each group's changes.
+_GIVE_UP_GROUPS = 2 * MAX_GROUPS
+#: New profiles are inserted this many at a time (progress is reported between chunks).
+_APPLY_CHUNK = 5_000
+SourceRow = sheetfile.SourceRow
 
 Progress = Callable[[int, int], None]
-
-
-class ImportFileError(SocialDeskError):
-    """The file cannot be imported at all; nothing was changed."""
 
 
 class ImportChangedError(SocialDeskError):
@@ -74,147 +74,7 @@ class ImportChangedError(SocialDeskError):
         )
 
 
-# -- reading files --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRow:
-    """One non-blank row of the file: its row number (1-based, as a spreadsheet shows it) and cells."""
-
-    number: int
-    cells: tuple[str, ...]
-
-    def get(self, index: int | None) -> str:
-        if index is None or index >= len(self.cells):
-            return ""
-        return self.cells[index]
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return restore_text(str(value)).strip()
-
-
-def read_rows(path: Path, *, sheet: str | None = None) -> list[SourceRow]:
-    """The file's non-blank rows, from CSV (any common encoding and delimiter) or XLSX.
-
-    ``sheet`` picks a worksheet by name when the workbook has it; otherwise the first is read.
-    """
-    path = Path(path).expanduser()
-    name = path.name
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise ImportFileError(f"{path} is a folder; choose a CSV or XLSX file")
-        if size > MAX_FILE_BYTES:
-            raise ImportFileError(
-                f"{name} is {size // (1024 * 1024)} MB; files over {MAX_FILE_BYTES // (1024 * 1024)} MB "
-                "are not imported. Split it into smaller files."
-            )
-        with path.open("rb") as fh:
-            head = fh.read(8)
-    except FileNotFoundError:
-        raise ImportFileError(f"There is no file {path}; check the name and folder") from None
-    except PermissionError:
-        raise ImportFileError(
-            f"{name} cannot be read: permission denied. Check the file's permissions."
-        ) from None
-    except OSError as exc:
-        raise ImportFileError(f"{name} cannot be read: {exc.strerror or exc}") from exc
-    if size == 0:
-        raise ImportFileError(f"{name} is empty; choose a CSV or XLSX file with a header row and data")
-    if head.startswith(_XLSX_MAGIC):
-        rows = _read_xlsx(path, sheet)
-    elif head.startswith(_XLS_MAGIC):
-        raise ImportFileError(
-            f"{name} is an old Excel .xls workbook, which cannot be imported; "
-            "open it in your spreadsheet program and save it as .xlsx or CSV"
-        )
-    else:
-        rows = _read_csv(path)
-    if not rows:
-        raise ImportFileError(f"{name} has no rows with data; choose a file with a header row and data")
-    return rows
-
-
-def _not_readable(name: str) -> ImportFileError:
-    return ImportFileError(
-        f"{name} is not a CSV or XLSX file (or it is damaged); "
-        "save it from your spreadsheet program as CSV (UTF-8) or XLSX and try again"
-    )
-
-
-def _read_xlsx(path: Path, sheet: str | None) -> list[SourceRow]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl reports damaged or foreign zip files in many ways
-        raise _not_readable(path.name) from exc
-    try:
-        names = {ws.title.casefold(): ws for ws in wb.worksheets}
-        if not names:
-            raise ImportFileError(f"{path.name} has no worksheet; choose a workbook with data")
-        ws = names.get(sheet.casefold()) if sheet else None
-        ws = ws if ws is not None else wb.worksheets[0]
-        out = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = tuple(_cell_text(v) for v in values)
-            if any(cells):
-                out.append(SourceRow(number, cells))
-        return out
-    except ImportFileError:
-        raise
-    except Exception as exc:
-        raise _not_readable(path.name) from exc
-    finally:
-        wb.close()
-
-
-def _decode(data: bytes, name: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise _not_readable(name) from exc
-    if b"\x00" in data[:4096]:
-        raise _not_readable(name)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Spreadsheet programs on Windows save "CSV" in the local code page.
-        return data.decode("cp1252", errors="replace")
-
-
-def _delimiter(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _read_csv(path: Path) -> list[SourceRow]:
-    name = path.name
-    text = _decode(path.read_bytes(), name)
-    if not text.strip():
-        raise ImportFileError(f"{name} is empty; choose a CSV or XLSX file with a header row and data")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    out = []
-    try:
-        for values in reader:
-            cells = tuple(_cell_text(v) for v in values)
-            if any(cells):
-                out.append(SourceRow(reader.line_num, cells))
-    except csv.Error as exc:
-        raise ImportFileError(f"{name} cannot be read as CSV near line {reader.line_num}: {exc}") from exc
-    return out
+# -- reading files (see ``services.sheetfile`` for the limits) --------------------------------------
 
 
 def _as_id(text: str) -> int | None:
@@ -306,9 +166,9 @@ class GroupChange:
             return f"{self.name!r}: unchanged ({self._count()})"
         parts = []
         if self.added:
-            parts.append(f"adds {', '.join(self.added)}")
+            parts.append(f"adds {_some(self.added)}")
         if self.removed:
-            parts.append(f"removes {', '.join(self.removed)}")
+            parts.append(f"removes {_some(self.removed)}")
         if self.reordered:
             parts.append("changes the order")
         if self.color:
@@ -316,6 +176,13 @@ class GroupChange:
         what = "new group" if self.action == "create" else "changes"
         detail = "; ".join(parts) if parts else "no items"
         return f"{self.name!r}: {what} ({self._count()}) — {detail}"
+
+
+def _some(labels: Sequence[str], most: int = 25) -> str:
+    """Labels for one preview line: the first ``most`` and how many more (a file may name thousands)."""
+    if len(labels) <= most:
+        return ", ".join(labels)
+    return f"{', '.join(labels[:most])} and {len(labels) - most:,} more"
 
 
 @dataclass(slots=True)
@@ -326,6 +193,13 @@ class _FileGroup:
     color: str | None = None
     #: ("profile", id) or ("group", name key), in file order, once each.
     items: list[tuple[str, int | str]] = field(default_factory=list)
+    #: The same as a set: a file of 200,000 rows must not test membership in a list per row.
+    seen: set[tuple[str, int | str]] = field(default_factory=set)
+
+    def add(self, item: tuple[str, int | str]) -> None:
+        if item not in self.seen:
+            self.seen.add(item)
+            self.items.append(item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +287,31 @@ class _Resolver:
 
     session: Session
     by_id: dict[int, tuple[str, str, bool]] = field(default_factory=dict)
+    #: (platform, handle key) -> (id, deleted) or None: one query per distinct profile, not per row.
+    by_handle: dict[tuple[str, str], tuple[int, bool] | None] = field(default_factory=dict)
+
+    def load_handles(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Look up many (platform, handle) pairs with one query per 500 handles."""
+        wanted = sorted({(p, h.casefold()) for p, h in pairs} - set(self.by_handle))
+        for key in wanted:
+            self.by_handle[key] = None
+        keys = sorted({h for _p, h in wanted})
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            for pid, plat, hkey, deleted_at in self.session.execute(
+                select(Profile.id, Profile.platform, Profile.handle_key, Profile.deleted_at)
+                .where(Profile.handle_key.in_(chunk))
+                .order_by(Profile.deleted_at.is_not(None), Profile.id)
+            ):
+                if (plat, hkey) in self.by_handle and self.by_handle[(plat, hkey)] is None:
+                    self.by_handle[(plat, hkey)] = (pid, deleted_at is not None)
+
+    def find(self, plat: str, handle: str) -> tuple[int, bool] | None:
+        key = (plat, handle.casefold())
+        if key not in self.by_handle:
+            found = profiles_service.find_by_handle(self.session, plat, handle)
+            self.by_handle[key] = None if found is None else (found.id, found.deleted_at is not None)
+        return self.by_handle[key]
 
     def load_ids(self, ids: Iterable[int]) -> None:
         wanted = sorted(set(ids) - set(self.by_id))
@@ -437,12 +336,12 @@ def _resolve_group_row_profile(
     if plat_text and plat is None:
         return None, f"unknown platform {plat_text!r}"
     if handle and plat:
-        found = profiles_service.find_by_handle(session, plat, handle)
+        found = resolver.find(plat, handle)
         if found is None:
             return None, f"there is no {_profile_label(plat, handle)} in the workspace"
-        if found.deleted_at is not None:
+        if found[1]:
             return None, f"{_profile_label(plat, handle)} is deleted; restore it first"
-        return found.id, ""
+        return found[0], ""
     if raw_id:
         pid = _as_id(raw_id)
         if pid is None:
@@ -461,18 +360,29 @@ def _resolve_group_row_profile(
 
 def preview_groups_import(session: Session, path: Path) -> GroupsImportPreview:
     """Read a groups file (the export's shape) and say what importing it would do; changes nothing."""
-    rows = read_rows(path, sheet="Profile groups")
-    header, data = rows[0], rows[1:]
-    cols = _columns(header, GROUP_ALIASES)
-    if "group_name" not in cols or not ({"profile_id", "handle"} & set(cols)):
-        found = ", ".join(c for c in header.cells if c) or "nothing"
-        raise ImportFileError(
-            f"{Path(path).name} does not look like a groups export: it needs the columns Group name and "
-            f"Profile ID (or Profile (handle) and Platform); its first row has {found}"
-        )
-    if not data:
-        raise ImportFileError(f"{Path(path).name} has a header row but no data rows; nothing to import")
-    return _plan_groups(session, Path(path).name, tuple(data), tuple(cols.items()))
+    name = Path(path).name
+
+    def layout(header: SourceRow) -> sheetfile.Layout:
+        cols = _columns(header, GROUP_ALIASES)
+        if "group_name" not in cols or not ({"profile_id", "handle"} & set(cols)):
+            found = _shown_header(header)
+            raise ImportFileError(
+                f"{name} does not look like a groups export: it needs the columns Group name and "
+                f"Profile ID (or Profile (handle) and Platform); its first row has {found}"
+            )
+        return sheetfile.Layout(cols)
+
+    table = sheetfile.read_table(Path(path), layout, sheet="Profile groups")
+    if not table.rows:
+        raise ImportFileError(f"{name} has a header row but no data rows; nothing to import")
+    return _plan_groups(session, name, table.rows, tuple(table.columns.items()))
+
+
+def _shown_header(header: SourceRow) -> str:
+    """The first row's titles for a message: at most a few, each cut short."""
+    titles = [c if len(c) <= 40 else c[:39] + "…" for c in header.cells if c]
+    shown = ", ".join(titles[:12]) + (f" and {len(titles) - 12:,} more" if len(titles) > 12 else "")
+    return repr(shown)[1:-1] if shown else "nothing"
 
 
 def _plan_groups(
@@ -500,6 +410,10 @@ def _read_file_groups(
         if len(name) > MAX_NAME:
             skipped.append(RowIssue(row.number, f"a group name has at most {MAX_NAME} characters"))
             continue
+        control = control_problem(name, "a group name")
+        if control:
+            skipped.append(RowIssue(row.number, control))
+            continue
         key = name.casefold()
         if key not in file_groups:
             shown = graph.names[existing[key]] if key in existing else name
@@ -508,11 +422,19 @@ def _read_file_groups(
         **{k: graph.names[g] for k, g in existing.items()},
         **{k: g.name for k, g in file_groups.items()},
     }
+    resolver = _Resolver(session)
+    if len(known) > _GIVE_UP_GROUPS:
+        return file_groups, skipped, resolver  # blocked whatever the items: do not read them
 
     # Pass 2: items.
-    resolver = _Resolver(session)
     id_col = cols.get("profile_id")
     resolver.load_ids(i for i in (_as_id(r.get(id_col)) for r in data) if i is not None)
+    handle_col, plat_col = cols.get("handle"), cols.get("platform")
+    resolver.load_handles(
+        (plat, profiles_service.clean_handle(r.get(handle_col)))
+        for r in data
+        if (plat := platform_key(r.get(plat_col)) if r.get(plat_col) else None) and r.get(handle_col)
+    )
     skipped_rows = {i.row for i in skipped}
     for row in data:
         if row.number in skipped_rows:
@@ -536,16 +458,16 @@ def _read_file_groups(
             if child not in known:
                 message = f"the group path names a group {child!r} that does not exist"
                 skipped.append(RowIssue(row.number, message))
-            elif ("group", child) not in fg.items:
-                fg.items.append(("group", child))
+            else:
+                fg.add(("group", child))
             continue
         if not any(row.get(cols.get(f)) for f in ("profile_id", "handle")):
             continue  # an empty group's row
         pid, reason = _resolve_group_row_profile(session, resolver, row, cols)
         if pid is None:
             skipped.append(RowIssue(row.number, reason))
-        elif ("profile", pid) not in fg.items:
-            fg.items.append(("profile", pid))
+        else:
+            fg.add(("profile", pid))
     return file_groups, skipped, resolver
 
 
@@ -560,6 +482,15 @@ def _compare(
 ) -> GroupsImportPreview:
     existing = {name.casefold(): gid for gid, name in graph.names.items()}
     key_of = {gid: name.casefold() for gid, name in graph.names.items()}
+    total_groups = len(existing.keys() | file_groups.keys())
+    if total_groups > _GIVE_UP_GROUPS:
+        new_count = total_groups - len(existing)
+        message = (
+            f"the file names {len(file_groups):,} groups: the import would make {total_groups:,} groups "
+            f"({len(existing)} now, {new_count:,} new); a workspace holds at most {MAX_GROUPS}"
+        )
+        skipped.sort(key=lambda i: i.row)
+        return GroupsImportPreview(source, (), tuple(skipped), (message,), (), data, columns)
     resolver.load_ids(r.id for refs in graph.items.values() for r in refs if r.kind == "profile")
     names = {
         **{k: graph.names[g] for k, g in existing.items()},
@@ -795,22 +726,23 @@ class _ProfileSpec:
 
 def preview_profiles_import(session: Session, path: Path) -> ProfilesImportPreview:
     """Read a list of profile URLs (or platform + handle) and say what adding them would do."""
-    rows = read_rows(path, sheet="Profiles")
     name = Path(path).name
-    cols = _columns(rows[0], PROFILE_ALIASES)
-    if "url" in cols or "handle" in cols:
-        data = rows[1:]
-    elif _looks_like_profile_address(rows[0].get(0)):
-        cols, data = {"url": 0}, rows  # a plain list of addresses without a header
-    else:
-        found = ", ".join(c for c in rows[0].cells if c) or "nothing"
+
+    def layout(header: SourceRow) -> sheetfile.Layout:
+        cols = _columns(header, PROFILE_ALIASES)
+        if "url" in cols or "handle" in cols:
+            return sheetfile.Layout(cols)
+        if _looks_like_profile_address(header.get(0)):
+            return sheetfile.Layout({"url": 0}, first_row_is_data=True)  # addresses without a header
         raise ImportFileError(
             f"{name} does not look like a list of profiles: it needs a column URL (profile addresses) or "
-            f"the columns Platform and Handle; its first row has {found}"
+            f"the columns Platform and Handle; its first row has {_shown_header(header)}"
         )
-    if not data:
+
+    table = sheetfile.read_table(Path(path), layout, sheet="Profiles")
+    if not table.rows:
         raise ImportFileError(f"{name} has a header row but no data rows; nothing to import")
-    specs: list[_ProfileSpec | ProfileRowPlan] = [_read_profile_row(row, cols) for row in data]
+    specs: list[_ProfileSpec | ProfileRowPlan] = [_read_profile_row(row, table.columns) for row in table.rows]
     return ProfilesImportPreview(name, _plan_profiles(session, specs))
 
 
@@ -828,8 +760,10 @@ def _read_profile_row(row: SourceRow, cols: dict[str, int]) -> _ProfileSpec | Pr
     handle_text = row.get(cols.get("handle"))
     plat_text = row.get(cols.get("platform"))
     kind_text = row.get(cols.get("kind"))
-    display = row.get(cols.get("display_name")) or None
+    display = clean_display_name(row.get(cols.get("display_name"))) or None
     text = url or handle_text
+    if display is not None and (why := display_name_problem(display)):
+        return ProfileRowPlan(row.number, "skip", handle=text, message=why[:1].lower() + why[1:])
     if not text:
         return ProfileRowPlan(row.number, "skip", message="no profile address or handle")
     try:
@@ -927,15 +861,26 @@ def apply_profiles_import(
     todo = [r for r in preview.rows if r.action in ("add", "restore")]
     added: list[int] = []
     restored: list[int] = []
-    for done, plan in enumerate(todo, start=1):
+    done = 0
+    for plan in (r for r in todo if r.action == "restore"):
         assert plan.platform is not None
-        profile, was_restored = profiles_service.add_public_profile(
+        profile, _ = profiles_service.add_public_profile(
             session, actor, plan.platform, plan.handle, plan.kind, plan.display_name
         )
-        session.flush()
-        (restored if was_restored else added).append(profile.id)
-        if progress is not None and (done % 100 == 0 or done == len(todo)):
+        restored.append(profile.id)
+        done += 1
+    fresh = [r for r in todo if r.action == "add"]
+    for start in range(0, len(fresh), _APPLY_CHUNK):
+        chunk = fresh[start : start + _APPLY_CHUNK]
+        checked = [
+            profiles_service.check_public_profile(r.platform or "", r.handle, r.kind, r.display_name)
+            for r in chunk
+        ]
+        added += profiles_service.add_public_profiles(session, actor, checked)
+        done += len(chunk)
+        if progress is not None:
             progress(done, len(todo))
+    session.flush()
     if todo:
         audit.record(
             session,

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection as DbConnection
 
 from socialdesk.models.catalogue import ConnectionState
 from socialdesk.services import columns
+from socialdesk.services.cells import terminal_text
 from socialdesk.services.clock import iso
 from socialdesk.services.query import ProfileRows
 
@@ -94,7 +95,10 @@ def table_records(rows: ProfileRows, selected: Sequence[int]) -> list[tuple[str,
 
 
 def format_table(header: Sequence[str], records: Sequence[Sequence[str]], max_width: int = 34) -> str:
+    """A plain-text table for a terminal; control and bidi characters in cells are shown escaped."""
+
     def cut(value: str) -> str:
+        value = terminal_text(value)
         return value if len(value) <= max_width else value[: max_width - 1] + "…"
 
     cells = [[cut(c) for c in header]] + [[cut(c) for c in rec] for rec in records]

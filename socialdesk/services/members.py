@@ -13,6 +13,7 @@ from socialdesk.models.schema import Grant, Member, Meta, ProfileOwner, ProfileS
 from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
+from socialdesk.services.names import control_problem
 from socialdesk.services.rules import Actor
 
 MAX_NAME = 200
@@ -70,6 +71,9 @@ def _check_name(session: Session, name: str, exclude_id: int | None = None) -> s
         raise ValidationError({"name": "A member needs a name"})
     if len(clean) > MAX_NAME:
         raise ValidationError({"name": f"At most {MAX_NAME} characters"})
+    problem = control_problem(clean, "A member's name")
+    if problem:
+        raise ValidationError({"name": problem})
     clash = session.scalar(
         select(Member.id).where(
             Member.name_key == name_key(clean), Member.removed_at.is_(None), Member.id != (exclude_id or -1)

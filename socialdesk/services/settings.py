@@ -13,6 +13,7 @@ key is an error, and nothing is saved while any rule is broken — every problem
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import uuid
 from collections.abc import Callable, Mapping
@@ -270,7 +271,10 @@ def check(session: Session, profile_id: int, changes: Mapping[str, Any]) -> Chec
         for key in changes
         if not spec.has(key)
     ]
-    merged = {**before, **{k: v for k, v in changes.items() if spec.has(k)}}
+    unusable = value_problems(changes)
+    problems += unusable
+    broken = {where.split("[", 1)[0].split(".", 1)[0] for where, _ in unusable}
+    merged = {**before, **{k: v for k, v in changes.items() if spec.has(k) and k not in broken}}
     cleaned, found = spec.clean(merged, ctx)
     changed = tuple(k for k in spec.keys if cleaned[k] != before[k])
     # A stored value that a rule made stricter later now breaks (a Facebook page with 6 ice breakers)
@@ -283,6 +287,63 @@ def check(session: Session, profile_id: int, changes: Mapping[str, Any]) -> Chec
 def field_of(path: str) -> str:
     """The field key of a problem's path (``ice_breakers[4].flow`` -> ``ice_breakers``)."""
     return path.split("[", 1)[0].split(".", 1)[0]
+
+
+#: Settings values are at most a list of objects of text; anything nested deeper is not a setting.
+MAX_DEPTH = 8
+#: Integers beyond this are no setting's value (and would cost time to print or compare).
+MAX_INT = 10**18
+
+
+def value_problems(changes: Mapping[str, Any]) -> list[Problem]:
+    """What no setting can hold, whatever its field (from a hand-written JSON file): nesting deeper than
+    ``MAX_DEPTH``, lone surrogates (``"\\ud800"``: not text; SQLite could not store it), numbers that are
+    not finite or have more than 18 digits. One problem per top-level key, named by its path."""
+    def first(value: Any, where: str, depth: int) -> Problem | None:
+        if depth > MAX_DEPTH:
+            return where, f"nested more than {MAX_DEPTH} levels deep; settings are text, lists and objects"
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                return where, "contains a lone surrogate (a bad \\uD800–\\uDFFF escape), which is not text"
+            return None
+        if isinstance(value, bool) or value is None:
+            return None
+        if isinstance(value, int):
+            return None if abs(value) <= MAX_INT else (where, "is a number with more than 18 digits")
+        if isinstance(value, float):
+            ok = math.isfinite(value)
+            return None if ok else (where, "is not a finite number (NaN, Infinity or too large)")
+        if isinstance(value, list):
+            items: list[tuple[str, Any]] = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+        elif isinstance(value, dict):
+            if any(isinstance(k, str) and _has_surrogate(k) for k in value):
+                return where, "has a key with a lone surrogate, which is not text"
+            items = [(f"{where}.{k}", v) for k, v in value.items()]
+        else:
+            return where, f"is {type(value).__name__}, not a JSON value"
+        for inner, item in items:
+            found = first(item, inner, depth + 1)
+            if found:
+                return found
+        return None
+
+    problems: list[Problem] = []
+    for key, value in changes.items():
+        if isinstance(key, str) and _has_surrogate(key):
+            problems.append((key.encode("utf-8", "backslashreplace").decode(), "a key with a lone surrogate"))
+            continue
+        found = first(value, str(key), 1)
+        if found:
+            problems.append(found)
+    return problems
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
