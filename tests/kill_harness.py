@@ -85,7 +85,7 @@ def _demo(path: Path, profiles: int = 60) -> None:
 
 
 def write_paths(
-    inputs: Path, rows: int = 400, demo_profiles: int = 3000, legacy_profiles: int = 3000
+    inputs: Path, rows: int = 20_000, demo_profiles: int = 3000, legacy_profiles: int = 3000
 ) -> list[WritePath]:
     """The six write paths of the acceptance; ``inputs`` receives the files the commands read."""
     (inputs / "import.csv").write_text(
@@ -110,7 +110,8 @@ def write_paths(
             _count("SELECT count(*) FROM profiles WHERE handle LIKE 'killed%'"),
             0,
             rows,
-            delays=(0.0, 0.05, 0.3, 0.8, 1.5),
+            # The import writes in bulk now: its one write transaction lasts a fraction of a second.
+            delays=(0.0, 0.01, 0.02, 0.04, 0.07),
         ),
         WritePath(
             "demo",

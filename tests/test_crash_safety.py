@@ -31,7 +31,7 @@ def test_sigkill_at_many_instants_of_every_write_path_loses_nothing(tmp_path: Pa
     paths = write_paths(inputs, rows=200, demo_profiles=1000, legacy_profiles=1000)
     build_templates(paths, tmp_path / "templates", inputs)
     started = time.monotonic()
-    results = run_kills(paths, inputs, per_path=PER_PATH, max_tries=PER_PATH + 5)
+    results = run_kills(paths, inputs, per_path=PER_PATH, max_tries=PER_PATH + 10)
     elapsed = time.monotonic() - started
     landed = Counter(r.path for r in results if r.landed)
     print(

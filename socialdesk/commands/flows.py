@@ -35,7 +35,7 @@ def register(commands: Any) -> None:
 def run_list(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import flows
 
-    with workspace_session(data_dir) as session:
+    with workspace_session(data_dir, write=False) as session:
         records: list[dict[str, Any]] = [
             {
                 "id": flow.id,

@@ -76,7 +76,7 @@ def register(commands: Any) -> None:
 def run_list(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import groups, listing
 
-    with workspace_session(data_dir) as session:
+    with workspace_session(data_dir, write=False) as session:
         infos = groups.list_groups(session)
     if args.format == "json":
         json.dump([g.as_json() for g in infos], sys.stdout, ensure_ascii=False, indent=2)
@@ -203,7 +203,7 @@ def run_delete(data_dir: Path, args: argparse.Namespace) -> int:
 def run_export(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import export
 
-    with workspace_session(data_dir) as session:
+    with workspace_session(data_dir, write=False) as session:
         result = export.export_groups(session, args.output, args.format)
     print(f"Exported {_count(result.rows, 'row')} to {result.path}")
     return 0

@@ -65,7 +65,7 @@ def _dump(data: Any) -> None:
 def run_show(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.services import settings
 
-    with workspace_session(data_dir) as session:
+    with workspace_session(data_dir, write=False) as session:
         shown = settings.load(session, args.profile_id)
     if args.with_state:
         _dump(
