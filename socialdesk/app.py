@@ -1,4 +1,4 @@
-"""GUI entry points: ``create_main_window`` (CONTRACTS.md) and ``run_gui`` for the console script."""
+"""GUI entry points: ``create_main_window`` (docs/interfaces.md) and ``run_gui`` for the console script."""
 
 from __future__ import annotations
 

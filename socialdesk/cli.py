@@ -1,4 +1,4 @@
-"""The ``socialdesk`` command line (CONTRACTS.md). Without a sub-command it starts the GUI.
+"""The ``socialdesk`` command line (docs/interfaces.md). Without a sub-command it starts the GUI.
 
 Exit status: 0 success, 2 usage error, 1 any other error; errors are one line on stderr.
 """

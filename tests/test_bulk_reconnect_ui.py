@@ -1,6 +1,6 @@
 """Bulk re-connect against the real Authlib server: profiles over Facebook, Instagram and LinkedIn.
 
-The server is a plain OpenID Connect provider (``userinfo_url``): per CONTRACTS.md the signed-in
+The server is a plain OpenID Connect provider (``userinfo_url``): per docs/interfaces.md the signed-in
 account (its ``sub``) is the one account a sign-in manages, so of each platform's expired profiles
 the one with that platform id is re-connected and the others are "wrong account". One sign-in per
 platform in the real QWebEngineView (``WebRobot``); per profile the result and, for a

@@ -1,4 +1,4 @@
-"""The command line as CONTRACTS.md describes it: demo, profiles (filters, sort, formats), profiles add."""
+"""The command line as docs/interfaces.md describes it: demo, profiles (filters, sort, formats), add."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Profile groups (PRODUCT.md §6): limits, loops, copy, delete of a contained group, order, expansion."""
+"""Profile groups (docs/product.md §6): limits, loops, copy, delete of a contained group, order, expansion."""
 
 from __future__ import annotations
 

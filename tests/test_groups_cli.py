@@ -1,4 +1,4 @@
-"""``socialdesk groups`` as CONTRACTS.md says: list, create, add, export (and remove, delete, import)."""
+"""``socialdesk groups`` as docs/interfaces.md says: list, create, add, export (remove, delete, import)."""
 
 from __future__ import annotations
 

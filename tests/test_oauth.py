@@ -267,7 +267,7 @@ def test_http_is_refused_for_a_non_loopback_provider_even_if_the_file_was_bypass
 def test_an_openid_provider_is_the_signed_in_account_and_nothing_else_is_called(
     oauth_ws: OAuthWorkspace,
 ) -> None:
-    """CONTRACTS.md: with userinfo_url, ``sub``/``name`` are the account, of the platform's first kind."""
+    """docs/interfaces.md: with userinfo_url, ``sub``/``name`` are the account, of the first kind."""
     _request, tokens = oauth_ws.sign_in("facebook", [PUB, INS])
     before_api = oauth_ws.server.count("api")
     found = discovery.discover(oauth_ws.service, "facebook", tokens)

@@ -372,7 +372,7 @@ def test_empty_workspace_offers_the_demo_inside_the_window(qtbot: QtBot, tmp_pat
 
 
 def test_status_count_is_plain_digits_past_a_thousand(qtbot: QtBot, tmp_path: Path) -> None:
-    """Scripts read "Showing N of M profiles" (CONTRACTS.md): no thousands separators."""
+    """Scripts read "Showing N of M profiles" (docs/interfaces.md): no thousands separators."""
     import re
 
     from socialdesk.services.demo import build_demo

@@ -71,7 +71,7 @@ publishing = ["tweet.write", "offline.access"]
 
 
 def test_a_platform_keeps_its_rules_wherever_its_urls_point_an_openid_table_has_none(tmp_path: Path) -> None:
-    """CONTRACTS.md: without userinfo_url a simulator of the platform stands in, rules and all."""
+    """docs/interfaces.md: without userinfo_url a simulator of the platform stands in, rules and all."""
     write(tmp_path, '[providers.tiktok]\nauthorize_url = "https://sso.example.org/authorize"\n')
     tiktok = load_providers(tmp_path).get("tiktok")
     assert (tiktok.scope_separator, tiktok.client_id_param, tiktok.pkce) == (",", "client_key", "S256-hex")

@@ -1,4 +1,4 @@
-"""The settings catalogue: every limit and rule of PRODUCT.md §5 at, below and above its limit.
+"""The settings catalogue: every limit and rule of docs/product.md §5 at, below and above its limit.
 
 Pure tests of the declarations (no database): the command line and the forms validate with the same objects.
 """

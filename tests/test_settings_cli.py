@@ -1,4 +1,4 @@
-"""``socialdesk settings show|set`` exactly as CONTRACTS.md says, on the demo workspace.
+"""``socialdesk settings show|set`` exactly as docs/interfaces.md says, on the demo workspace.
 
 Every broken rule is printed as ``field: message``, the exit status is 1 and nothing is saved
 (``settings show`` is compared before and after); a valid file is saved locally and exits 0 with the push
@@ -51,7 +51,7 @@ def show(capsys: pytest.CaptureFixture[str], data: Path, pid: int) -> dict[str, 
     code, out, err = run(capsys, "--data-dir", str(data), "settings", "show", str(pid))
     assert code == 0, err
     result: dict[str, Any] = json.loads(out)
-    push = result.pop("push")  # always there, read-only (CONTRACTS.md "Settings pushes")
+    push = result.pop("push")  # always there, read-only (docs/interfaces.md "Settings pushes")
     assert set(push) == {"state", "reason", "attempted_at", "next_attempt_at"}
     return result
 

@@ -685,7 +685,7 @@ def test_qtwebengine_is_imported_only_when_a_sign_in_starts() -> None:
 
 
 def test_an_instagram_reconnect_through_an_openid_provider_reaches_no_other_host(tmp_path: Path) -> None:
-    """CONTRACTS.md: with userinfo_url, re-connect works end to end and calls nothing but that server.
+    """docs/interfaces.md: with userinfo_url, re-connect works end to end and calls nothing but that server.
 
     In a child process (Chromium's flags are read once per process): ``--host-resolver-rules`` keeps
     the web view on 127.0.0.1, a request interceptor records every host it asks for, and a socket

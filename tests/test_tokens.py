@@ -360,7 +360,7 @@ def test_page_tokens_of_one_sign_in_live_in_its_one_keyring_entry(
 def test_providers_list_without_a_keyring_says_so_and_reports_secrets_as_unknown(
     keyring_backend: Any, workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """CONTRACTS.md: client_secret_set is null when no keyring works; a warning on stderr; exit 0."""
+    """docs/interfaces.md: client_secret_set is null when no keyring works; a warning on stderr; exit 0."""
     import json
 
     keyring_backend(fail.Keyring())

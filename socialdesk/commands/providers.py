@@ -1,4 +1,4 @@
-"""``socialdesk providers list|set-secret|clear-secret``: each platform's sign-in app (CONTRACTS.md).
+"""``socialdesk providers list|set-secret|clear-secret``: each platform's sign-in app (docs/interfaces.md).
 
 ``list`` shows, per app to register (each platform that signs in, then each kind that needs its own
 app such as LinkedIn organization pages), whether its client id and secret are set, the redirect URI

@@ -1,4 +1,4 @@
-"""``socialdesk settings``: show and set a profile's platform settings (CONTRACTS.md), push, embed code.
+"""``socialdesk settings``: show and set a profile's platform settings (docs/interfaces.md), push, embed code.
 
 ``settings show ID`` prints the settings as one JSON object with every key of the profile's platform,
 which ``settings set ID FILE.json`` takes back: keys present replace, keys absent keep their value, an unknown

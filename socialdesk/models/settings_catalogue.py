@@ -1,4 +1,4 @@
-"""The per-platform settings of the profile manager, declared once (PRODUCT.md §5).
+"""The per-platform settings of the profile manager, declared once (docs/product.md §5).
 
 Every field is declared here with its key (the JSON key of ``settings show``/``settings set``), type, label,
 help text, limits, required flag, choices, warnings and counter rule; every cross-field rule is declared here

@@ -1,4 +1,5 @@
-"""Exports to CSV and XLSX: all profile groups (PRODUCT.md §6), and the profile list as the window shows it.
+"""Exports to CSV and XLSX: all profile groups (docs/product.md §6), and the profile list as the window
+shows it.
 
 Both formats are written to a temporary file next to the target and renamed over it at the end, so
 a cancelled or failed export never leaves a half-written file (and an existing file stays intact).

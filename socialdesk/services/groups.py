@@ -1,7 +1,7 @@
 """Profile groups: create, rename, recolour, copy, delete; add, remove and reorder items; expand.
 
 A group holds up to ``MAX_ITEMS`` items, each a profile or another group, in a chosen order; a
-workspace holds up to ``MAX_GROUPS`` groups (PRODUCT.md §6, after the Qualtrics profile groups).
+workspace holds up to ``MAX_GROUPS`` groups (docs/product.md §6, after the Qualtrics profile groups).
 Nesting never loops: a group cannot contain itself through any path. Names are unique
 case-insensitively, so commands accept them as keys.
 
@@ -102,7 +102,7 @@ class GroupInfo:
         return tuple(i for i in self.items if not i.deleted)
 
     def as_json(self) -> dict[str, Any]:
-        """The ``groups list --format json`` record (CONTRACTS.md); deleted profiles are left out."""
+        """The ``groups list --format json`` record (docs/interfaces.md); deleted profiles are left out."""
         return {
             "id": self.id,
             "name": self.name,

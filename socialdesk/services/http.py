@@ -52,7 +52,7 @@ DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 20.0)
 #: Seconds for a whole call (connect, send, the full answer, redirects).
 DEFAULT_DEADLINE = 30.0
 USER_AGENT = "SocialDesk/0.1 (+desktop app)"
-#: Hosts that plain http may reach: this computer, exactly as CONTRACTS.md names them.
+#: Hosts that plain http may reach: this computer, exactly as docs/interfaces.md names them.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
@@ -68,7 +68,7 @@ class UnsafeURLError(requests.RequestException):
 
 
 def is_loopback_host(host: str | None) -> bool:
-    """True for this computer as CONTRACTS.md names it: 127.0.0.1, ::1 or localhost."""
+    """True for this computer as docs/interfaces.md names it: 127.0.0.1, ::1 or localhost."""
     if not host:
         return False
     host = host.strip("[]").lower()

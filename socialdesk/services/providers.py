@@ -1,7 +1,7 @@
 """Sign-in providers: each platform's OAuth 2.0 endpoints, scopes and API facts, as data.
 
 The built-in catalogue below holds the real endpoints of every platform that signs in. A workspace's
-``providers.toml`` (CONTRACTS.md, "Sign-in providers") overrides them key by key, so a self-hosted or
+``providers.toml`` (docs/interfaces.md, "Sign-in providers") overrides them key by key, so a self-hosted or
 test OAuth server works too::
 
     [providers.x]
@@ -47,7 +47,7 @@ DEFAULT_REDIRECT_URI = "http://127.0.0.1/callback"
 #: Keys of ``[providers.PLATFORM]`` that hold a URL, and whether each may be left empty.
 URL_KEYS = ("authorize_url", "token_url", "revoke_url", "userinfo_url", "api_base_url")
 OPTIONAL_URL_KEYS = frozenset({"revoke_url", "userinfo_url"})
-#: Every key a ``[providers.PLATFORM]`` table may have (CONTRACTS.md).
+#: Every key a ``[providers.PLATFORM]`` table may have (docs/interfaces.md).
 FILE_KEYS = (*URL_KEYS, "client_id", "redirect_uri", "browser", "scopes", "kinds")
 SECRET_KEYS = frozenset({"client_secret", "secret", "client-secret"})
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -1040,7 +1040,7 @@ def _validate_table(
 def _settle(where: str, provider: Provider, problems: list[tuple[str, str]]) -> Provider:
     """The provider's rules as its settings imply them: the OpenID path, the redirect mode."""
     if provider.userinfo_url:
-        # A plain OpenID Connect provider (CONTRACTS.md): RFC 6749 + PKCE S256, a stored secret sent
+        # A plain OpenID Connect provider (docs/interfaces.md): RFC 6749 + PKCE S256, a stored secret sent
         # with HTTP Basic, none required; no platform rule, no discovery, health via userinfo.
         provider = replace(
             provider,

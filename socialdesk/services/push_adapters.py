@@ -1,4 +1,4 @@
-"""One push adapter per platform: each speaks its platform's documented API (PRODUCT.md §5).
+"""One push adapter per platform: each speaks its platform's documented API (docs/product.md §5).
 
 The catalogue names a profile's adapter (``SettingsSpec.push_adapter``); :data:`ADAPTERS` maps that
 name to the adapter, so no code asks which platform it is talking to. An adapter turns the saved

@@ -1,4 +1,4 @@
-"""Per-platform profile settings: load, validate and save (the profile manager, PRODUCT.md §5).
+"""Per-platform profile settings: load, validate and save (the profile manager, docs/product.md §5).
 
 The fields and rules are declared in ``models.settings_catalogue``; this module adds what needs the
 workspace: the flows that exist, the profile's custom profiles, who may edit (Administrators only), and the
@@ -66,7 +66,7 @@ NO_ACTOR = "Choose who you are in the team first"
 
 
 def can_edit_settings(actor: Actor | None) -> Decision:
-    """The profile manager is for Administrators only (PRODUCT.md §2, §5)."""
+    """The profile manager is for Administrators only (docs/product.md §2, §5)."""
     if actor is None:
         return deny(NO_ACTOR)
     if actor.role is not Role.ADMINISTRATOR:
@@ -115,7 +115,7 @@ class ProfileSettings:
         return PLATFORMS[self.platform].label
 
     def push_json(self) -> dict[str, Any]:
-        """The ``push`` key of ``settings show`` (CONTRACTS.md "Settings pushes")."""
+        """The ``push`` key of ``settings show`` (docs/interfaces.md "Settings pushes")."""
         synced = self.sync_state is SyncState.SYNCED
         return {
             "state": self.sync_state.value,

@@ -1,4 +1,4 @@
-"""The settings push queue: saved settings reach each platform through its real API (PRODUCT.md §5, §7).
+"""The settings push queue: saved settings reach each platform through its real API (docs/product.md §5, §7).
 
 Saving stores locally at once and marks the profile *pending* (``services.settings``). This module is the
 durable offline queue behind that state — durable because the state lives in the database
@@ -145,7 +145,7 @@ class PushOutcome:
         return f"{self.state.label}" + (f": {self.reason}" if self.reason else "")
 
     def line(self) -> str:
-        """``ID: STATE`` or ``ID: STATE (reason)`` (CONTRACTS.md "Settings pushes")."""
+        """``ID: STATE`` or ``ID: STATE (reason)`` (docs/interfaces.md "Settings pushes")."""
         return f"{self.profile_id}: {self.state.value}" + (f" ({self.reason})" if self.reason else "")
 
 

@@ -1,4 +1,4 @@
-"""The groups editor: the groups on the left, the selected group's items on the right (PRODUCT.md §6).
+"""The groups editor: the groups on the left, the selected group's items on the right (docs/product.md §6).
 
 Every change goes through ``services.groups`` in its own unit of work, so a refused change (the
 20-group or 20-item limit, a loop, a name in use) changes nothing and its message is shown next to

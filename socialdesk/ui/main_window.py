@@ -605,7 +605,7 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         shown, total = self.model.visible_count(), self.model.total_count()
         text = "Showing {0} of {1} deleted profiles" if self.trash else "Showing {0} of {1} profiles"
-        # Plain digits: scripts and accessibility tools read "Showing N of M profiles" (CONTRACTS.md).
+        # Plain digits: scripts and accessibility tools read "Showing N of M profiles" (docs/interfaces.md).
         self.status_count.setText(self.tr(text).format(shown, total))
 
     def _on_selection_changed(self, *_args: Any) -> None:

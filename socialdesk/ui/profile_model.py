@@ -1,6 +1,6 @@
 """The profile table's item model: a thin view over the read model's column arrays.
 
-No QStandardItemModel and no proxy (STYLE.md item 2): the rows live once in ``ProfileRows``;
+No QStandardItemModel and no proxy (docs/architecture.md): the rows live once in ``ProfileRows``;
 the model keeps only the row indexes currently shown, in order, as one int64 array. Sorting takes
 the cached order of a column (a direction change reverses it); filtering keeps the rows of a mask.
 What a cell shows comes from the column registry (``services/columns.py``), as for the command

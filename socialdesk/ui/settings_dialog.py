@@ -1,6 +1,6 @@
 """The Settings dialog: notification channels and health checks; each platform's sign-in credentials.
 
-Client ids and the browser choice go to ``providers.toml`` (the file CONTRACTS.md describes);
+Client ids and the browser choice go to ``providers.toml`` (the file docs/interfaces.md describes);
 client secrets go only to the OS keyring. All checks run before anything is written.
 """
 

@@ -1,4 +1,4 @@
-"""The settings form generator: one editor per catalogue field type (PRODUCT.md §5).
+"""The settings form generator: one editor per catalogue field type (docs/product.md §5).
 
 The form knows nothing about platforms: it is built from a ``SettingsSpec`` and shows what the settings
 service decides. Each editor gives and takes the JSON value of its field (the shape ``settings show`` prints),
