@@ -24,7 +24,7 @@ from socialdesk.services.workspace import DB_NAME
 from tests.storage_corpus import LockProbe, integrity_ok, lock_holder
 
 #: Profile adds racing beside the 20 group creates (each process costs ~1 s of CPU; 26 in all).
-ADDS = 6
+ADDS = 20  # the issue: 20 parallel groups create and 20 parallel profiles add
 BUSY = re.compile(r"another SocialDesk is writing this workspace; try again", re.IGNORECASE)
 
 
