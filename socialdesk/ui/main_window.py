@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self._idle_check.setInterval(FIRST_CHECK_IDLE_MS)
         self._idle_check.timeout.connect(self._first_check_when_idle)
         self._first_check_pending = True
+        self._added_profile: int | None = None  # select it once the reload has it
         if error is not None:
             self._show_error(error)
             return
@@ -192,6 +193,7 @@ class MainWindow(QMainWindow):
         self.action_load_demo.setEnabled(True)
         self.profile_actions = ProfileActions(self, workspace, self.actions_by_name)
         self.profile_actions.changed.connect(self._on_profiles_changed)
+        self.profile_actions.added.connect(self._select_when_loaded)
         self.profile_actions.teamChanged.connect(self.reload)
         self.profile_actions.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.push_queue = PushQueue.attach(self, workspace)  # settings pushes: after rows, timer, re-connect
@@ -514,7 +516,7 @@ class MainWindow(QMainWindow):
         def load() -> tuple[ProfileRows, bool, list[str], list[str], int]:
             with workspace.engine.connect() as conn:
                 rows = ProfileRows.load(conn, workspace.me_id, deleted=trash)
-            with workspace.session() as s:
+            with workspace.reading() as s:  # a read: never waits for a writer
                 groups = list(s.scalars(select(Group.name).order_by(Group.name_key)))
                 members = list(
                     s.scalars(
@@ -537,6 +539,7 @@ class MainWindow(QMainWindow):
         self.filter_panel.set_choices(groups, members)
         self.model.set_rows(rows)
         self.table.restore_selection(snapshot)
+        self._select_added()
         assert self.workspace is not None
         if empty and not self._started_empty:
             self._show_page(self.empty_page)
@@ -552,6 +555,22 @@ class MainWindow(QMainWindow):
         if self._first_check_pending:
             self._wait_for_idle()
         self.rowsLoaded.emit()
+
+    def _select_when_loaded(self, profile_id: int) -> None:
+        self._added_profile = profile_id
+
+    def _select_added(self) -> None:
+        """A profile just added is selected (and scrolled to) once the rows have it; when the filters hide
+        it, the status bar says so instead of leaving the user to look for it."""
+        profile_id, self._added_profile = self._added_profile, None
+        if profile_id is None:
+            return
+        if self.table.select_profile(profile_id):
+            self.table.setFocus()
+        else:
+            self.statusBar().showMessage(
+                self.tr("The new profile is hidden by the current filters (Ctrl+Shift+L clears them)."), 8000
+            )
 
     def _on_load_failed(self, exc: BaseException, details: str) -> None:
         self._loading = False

@@ -46,6 +46,8 @@ class ProfileActions(QObject):
     bulkFinished = Signal()
     #: A bulk plan came back from its worker (before its confirmation is built).
     planReady = Signal(object)
+    #: A profile was added (or a deleted one restored by adding it): the window selects it.
+    added = Signal(int)
     #: The team changed (members, roles, me): everything relative to me must reload.
     teamChanged = Signal()
     #: A message for the status bar.
@@ -368,6 +370,7 @@ class ProfileActions(QObject):
             except SocialDeskError as exc:
                 dialog.show_error(str(exc))  # keep what the user typed and let them fix it
                 continue
+            self.added.emit(profile_id)  # before the reload that `changed` starts, so it can select it
             self.changed.emit([profile_id], True)
             self.message.emit(
                 self.tr("Restored the deleted profile @{0}").format(handle)
