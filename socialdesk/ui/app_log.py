@@ -50,15 +50,21 @@ def _qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> N
     _qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), "[%s] %s", category, message)
 
 
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The log file. A record that cannot be written (the file closed while the app quits and a worker
+    still logs, the disk full) is dropped: the log must never print tracebacks into the user's terminal."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return None
+
+
 def install(*, verbose: bool = False, path: Path | None = None) -> Path | None:
     """Start the log file; unless ``verbose``, send native stderr there. Returns the log's path, or None
     when the log folder cannot be written (then nothing is redirected and the terminal keeps everything)."""
     path = path or log_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
-        )
+        handler = _LogFile(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError as exc:
         logging.getLogger("socialdesk").warning("No log file (%s): messages stay in the terminal", exc)
         return None
