@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every check of SocialDesk the way CI does: ruff, mypy, then pytest.
+# Run every check of SocialDesk the way CI does: ruff, mypy, the layering contracts, then pytest.
 #   scripts/test.sh [PYTEST ARGS...]
 #
 # The checks run in a throw-away environment that is the same on every machine:
@@ -93,6 +93,7 @@ display)
     if [ "${SOCIALDESK_SKIP_LINT:-}" != 1 ] || [ -n "${CI:-}" ]; then
         step "ruff check ${lint_dirs[*]}" .venv/bin/ruff check "${lint_dirs[@]}"
         step "mypy socialdesk" .venv/bin/mypy socialdesk
+        step "lint-imports (the layering contracts in pyproject.toml)" .venv/bin/lint-imports
     fi
 
     printf '\n==> pytest%s\n' "${*:+ $*}"

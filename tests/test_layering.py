@@ -1,49 +1,127 @@
-"""models/ and services/ never import Qt: the same services serve the GUI, the command line and tests."""
+"""The layering (models <- services <- ops <- ui and commands) is checked by import-linter.
+
+The contracts live in pyproject.toml and run in scripts/test.sh (so in CI). These tests show that they
+hold on the real tree and that they catch a deliberate violation of each kind, on a copy of the package;
+and that no file under socialdesk/ui grows past 600 lines.
+"""
 
 from __future__ import annotations
 
-import ast
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import socialdesk
+import pytest
 
-PACKAGE = Path(socialdesk.__file__).parent
-QT_MODULES = ("PySide6", "shiboken6", "PyQt5", "PyQt6")
+ROOT = Path(__file__).resolve().parents[1]
+LINT = Path(sys.executable).with_name("lint-imports")
 
-
-def _python_files(sub: str) -> list[Path]:
-    return sorted((PACKAGE / sub).rglob("*.py"))
-
-
-def test_no_qt_import_in_source_of_models_and_services() -> None:
-    offenders = []
-    for path in _python_files("models") + _python_files("services"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in QT_MODULES]
-    assert offenders == []
+#: Files of socialdesk/ui still over the limit, each with its size when the limit came in; being split
+#: into pieces (the house issue). The list only shrinks and a listed file only gets shorter.
+MAX_UI_LINES = 600
+OVERSIZED: dict[str, int] = {
+    "main_window.py": 910,
+    "settings_form.py": 920,
+    "sign_in.py": 970,
+    "groups_dialog.py": 1358,
+    "profile_manager.py": 1433,
+}
 
 
-def test_importing_every_service_loads_no_qt() -> None:
-    modules = [
-        f"socialdesk.{sub}.{p.stem}"
-        for sub in ("models", "services")
-        for p in _python_files(sub)
-        if p.stem != "__init__"
-    ]
-    assert len(modules) >= 8
-    code = (
-        "import importlib, sys\n"
-        f"for m in {modules!r}: importlib.import_module(m)\n"
-        "import socialdesk.cli\n"
-        f"print([m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}])\n"
+def _lint(cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run(
+        [str(LINT), "--no-cache"], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+
+
+def test_the_layering_contracts_hold() -> None:
+    result = _lint(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def tree_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("layering")
+    shutil.copytree(ROOT / "socialdesk", dest / "socialdesk", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
+    return dest
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "contract"),
+    [
+        (
+            "ui/_bad_schema.py",
+            "from socialdesk.models.schema import Profile\n",
+            "Windows and the command line use no SQLAlchemy and no ORM schema BROKEN",
+        ),
+        (
+            "commands/_bad_sqlalchemy.py",
+            "import sqlalchemy\n",
+            "Windows and the command line use no SQLAlchemy and no ORM schema BROKEN",
+        ),
+        (
+            "ui/_bad_use_case.py",
+            "from socialdesk.services import groups\n",
+            "Windows and the command line call operations, not service use cases BROKEN",
+        ),
+        (
+            "services/_bad_upward.py",
+            "from socialdesk.ops import changes\n",
+            "Layers: models <- services <- ops <- ui and commands BROKEN",
+        ),
+        (
+            "ops/_bad_upward.py",
+            "from socialdesk.ui import style\n",
+            "Layers: models <- services <- ops <- ui and commands BROKEN",
+        ),
+    ],
+)
+def test_a_deliberate_violation_breaks_its_contract(
+    tree_copy: Path, module: str, source: str, contract: str
+) -> None:
+    bad = tree_copy / "socialdesk" / module
+    bad.write_text(source, encoding="utf-8")
+    try:
+        result = _lint(tree_copy)
+    finally:
+        bad.unlink()
+    assert result.returncode == 1, result.stdout
+    assert contract in result.stdout
+    offender = "socialdesk." + module.removesuffix(".py").replace("/", ".")
+    assert offender in result.stdout
+
+
+def test_an_ignored_import_that_is_gone_must_leave_the_work_list(tree_copy: Path) -> None:
+    """The ignore lists are the operations layer's work list: a stale entry fails the run."""
+    config = tree_copy / "pyproject.toml"
+    original = config.read_text(encoding="utf-8")
+    stale = '    "socialdesk.ui.style -> socialdesk.models.schema",\n'
+    config.write_text(
+        original.replace("ignore_imports = [\n", "ignore_imports = [\n" + stale, 1), encoding="utf-8"
+    )
+    try:
+        result = _lint(tree_copy)
+    finally:
+        config.write_text(original, encoding="utf-8")
+    assert result.returncode != 0
+    assert "socialdesk.ui.style -> socialdesk.models.schema" in result.stdout + result.stderr
+
+
+def test_no_ui_file_grows_past_600_lines() -> None:
+    too_long = {}
+    for path in sorted((ROOT / "socialdesk" / "ui").glob("*.py")):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        limit = OVERSIZED.get(path.name, MAX_UI_LINES)
+        if lines > limit:
+            too_long[path.name] = (lines, limit)
+    assert not too_long, f"over the limit (lines, limit): {too_long}"
+    for name in OVERSIZED:
+        path = ROOT / "socialdesk" / "ui" / name
+        if path.exists():
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            assert lines > MAX_UI_LINES, f"{name} is within the limit now: remove it from OVERSIZED"

@@ -77,8 +77,10 @@ def run(_data_dir: Path, args: argparse.Namespace) -> int:
     try:
         entry_path, icon_path = install(data_home(args.data_home))
     except OSError as exc:
-        print(f"socialdesk: could not write the desktop entry: {exc.strerror or exc} ({exc.filename})",
-              file=sys.stderr)
+        print(
+            f"socialdesk: could not write the desktop entry: {exc.strerror or exc} ({exc.filename})",
+            file=sys.stderr,
+        )
         return 1
     print(f"Desktop entry: {entry_path}")
     print(f"Icon: {icon_path}")

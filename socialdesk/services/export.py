@@ -429,7 +429,8 @@ def profile_chunks(
     for start in range(0, len(selected), CHUNK):
         chunk = selected[start : start + CHUNK]
         columns: list[Iterable[Any]] = [
-            c.export(rows, chunk, xlsx) for c in registry.EXPORT  # one declaration per column
+            c.export(rows, chunk, xlsx)
+            for c in registry.EXPORT  # one declaration per column
         ]
         yield list(zip(*columns, strict=True))
 

@@ -176,9 +176,7 @@ class GroupGraph:
         return graph
 
     @classmethod
-    def from_rows(
-        cls, groups: Iterable[Sequence[Any]], items: Iterable[Sequence[Any]]
-    ) -> GroupGraph:
+    def from_rows(cls, groups: Iterable[Sequence[Any]], items: Iterable[Sequence[Any]]) -> GroupGraph:
         """From plain rows, for readers on a Core connection (the profile list): ``(id, name,
         color)`` per group and ``(group_id, profile_id, child_group_id)`` per item, in item order."""
         graph = cls()

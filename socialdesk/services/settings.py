@@ -299,6 +299,7 @@ def value_problems(changes: Mapping[str, Any]) -> list[Problem]:
     """What no setting can hold, whatever its field (from a hand-written JSON file): nesting deeper than
     ``MAX_DEPTH``, lone surrogates (``"\\ud800"``: not text; SQLite could not store it), numbers that are
     not finite or have more than 18 digits. One problem per top-level key, named by its path."""
+
     def first(value: Any, where: str, depth: int) -> Problem | None:
         if depth > MAX_DEPTH:
             return where, f"nested more than {MAX_DEPTH} levels deep; settings are text, lists and objects"

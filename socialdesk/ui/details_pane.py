@@ -44,8 +44,8 @@ from socialdesk.services.settings import ProfileSettings, SyncState
 from socialdesk.ui.delegates import BADGE_COLORS
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
+from socialdesk.ui.style import MUTED
 
-MUTED = "#607D8B"
 BULK_NOTE = (
     "The actions below apply to every selected profile they are allowed for; "
     "you see which, and why not, before anything changes."

@@ -177,8 +177,10 @@ class PlanDialog(QDialog):
         self.confirm_button.setObjectName("confirmButton")
         self.confirm_button.setEnabled(will_n > 0)
         # Enter must never delete: the safe answer is the default of a destructive confirmation.
-        safe, bold = (self.cancel_button, self.confirm_button) if destructive else (
-            self.confirm_button, self.cancel_button
+        safe, bold = (
+            (self.cancel_button, self.confirm_button)
+            if destructive
+            else (self.confirm_button, self.cancel_button)
         )
         bold.setAutoDefault(False)
         bold.setDefault(False)

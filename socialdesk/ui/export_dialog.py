@@ -44,6 +44,7 @@ from socialdesk.services.export import ExportCancelled, ExportFormat, ExportResu
 from socialdesk.services.query import ProfileRows
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.style import ERROR_STYLE
 from socialdesk.ui.workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,6 @@ PROGRESS_DELAY_MS = 500
 #: on 100,000 profiles, the longest the GUI thread waited: XLSX 1.2 s without the pause, 0.12 s with it;
 #: CSV 0.55 s and 0.025 s. It costs 200 pauses of 1 ms per 100,000 rows.
 GUI_YIELD_S = 0.001
-ERROR_STYLE = "color:#A1160A"
 What = Literal["groups", "profiles"]
 
 

@@ -30,8 +30,8 @@ from socialdesk.services.rules import Decision
 from socialdesk.services.settings import can_edit_settings
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.style import ERROR_STYLE
 
-ERROR_STYLE = "color:#A1160A"
 NOTICE_STYLE = "background:#FFF4E5;color:#7A4100;border:1px solid #F5C27A;border-radius:4px;padding:6px;"
 #: Where-used lists longer than this are cut (the count says how many there are).
 MAX_USES_SHOWN = 200

@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QIcon, QKeySequence, QPainter, QPixmap, QResizeEvent
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -67,16 +66,16 @@ from socialdesk.services.rules import Actor
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
+from socialdesk.ui.style import NOTICE_STYLE, error_color, muted_color
+from socialdesk.ui.widgets import ElidedLabel, error_label, shorten, show_text
 
 #: The profile picker shows at most this many matches; typing more narrows the list.
 PICKER_LIMIT = 200
 SEARCH_DELAY_MS = 150
 GroupIdRole = Qt.ItemDataRole.UserRole + 1
 ItemRefRole = Qt.ItemDataRole.UserRole + 2
-ERROR_STYLE = "color:#A1160A"
-NOTICE_STYLE = "color:#37474F"
-MUTED = QColor("#78909C")
-FULL = QColor("#A1160A")
+MUTED = muted_color()
+FULL = error_color()
 
 _Index = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
@@ -124,46 +123,6 @@ def folder_icon(color: str, size: int = 16) -> QIcon:
     painter.drawRoundedRect(QRectF(1.5 * unit, 4.5 * unit, 13 * unit, 9.5 * unit), 1.5 * unit, 1.5 * unit)
     painter.end()
     return _untinted(pix)
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that shortens a long text with "…" instead of widening its window."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        width = max(self.width(), 40)
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
-
-
-def _error_label(parent: QWidget, name: str) -> QLabel:
-    label = QLabel(parent)
-    label.setObjectName(name)
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
-
-
-def _show(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
 
 
 def error_text(exc: SocialDeskError) -> str:
@@ -415,7 +374,7 @@ class GroupNameDialog(QDialog):
         self.name.setMaxLength(groups_service.MAX_NAME + 50)  # longer input gets the service's message
         self.name.setPlaceholderText(self.tr("For example: Campaign: Spring sale"))
         form.addRow(self.tr("Name"), self.name)
-        self.error = _error_label(self, "groupNameError")
+        self.error = error_label(self, "groupNameError")
         form.addRow("", self.error)
         self.color_button: QPushButton | None = None
         if color is not None:
@@ -432,7 +391,7 @@ class GroupNameDialog(QDialog):
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.name.textEdited.connect(lambda _t: _show(self.error, ""))
+        self.name.textEdited.connect(lambda _t: show_text(self.error, ""))
         self.resize(440, self.sizeHint().height())
 
     def _fit_height(self) -> None:
@@ -460,7 +419,7 @@ class GroupNameDialog(QDialog):
     def submit(self) -> bool:
         message = self.apply(self.name.text(), self.color)
         if message:
-            _show(self.error, message)
+            show_text(self.error, message)
             self._fit_height()
             self.name.setFocus()
             return False
@@ -488,7 +447,7 @@ class ProfilePickerDialog(QDialog):
         self.apply = apply
         self.present = set(present)
         self.setObjectName("profilePickerDialog")
-        self.setWindowTitle(self.tr("Add profiles to {0}").format(_short(group_name, 60)))
+        self.setWindowTitle(self.tr("Add profiles to {0}").format(shorten(group_name, 60)))
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.search_edit = QLineEdit(self)
@@ -516,7 +475,7 @@ class ProfilePickerDialog(QDialog):
         self.note.setStyleSheet(NOTICE_STYLE)
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
-        self.error = _error_label(self, "profilePickerError")
+        self.error = error_label(self, "profilePickerError")
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.add_button = buttons.addButton(self.tr("Add"), QDialogButtonBox.ButtonRole.AcceptRole)
@@ -581,7 +540,7 @@ class ProfilePickerDialog(QDialog):
         n = len(self.chosen_ids())
         self.add_button.setEnabled(n > 0)
         self.add_button.setText(plural(n, "Add {n} profile", "Add {n} profiles") if n else self.tr("Add"))
-        _show(self.error, "")
+        show_text(self.error, "")
 
     def submit(self) -> bool:
         ids = self.chosen_ids()
@@ -589,7 +548,7 @@ class ProfilePickerDialog(QDialog):
             return False
         message = self.apply(ids)
         if message:
-            _show(self.error, message)
+            show_text(self.error, message)
             return False
         self.accept()
         return True
@@ -608,7 +567,7 @@ class GroupPickerDialog(QDialog):
         super().__init__(parent)
         self.apply = apply
         self.setObjectName("groupPickerDialog")
-        self.setWindowTitle(self.tr("Add groups to {0}").format(_short(group_name, 60)))
+        self.setWindowTitle(self.tr("Add groups to {0}").format(shorten(group_name, 60)))
         layout = QVBoxLayout(self)
         intro = QLabel(self.tr("The profiles of a group you add count as members of this group too."), self)
         intro.setWordWrap(True)
@@ -625,7 +584,7 @@ class GroupPickerDialog(QDialog):
             if reason:
                 item.setForeground(MUTED)
         layout.addWidget(self.list, 1)
-        self.reason = _error_label(self, "groupPickerReason")
+        self.reason = error_label(self, "groupPickerReason")
         layout.addWidget(self.reason)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.add_button = buttons.addButton(self.tr("Add"), QDialogButtonBox.ButtonRole.AcceptRole)
@@ -644,13 +603,13 @@ class GroupPickerDialog(QDialog):
         selected = self.list.selectedItems()
         reasons = [str(item.data(Qt.ItemDataRole.UserRole + 1)) for item in selected]
         blocked = [r for r in reasons if r]
-        _show(self.reason, "\n".join(blocked))
+        show_text(self.reason, "\n".join(blocked))
         self.add_button.setEnabled(bool(selected) and not blocked)
 
     def submit(self) -> bool:
         message = self.apply(self.chosen_ids())
         if message:
-            _show(self.reason, message)
+            show_text(self.reason, message)
             return False
         self.accept()
         return True
@@ -658,10 +617,6 @@ class GroupPickerDialog(QDialog):
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("GroupsDialog", text)
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # -- the editor --------------------------------------------------------------------------------------
@@ -778,7 +733,7 @@ class GroupsDialog(QDialog):
         grid.addWidget(self.copy_button, 1, 0)
         grid.addWidget(self.delete_button, 1, 1)
         layout.addLayout(grid)
-        self.groups_error = _error_label(pane, "groupsError")
+        self.groups_error = error_label(pane, "groupsError")
         layout.addWidget(self.groups_error)
         return pane
 
@@ -843,7 +798,7 @@ class GroupsDialog(QDialog):
         hint.setStyleSheet("color:#607D8B")
         hint.setWordWrap(True)
         layout.addWidget(hint)
-        self.items_error = _error_label(pane, "itemsError")
+        self.items_error = error_label(pane, "itemsError")
         layout.addWidget(self.items_error)
         return pane
 
@@ -858,7 +813,7 @@ class GroupsDialog(QDialog):
         decision = groups_service.can_change_groups(actor)
         self.can_change = bool(decision)
         self.read_only_reason = "" if decision else decision.reason
-        _show(
+        show_text(
             self.read_only,
             self.tr("You can look at the groups but not change them: {0}").format(decision.reason)
             if not decision
@@ -983,8 +938,8 @@ class GroupsDialog(QDialog):
 
     def _clear_errors(self) -> None:
         self.notice.clear()
-        _show(self.groups_error, "")
-        _show(self.items_error, "")
+        show_text(self.groups_error, "")
+        show_text(self.items_error, "")
 
     def create_group_message(self, name: str, color: str | None = None) -> str | None:
         """Create a group and select it; returns None, or the message saying why not."""
@@ -999,7 +954,7 @@ class GroupsDialog(QDialog):
         """Create a group; on refusal the message shows under the groups. Returns the new id."""
         message = self.create_group_message(name, color)
         if message is not None:
-            _show(self.groups_error, message)
+            show_text(self.groups_error, message)
             return None
         return self.current_group_id()
 
@@ -1014,14 +969,14 @@ class GroupsDialog(QDialog):
     def rename_group(self, group_id: int, name: str) -> bool:
         message = self.rename_group_message(group_id, name)
         if message is not None:
-            _show(self.groups_error, message)
+            show_text(self.groups_error, message)
         return message is None
 
     def recolor_group(self, group_id: int, color: str) -> bool:
         self._clear_errors()
         done, message = self._try(lambda s, a: groups_service.recolor_group(s, a, group_id, color).color)
         if done is None:
-            _show(self.groups_error, message)
+            show_text(self.groups_error, message)
             return False
         self._done(self.tr("Changed the colour to {0}.").format(done), group_id)
         return True
@@ -1030,7 +985,7 @@ class GroupsDialog(QDialog):
         self._clear_errors()
         copied, message = self._try(lambda s, a: groups_service.copy_group(s, a, group_id))
         if copied is None:
-            _show(self.groups_error, message)
+            show_text(self.groups_error, message)
             return None
         self._done(self.tr("Made a copy: {0}.").format(copied.name), copied.id)
         return copied.id
@@ -1062,7 +1017,7 @@ class GroupsDialog(QDialog):
             with self.workspace.session() as s:
                 contained = bool(groups_service.containing_groups(s, group_id))
         except SocialDeskError as exc:
-            _show(self.groups_error, error_text(exc))
+            show_text(self.groups_error, error_text(exc))
             return False
         if not (confirm or self._confirm)(question):
             return False
@@ -1070,7 +1025,7 @@ class GroupsDialog(QDialog):
             lambda s, a: groups_service.delete_group(s, a, group_id, remove_from_containing=contained)
         )
         if removed_from is None:
-            _show(self.groups_error, message)
+            show_text(self.groups_error, message)
             return False
         self._done(self.tr("Deleted the group."))
         return True
@@ -1110,7 +1065,7 @@ class GroupsDialog(QDialog):
     def add_profiles(self, group_id: int, profile_ids: Iterable[int]) -> bool:
         message = self._add_message(group_id, [ItemRef.profile(p) for p in profile_ids])
         if message is not None:
-            _show(self.items_error, message)
+            show_text(self.items_error, message)
         return message is None
 
     def add_selected(self) -> bool:
@@ -1123,7 +1078,7 @@ class GroupsDialog(QDialog):
     def add_groups(self, group_id: int, child_ids: Iterable[int]) -> bool:
         message = self._add_message(group_id, [ItemRef.group(g) for g in child_ids])
         if message is not None:
-            _show(self.items_error, message)
+            show_text(self.items_error, message)
         return message is None
 
     def remove_items(self, group_id: int, refs: Iterable[ItemRef]) -> bool:
@@ -1131,7 +1086,7 @@ class GroupsDialog(QDialog):
         wanted = list(refs)
         removed, message = self._try(lambda s, a: groups_service.remove_items(s, a, group_id, wanted))
         if removed is None:
-            _show(self.items_error, message)
+            show_text(self.items_error, message)
             return False
         self._done(plural(removed, "Removed {n} item.", "Removed {n} items."), group_id)
         return True
@@ -1169,7 +1124,7 @@ class GroupsDialog(QDialog):
 
         done, message = self._try(move)
         if done is None:
-            _show(self.items_error, message)
+            show_text(self.items_error, message)
             return False
         with self.workspace.session() as s:
             fresh = groups_service.group_info(s, gid)
@@ -1182,7 +1137,7 @@ class GroupsDialog(QDialog):
     def _new(self) -> None:
         self._clear_errors()
         if len(self.groups) >= MAX_GROUPS:
-            _show(self.groups_error, groups_service.group_limit_message(len(self.groups)))
+            show_text(self.groups_error, groups_service.group_limit_message(len(self.groups)))
             return
         dialog = GroupNameDialog(
             self,
@@ -1349,7 +1304,7 @@ def fill_add_to_group_menu(
         return
     for group in groups:
         action = menu.addAction(
-            swatch(group.color), f"{_short(group.name, 60)}   {len(group.items)}/{MAX_ITEMS}"
+            swatch(group.color), f"{shorten(group.name, 60)}   {len(group.items)}/{MAX_ITEMS}"
         )
         action.setObjectName(f"addToGroup{group.id}")
         action.setData(group.id)

@@ -52,13 +52,13 @@ from socialdesk.services.importer import (
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
+from socialdesk.ui.style import ERROR_STYLE
 from socialdesk.ui.workers import run_in_thread
 
 log = logging.getLogger(__name__)
 
 Kind = Literal["groups", "profiles"]
 Preview = GroupsImportPreview | ProfilesImportPreview
-ERROR_STYLE = "color:#A1160A"
 _Index = QModelIndex | QPersistentModelIndex
 
 #: How each outcome is shown: label, colour, and sort rank (problems first, so they are seen).

@@ -30,12 +30,12 @@ from socialdesk.services.notifications import NotificationView
 from socialdesk.services.workspace import Workspace
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import icon
+from socialdesk.ui.style import MUTED
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 ProfileRole = Qt.ItemDataRole.UserRole + 2
 UnreadRole = Qt.ItemDataRole.UserRole + 3
 
-MUTED = "#607D8B"
 UNREAD_DOT = "#1E5AA8"
 #: The profile's name in a notification's sentence (the service quotes it “like this”).
 _QUOTED_NAME = re.compile("\u201c([^\u201d]+)\u201d")

@@ -151,9 +151,7 @@ class ProfileActions(QObject):
         self.changed.emit(ids, membership)
         return result
 
-    def _run_bulk(
-        self, label: str, job: bulk.BulkJob, then: Callable[[Any], BulkTask | None]
-    ) -> BulkTask:
+    def _run_bulk(self, label: str, job: bulk.BulkJob, then: Callable[[Any], BulkTask | None]) -> BulkTask:
         """Run one bulk step off the GUI thread, with progress and Cancel; ``then`` gets its result on the
         GUI thread and may start the next step (returned). A cancel or an error rolls the step's unit of
         work back and is said. ``bulkFinished`` is emitted once the last step has ended."""

@@ -90,16 +90,9 @@ from socialdesk.ui.flows_dialog import FlowsDialog
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.push_queue import describe_push
 from socialdesk.ui.resources import platform_icon
-from socialdesk.ui.settings_form import (
-    ERROR_COLOR,
-    ERROR_STYLE,
-    MUTED,
-    WARNING_STYLE,
-    SettingsForm,
-    WrapLabel,
-    split_path,
-    translate,
-)
+from socialdesk.ui.settings_form import SettingsForm, split_path, translate
+from socialdesk.ui.style import ERROR_BOX_STYLE, ERROR_COLOR, MUTED, WARNING_BOX_STYLE
+from socialdesk.ui.widgets import WrapLabel, error_label, show_text
 from socialdesk.ui.workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -423,7 +416,7 @@ class CustomProfilesPanel(QFrame):
         self.terms_state.setWordWrap(True)
         self.terms_state.setStyleSheet(f"color:{MUTED}")
         layout.addWidget(self.terms_state)
-        self.terms_error = _error_label(self, "customProfileTermsError")
+        self.terms_error = error_label(self, "customProfileTermsError", ERROR_BOX_STYLE)
         layout.addWidget(self.terms_error)
         self.list = QListWidget(self)
         self.list.setObjectName("customProfilesList")
@@ -467,16 +460,16 @@ class CustomProfilesPanel(QFrame):
         add.addWidget(self.avatar_button)
         add.addWidget(self.add_button)
         layout.addLayout(add)
-        self.name_error = _error_label(self, "customProfileNameError")
+        self.name_error = error_label(self, "customProfileNameError", ERROR_BOX_STYLE)
         layout.addWidget(self.name_error)
         self.avatar_label = WrapLabel(self.tr("No avatar chosen."), self)
         self.avatar_label.setObjectName("customProfileAvatarLabel")
         self.avatar_label.setStyleSheet(f"color:{MUTED}")
         self.avatar_label.setWordWrap(True)
         layout.addWidget(self.avatar_label)
-        self.avatar_error = _error_label(self, "customProfileAvatarError")
+        self.avatar_error = error_label(self, "customProfileAvatarError", ERROR_BOX_STYLE)
         layout.addWidget(self.avatar_error)
-        self.other_error = _error_label(self, "customProfileError")
+        self.other_error = error_label(self, "customProfileError", ERROR_BOX_STYLE)
         layout.addWidget(self.other_error)
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
         #: The tooltips shown while editing is allowed (read-only shows the reason instead).
@@ -546,7 +539,7 @@ class CustomProfilesPanel(QFrame):
             with self.workspace.session() as s:
                 custom_profiles.accept_terms(s, members_service.me_actor(s))
         except SocialDeskError as exc:
-            _show(self.terms_error, str(exc))
+            show_text(self.terms_error, str(exc))
             self.terms_check.blockSignals(True)
             self.terms_check.setChecked(False)
             self.terms_check.blockSignals(False)
@@ -573,7 +566,7 @@ class CustomProfilesPanel(QFrame):
             self.set_avatar(avatar)
         self._clear_errors()
         if self.avatar_path is None:
-            _show(self.avatar_error, self.tr("Choose the avatar image (PNG or JPEG)."))
+            show_text(self.avatar_error, self.tr("Choose the avatar image (PNG or JPEG)."))
             return False
         try:
             custom = custom_profiles.add(
@@ -584,10 +577,10 @@ class CustomProfilesPanel(QFrame):
             for path, text in exc.problems:
                 key = split_path(path)[0]
                 label = targets.get(key, self.other_error)
-                _show(label, "\n".join(t for t in (label.text(), text) if t))
+                show_text(label, "\n".join(t for t in (label.text(), text) if t))
             return False
         except SocialDeskError as exc:
-            _show(self.other_error, str(exc))
+            show_text(self.other_error, str(exc))
             return False
         self.name_edit.clear()
         self.set_avatar(None)
@@ -601,7 +594,7 @@ class CustomProfilesPanel(QFrame):
         try:
             name = custom_profiles.delete(self.workspace, self._actor(), custom_id)
         except SocialDeskError as exc:
-            _show(self.other_error, str(exc))
+            show_text(self.other_error, str(exc))
             return False
         if self.profile_id is not None:
             self.load(self.profile_id, self.decision)
@@ -654,21 +647,6 @@ def _section_title(layout: QVBoxLayout, parent: QWidget, text: str) -> QLabel:
     return title
 
 
-def _error_label(parent: QWidget, name: str) -> QLabel:
-    label = WrapLabel("", parent)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setStyleSheet(ERROR_STYLE)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setVisible(False)
-    return label
-
-
-def _show(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
 # -- Live Chat -----------------------------------------------------------------------------------------
 
 
@@ -696,7 +674,7 @@ class EmbedCodePanel(QFrame):
         )
         self.note.setObjectName("embedCodeNote")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet(WARNING_STYLE)
+        self.note.setStyleSheet(WARNING_BOX_STYLE)
         self.note.setVisible(False)
         layout.addWidget(self.note)
         self.code = QPlainTextEdit(self)

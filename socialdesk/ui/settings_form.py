@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QResizeEvent
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -35,50 +35,20 @@ from PySide6.QtWidgets import (
 
 from socialdesk.models.settings_catalogue import Field, FieldType, Problem, SettingsSpec, flow_key
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.style import (
+    ERROR_BOX_STYLE,
+    ERROR_COLOR,
+    INVALID_STYLE,
+    MUTED,
+    READ_ONLY_STYLE,
+    WARNING_BOX_STYLE,
+)
+from socialdesk.ui.widgets import WrapLabel
 
-ERROR_COLOR = "#A1160A"
-WARNING_COLOR = "#7A4100"
-MUTED = "#607D8B"
-ERROR_STYLE = f"color:{ERROR_COLOR};background:#FDECEA;border-left:3px solid {ERROR_COLOR};padding:2px 6px;"
-WARNING_STYLE = f"color:{WARNING_COLOR};background:#FFF4E5;border-left:3px solid #F5A623;padding:2px 6px;"
-#: Line edits and text edits with a problem get a red frame, besides the message under them.
-INVALID_STYLE = f"border:1px solid {ERROR_COLOR};border-radius:3px;padding:2px;"
-READ_ONLY_STYLE = "QLineEdit, QPlainTextEdit { background: #F1F3F4; color: #37474F; }"
 #: Widest form column: long lines are hard to read and the list rows spread too far apart.
 FORM_MAX_WIDTH = 760
 
 _PATH_RE = re.compile(r"^(?P<key>[A-Za-z_][\w]*)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>\w+))?$")
-
-
-class WrapLabel(QLabel):
-    """A word-wrapped label whose size hints give its height at its current width.
-
-    Qt caches height-for-width answers in nested layouts and, inside a resizable scroll area, then squeezes
-    rows that were just added or messages that were just shown. These labels report no height-for-width;
-    their hints follow their width instead (a width change asks the layout again).
-    """
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setWordWrap(True)
-
-    def hasHeightForWidth(self) -> bool:
-        return False
-
-    def _height(self) -> int:
-        width = self.width() if self.width() > 100 else 560
-        return max(self.heightForWidth(width), 0)
-
-    def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), self._height())
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(min(super().minimumSizeHint().width(), 100), self._height())
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            self.updateGeometry()
 
 
 def translate(text: str) -> str:
@@ -121,10 +91,10 @@ def _show_messages(errors: QLabel, warnings: QLabel, messages: Iterable[Message]
     error_text = "\n".join(dict.fromkeys(m.text for m in found if not m.warning))
     warning_text = "\n".join(dict.fromkeys(m.text for m in found if m.warning))
     errors.setText(error_text)
-    errors.setStyleSheet(ERROR_STYLE)
+    errors.setStyleSheet(ERROR_BOX_STYLE)
     errors.setVisible(bool(error_text))
     warnings.setText(warning_text)
-    warnings.setStyleSheet(WARNING_STYLE)
+    warnings.setStyleSheet(WARNING_BOX_STYLE)
     warnings.setVisible(bool(warning_text))
 
 

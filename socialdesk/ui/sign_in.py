@@ -65,6 +65,7 @@ from socialdesk.services.providers import is_loopback_url
 from socialdesk.services.reconnect import SignInRefused
 from socialdesk.services.tokens import TokenSet
 from socialdesk.ui.resources import platform_icon
+from socialdesk.ui.style import ERROR_STYLE
 from socialdesk.ui.workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,6 @@ log = logging.getLogger(__name__)
 #: A sign-in nobody finishes is stopped after this long (the provider's page may sit open forever).
 DEFAULT_TIMEOUT_MS = 5 * 60 * 1000
 
-ERROR_STYLE = "color:#A1160A"
 MUTED_STYLE = "color:#546E7A"
 
 

@@ -38,6 +38,7 @@ from socialdesk.services.workspace import Workspace
 from socialdesk.ui.account_picker import AccountPickerDialog, PlatformChoiceDialog
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.sign_in import DEFAULT_TIMEOUT_MS, SignInDialog, SignInResult
+from socialdesk.ui.widgets import shorten
 from socialdesk.ui.workers import run_in_thread
 
 
@@ -69,11 +70,6 @@ class SignInServices:
         """From ``providers.toml`` (raises its ``ProvidersFileError``) and the workspace's keyring store."""
         store = store or TokenStore(workspace.workspace_id)
         return cls(OAuthService(load_providers(workspace.data_dir), store), store)
-
-
-def short(text: str, limit: int = 48) -> str:
-    """A handle or name cut in the middle for running text (a handle can be 200 unbreakable characters)."""
-    return text if len(text) <= limit else f"{text[: limit // 2 - 1]}…{text[-(limit // 2) :]}"
 
 
 def types_text(types: Sequence[ConnectionType]) -> str:
@@ -271,7 +267,7 @@ class ReconnectFlow(SignInFlow):
         provider = services.service.provider(target.platform, target.kind)
         verb = "Re-connect" if self.types is None else "Connect"
         purpose = (
-            f"{verb} {target.name} (@{short(target.handle)}): {types_text(types)}. "
+            f"{verb} {target.name} (@{shorten(target.handle)}): {types_text(types)}. "
             "Sign in with the account that manages it."
         )
 
@@ -330,7 +326,7 @@ class ClaimFlow(SignInFlow):
         services = self.services()
         provider = services.service.provider(target.platform, target.kind)
         purpose = (
-            f"Claim {target.name} (@{short(target.handle)}): sign in with the account that manages it to "
+            f"Claim {target.name} (@{shorten(target.handle)}): sign in with the account that manages it to "
             f"prove you have access. Its {types_text(types)} connection gets your sign-in too."
         )
 
