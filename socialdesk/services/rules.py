@@ -142,12 +142,20 @@ class Actor:
 READ_ONLY = "Analysts have read-only access"
 
 
-def _writable(actor: Actor | None) -> Decision:
+def can_write(actor: Actor | None) -> Decision:
+    """Anyone chosen in the team may change the workspace except an Analyst, who only reads.
+
+    The first question of every changing action (adding, connecting, editing, grouping); the windows
+    disable those actions with this reason instead of checking the role themselves.
+    """
     if actor is None:
         return deny("Choose who you are in the team first")
     if actor.role is Role.ANALYST:
         return deny(READ_ONLY)
     return ALLOW
+
+
+_writable = can_write
 
 
 def _live(profile: ProfileView) -> Decision:
