@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
@@ -255,6 +256,76 @@ class RowIndex:
         return found
 
 
+class TextIndex:
+    """The searched text of every row (display name, handle, notes), case-folded, as one UTF-8 byte
+    string with a NUL between fields, and the offset where each row starts.
+
+    A search finds every occurrence of the needle's bytes with numpy (the rarest byte of the needle
+    first, then the others checked at those positions only), maps the positions to rows with one
+    ``searchsorted`` and marks them: no Python loop over rows, whatever the needle. UTF-8 is
+    self-synchronising, so a byte match is a match of the characters; a match never spans two fields
+    because the needle holds no NUL (a needle or a field with a NUL goes the plain way instead).
+
+    Rows changed by a refresh (and rows it appended) are kept aside as text (``dirty``) and checked
+    one by one, so a one-row refresh does not rebuild the index on the GUI thread.
+    """
+
+    __slots__ = ("_buf", "_freq", "_rows", "_starts", "dirty")
+
+    #: Beyond this many changed rows, the index is rebuilt rather than patched.
+    MAX_DIRTY = 2000
+
+    def __init__(self, names: Sequence[str], handles: Sequence[str], notes: Sequence[str]) -> None:
+        self.dirty: dict[int, tuple[str, ...]] = {}
+        n = len(names)
+        data = "\x00".join(chain.from_iterable(zip(names, handles, notes, strict=True))).casefold()
+        buf = np.frombuffer(data.encode("utf-8"), np.uint8)
+        seps = np.flatnonzero(buf == 0)
+        self._rows = n
+        if n and len(seps) != 3 * n - 1:  # a field holds a NUL: rows cannot be told apart by it
+            self._buf: npt.NDArray[np.uint8] | None = None
+            self._starts: npt.NDArray[np.int64] = np.zeros(0, np.int64)
+            self._freq: npt.NDArray[np.int64] = np.zeros(256, np.int64)
+            return
+        starts = np.zeros(n, np.int64)
+        starts[1:] = seps[2::3] + 1
+        self._buf, self._starts = buf, starts
+        self._freq = np.bincount(buf, minlength=256)
+
+    @property
+    def usable(self) -> bool:
+        return self._buf is not None
+
+    def find(self, needle: str, size: int, fields: Callable[[int], tuple[str, ...]]) -> npt.NDArray[np.bool_]:
+        """Rows (of ``size``) whose text holds the case-folded ``needle``; ``fields(r)`` gives a
+        row's case-folded fields for the plain way (an index that is not usable, a needle with a NUL)."""
+        if not needle:
+            return np.ones(size, bool)
+        mask = np.zeros(size, bool)
+        buf = self._buf
+        if buf is None or "\x00" in needle:
+            for r in range(size):
+                mask[r] = any(needle in f for f in fields(r))
+            return mask
+        pat = np.frombuffer(needle.encode("utf-8"), np.uint8)
+        k, total = len(pat), len(buf)
+        if total >= k:
+            # The rarest byte of the needle first: the fewest candidate positions to check further.
+            order = np.argsort(self._freq[pat], kind="stable").tolist()
+            j = order[0]
+            pos = np.flatnonzero(buf[j : total - k + 1 + j] == pat[j])
+            for i in order[1:]:
+                if not len(pos):
+                    break
+                pos = pos[buf[pos + i] == pat[i]]
+            if len(pos):
+                mask[np.searchsorted(self._starts, pos, side="right") - 1] = True
+        for r, texts in self.dirty.items():
+            if r < size:
+                mask[r] = any(needle in f for f in texts)
+        return mask
+
+
 class ProfileRows:
     """All rows of the profile list as column arrays (index = row in load order, by id).
 
@@ -291,7 +362,8 @@ class ProfileRows:
         self._orders: dict[str, npt.NDArray[np.int64]] = {}
         self._ranks: dict[str, npt.NDArray[Any]] = {}
         self._mask_cache: dict[tuple[str, Any], npt.NDArray[np.bool_]] = {}
-        self._haystack: list[str] | None = None
+        #: The searched text of every row (built with the load, in the loader's thread).
+        self._text_index: TextIndex | None = None
         #: The distinct case-folded names in order, behind the name's rank.
         self._names_sorted: list[str] | None = None
         #: True when these are the deleted profiles (the trash).
@@ -310,6 +382,7 @@ class ProfileRows:
         # The name's rank and order (the default and most used sort, the one that sorts text) are
         # computed here, in the loader's thread, so no first click pays for them.
         rows.order_array("name")
+        rows._search_index()
         return rows
 
     def _load(self, conn: DbConnection, *, deleted: bool, only_ids: Sequence[int] | None = None) -> None:
@@ -586,12 +659,13 @@ class ProfileRows:
         self._mask_cache.clear()
         rows = [self.row_of[i] for i in wanted if i in self.row_of]
         changed = sorted(set(rows) | set(range(before, len(self.ids))))
-        if self._haystack is not None:
-            if len(self._haystack) != len(self.ids):
-                self._haystack = None
+        index = self._text_index
+        if index is not None:
+            if len(index.dirty) + len(changed) > index.MAX_DIRTY:
+                self._text_index = None  # built again at the next search
             else:
                 for r in changed:
-                    self._haystack[r] = self._hay(r)
+                    index.dirty[r] = self._fields(r)
         # The name's rank (a sort of every name) is patched for the changed rows only; the other
         # ranks come from a handful of distinct values and are simply recomputed when needed.
         name_rank = self._ranks.get("name")
@@ -628,16 +702,14 @@ class ProfileRows:
 
     # -- filtering ---------------------------------------------------------------------------------
 
-    def _hay(self, r: int) -> str:
-        return f"{self.display_name[r]}\x00{self.handle[r]}\x00{self.notes[r]}".casefold()
+    def _fields(self, r: int) -> tuple[str, ...]:
+        """The searched fields of a row, case-folded."""
+        return (self.display_name[r].casefold(), self.handle[r].casefold(), self.notes[r].casefold())
 
-    def _search_haystack(self) -> list[str]:
-        if self._haystack is None:
-            self._haystack = [
-                f"{n}\x00{h}\x00{t}".casefold()
-                for n, h, t in zip(self.display_name, self.handle, self.notes, strict=True)
-            ]
-        return self._haystack
+    def _search_index(self) -> TextIndex:
+        if self._text_index is None:
+            self._text_index = TextIndex(self.display_name, self.handle, self.notes)
+        return self._text_index
 
     def _facet_masks(self, flt: ProfileFilter) -> dict[str, npt.NDArray[np.bool_]]:
         """One boolean array per active filter, each cached by its value until the rows change."""
@@ -691,8 +763,7 @@ class ProfileRows:
             coded = self.owners
             return coded.lut(lambda names: any(n.casefold() in value for n in names), bool)[coded.codes]
         if name == "search":
-            hay = self._search_haystack()
-            return np.fromiter((value in h for h in hay), bool, len(hay))
+            return self._search_index().find(value, len(self.ids), self._fields)
         raise ValueError(name)
 
     def _and(self, masks: Iterable[npt.NDArray[np.bool_]]) -> npt.NDArray[np.bool_]:
