@@ -205,7 +205,39 @@ class TimeColumn(Sequence[datetime]):
 
 
 _EPOCH = datetime(1970, 1, 1)
-_CODED = ("platform", "kind", "visibility", "ownership", "status", "connections", "owners", "groups")
+#: Connection states per profile as one integer: two bits per connection type (0: not established,
+#: 1: expired, 2: active), at ``_TYPE_SHIFT[type]``; a connection without grants is not established.
+_TYPE_SHIFT: dict[ConnectionType, int] = {t: 2 * i for i, t in enumerate(ConnectionType)}
+_STATE_SPAN = 1 << (2 * len(ConnectionType))
+_STATE_OF_BITS = (
+    ConnectionState.NOT_ESTABLISHED,
+    ConnectionState.EXPIRED,
+    ConnectionState.ACTIVE,
+    ConnectionState.ACTIVE,
+)
+_TYPE_BIT_SQL = (
+    "CASE c.type " + " ".join(f"WHEN '{t.value}' THEN {1 << s}" for t, s in _TYPE_SHIFT.items()) + " END"
+)
+#: Every row of the list, in id order, with its owners ("1,3") and connection states (an integer)
+#: from correlated subqueries on the primary keys and unique indexes: one scan, no dict join in Python.
+_ROWS_SQL = (
+    "SELECT p.id, p.platform, p.kind, p.handle, p.display_name, p.visibility, p.platform_id, "
+    "CAST(strftime('%s', p.added_at) AS INTEGER), coalesce(p.notes, ''), "
+    f"coalesce(p.like_count >= {FACEBOOK_INSIGHTS_MIN_LIKES}, 0), p.shared_with_all, "
+    "(SELECT group_concat(o.member_id) FROM profile_owners o WHERE o.profile_id = p.id), "
+    f"coalesce((SELECT sum({_TYPE_BIT_SQL} * "
+    "(SELECT 1 + max(g.state = 'active') FROM grants g WHERE g.connection_id = c.id)) "
+    "FROM connections c WHERE c.profile_id = p.id), 0), "
+    "p.deleted_at "
+    "FROM profiles p WHERE {where} ORDER BY p.id"
+)
+
+
+def _compact(values: Sequence[T], codes: npt.NDArray[Any]) -> Coded[T]:
+    """A :class:`Coded` column of ``codes`` into ``values``, keeping only the values that occur."""
+    present = np.bincount(codes, minlength=len(values)) > 0 if len(codes) else np.zeros(len(values), bool)
+    remap = (np.cumsum(present) - 1).astype(np.int32)
+    return Coded([v for v, p in zip(values, present.tolist(), strict=True) if p], remap[codes])
 
 
 def _seconds(value: datetime | str) -> int:
@@ -386,77 +418,46 @@ class ProfileRows:
         return rows
 
     def _load(self, conn: DbConnection, *, deleted: bool, only_ids: Sequence[int] | None = None) -> None:
-        """Read the rows (all, or ``only_ids``) with a handful of set-based queries.
+        """Read the rows (all, or ``only_ids``) with one aligned query and a few small ones.
 
-        Everything is fetched with ``fetchall`` and assembled column-wise: per-row Python work is
-        what decides the open time at 100,000 profiles.
+        One query gives every row with its owners (a short text, "1,3") and its connection states
+        (one integer, two bits per connection type) from correlated subqueries on the primary keys,
+        in id order: no Python dict joins per row. The derived columns (ownership, states, status,
+        owner names) are computed once per distinct combination and spread with numpy; per-row
+        Python work is what decides the open time at 100,000 and 1,000,000 profiles.
         """
         # "+" keeps SQLite off the deleted_at index for the live rows (99 % of the table): a plain scan in
         # rowid order is faster and needs no sort. The trash (few rows) uses the index.
         where = "p.deleted_at IS NOT NULL" if deleted else "+p.deleted_at IS NULL"
         params: dict[str, Any] = {}
-        scope = p_scope = ""
+        scope = ""
         if only_ids is not None:
             params["ids"] = "[" + ",".join(str(int(i)) for i in only_ids) + "]"
-            scope = " WHERE profile_id IN (SELECT value FROM json_each(:ids))"
-            p_scope = " AND p.id IN (SELECT value FROM json_each(:ids))"
+            scope = " AND c.profile_id IN (SELECT value FROM json_each(:ids))"
+            where += " AND p.id IN (SELECT value FROM json_each(:ids))"
 
         # The DB-API cursor of this Core connection: SQLAlchemy's Row objects cost more than the
         # query itself at this size, and these textual queries need no result processing.
         raw = conn.connection.driver_connection
         assert raw is not None
-
-        def fetch(query: str, extra: dict[str, Any] | None = None) -> Any:
-            """The rows one by one: big results are never held as a list of tuples."""
-            return raw.execute(query, {**params, **(extra or {})})
-
-        base_sql = (
-            "SELECT p.id, p.platform, p.kind, p.handle, p.display_name, p.visibility, p.platform_id, "
-            "p.added_at, p.notes, p.like_count, p.shared_with_all, p.deleted_at "
-            f"FROM profiles p WHERE {where}{p_scope} ORDER BY p.id"
-        )
-        member_names = dict(fetch("SELECT id, name FROM members"))
-        # Owners and connections come as one short text per profile ("1,3"; "insights=0,publishing=1"):
-        # few distinct texts exist, so each is understood once, and nothing big is held meanwhile.
-        owner_ids: dict[int, str] = dict(
-            fetch(
-                # The primary key (profile_id, member_id) gives the order: no temporary B-tree
-                # (measured at 1,000,000 profiles: 3.6 s instead of 5.0 s on a loaded machine).
-                f"SELECT profile_id, group_concat(member_id) FROM profile_owners{scope} GROUP BY profile_id"
-            )
-        )
-        shared_with_me: set[int] = set()
+        member_names: dict[int, str] = dict(raw.execute("SELECT id, name FROM members"))
+        shared_with_me: list[int] = []
         if self.me is not None:
-            shared_with_me = {
+            shared_with_me = [
                 r[0]
-                for r in fetch("SELECT profile_id FROM profile_shares WHERE member_id = :me", {"me": self.me})
-            }
-        # Established connections per profile as ((type, active), ...); connections without grants
-        # never appear (inner join): they are not established.
-        conns: dict[int, str] = dict(
-            fetch(
-                "SELECT profile_id, group_concat(type || '=' || active) FROM ("
-                "SELECT c.profile_id, c.type, max(g.state = 'active') AS active FROM connections c "
-                "JOIN grants g ON g.connection_id = c.id"
-                + (
-                    " WHERE c.profile_id IN (SELECT value FROM json_each(:ids))"
-                    if only_ids is not None
-                    else ""
-                )
-                + " GROUP BY c.id ORDER BY c.profile_id, c.type) GROUP BY profile_id"
-            )
-        )
+                for r in raw.execute("SELECT profile_id FROM profile_shares WHERE member_id = ?", (self.me,))
+            ]
         # The soonest expiry, within the hint's horizon, of an active grant that cannot refresh itself.
         horizon = (utcnow() + timedelta(days=EXPIRY_HINT_DAYS)).isoformat(sep=" ")
-        expiry = {
+        expiry: dict[int, datetime] = {
             pid: datetime.fromisoformat(soonest)
-            for pid, soonest in fetch(
+            for pid, soonest in raw.execute(
                 "SELECT c.profile_id, min(g.expires_at) FROM grants g "
                 "JOIN connections c ON c.id = g.connection_id "
                 "WHERE g.state = 'active' AND g.has_refresh_token = 0 AND g.expires_at < :horizon"
-                + (" AND c.profile_id IN (SELECT value FROM json_each(:ids))" if only_ids is not None else "")
+                + scope
                 + " GROUP BY c.profile_id",
-                {"horizon": horizon},
+                {**params, "horizon": horizon},
             )
         }
         groups: dict[int, list[str]] = defaultdict(list)
@@ -471,143 +472,137 @@ class ProfileRows:
                 groups[pid].append(gname)
         self.group_members = _expand_groups(conn, group_rows)
 
-        # Read in chunks straight into columns: holding 100,000 row tuples and their transposition at
-        # once doubled the peak memory of a load.
-        cursor = raw.execute(base_sql, params)
-        base: list[list[Any]] = [[] for _ in range(12)]
-        # SQLite hands out a new string per row: platform, kind, visibility and notes repeat, so
-        # each is kept once (a dict's ``setdefault``, in C) and the row's copy freed with its chunk
-        # (-20 MB at 100k).
-        shared: dict[int, dict[Any, Any]] = {1: {}, 2: {}, 5: {}, 8: {}}
+        # Read in chunks straight into columns: holding 1,000,000 row tuples and their transposition
+        # at once doubled the peak memory of a load.
+        cursor = raw.execute(_ROWS_SQL.format(where=where), params)
+        base: list[list[Any]] = [[] for _ in range(14)]
+        # SQLite hands out a new string per row: platform, kind, visibility, notes and the owners'
+        # text repeat, so each is kept once (a dict's ``setdefault``, in C) and the row's copy freed
+        # with its chunk.
+        shared: dict[int, dict[Any, Any]] = {1: {}, 2: {}, 5: {}, 8: {}, 11: {}}
         while chunk := cursor.fetchmany(5000):
             for i, (column, values) in enumerate(zip(base, zip(*chunk, strict=True), strict=True)):
                 seen = shared.get(i)
                 column.extend(values if seen is None else map(seen.setdefault, values, values))
-        columns = self._columns(base, owner_ids, member_names, shared_with_me, conns, groups, expiry)
+        columns = self._derive(base, member_names, shared_with_me, groups, expiry)
         if only_ids is None:
-            self._set_columns(columns, base[7], base[11])
+            for name, column in columns.items():
+                setattr(self, name, column)
+            self.row_of = RowIndex(self.ids.array)
         else:
-            for values in zip(*columns, strict=True):
-                self._replace(values)
+            for r in range(len(columns["ids"])):
+                self._replace(tuple(columns[name][r] for name in self._FIELDS))
 
-    def _set_columns(self, columns: list[list[Any]], added: list[Any], deleted: list[Any]) -> None:
-        """Keep a full load's columns in their compact form (codes, int64 arrays)."""
-        size = len(columns[0])
-        by_name = dict(zip(self._FIELDS, columns, strict=True))
-        self.ids = IntColumn(np.array(by_name["ids"], dtype=np.int64))
-        for name in _CODED:
-            setattr(self, name, Coded.factorize(by_name[name], size))
-        self.handle, self.display_name = by_name["handle"], by_name["display_name"]
-        self.platform_id, self.notes = by_name["platform_id"], by_name["notes"]
-        # Stored as ISO text by SQLite: numpy parses it in C, no datetime object per row.
-        self.added_at = TimeColumn(
-            np.array(added, dtype="datetime64[s]").astype(np.int64)
-            if added and isinstance(added[0], str)
-            else np.array([_seconds(a) for a in added], dtype=np.int64)
-        )
-        self.next_expiry = _Sparse({r: v for r, v in enumerate(by_name["next_expiry"]) if v is not None})
-        self.deleted_at = _Sparse(
-            {r: datetime.fromisoformat(d) if isinstance(d, str) else d for r, d in enumerate(deleted) if d}
-        )
-        self.row_of = RowIndex(self.ids.array)
-
-    def _columns(
+    def _derive(
         self,
         base: list[list[Any]],
-        owner_ids: dict[int, str],
         member_names: dict[int, str],
-        shared_with_me: set[int],
-        conns: dict[int, str],
+        shared_with_me: list[int],
         groups: dict[int, list[str]],
         expiry: dict[int, datetime],
-    ) -> list[list[Any]]:
-        """The table's columns, built column by column (C-level transposition and maps where possible)."""
-        if not base[0]:
-            return [[] for _ in self._FIELDS]
-        (
-            ids,
-            platforms,
-            kinds,
-            handles,
-            names,
-            visibility,
-            platform_ids,
-            added,
-            notes,
-            likes,
-            all_users,
-            deleted,
-        ) = base
-        me = self.me
-        none, owned, shared, others = Ownership.NONE, Ownership.OWNED, Ownership.SHARED, Ownership.OTHERS
+    ) -> dict[str, Any]:
+        """The read model's columns from the query's (``_ROWS_SQL``): numpy over codes, and Python
+        once per distinct value (owner lists, connection combinations), never once per row."""
+        ids_l, platforms, kinds, handles, names, visibility, platform_ids = base[:7]
+        added, notes, likes, everyone_l, owner_texts, conn_codes, deleted = base[7:]
+        size = len(ids_l)
+        ids = np.array(ids_l, dtype=np.int64)
+        platform = Coded.factorize(platforms, size)
+        kind = Coded.factorize(kinds, size)
+        vis = Coded.factorize(visibility, size)
 
-        mine: dict[str, bool] = {}  # owners text -> is *me* among them
+        # Owners: their names once per distinct text, then per distinct list of names.
+        texts = Coded.factorize(owner_texts, size)
+        me = str(self.me) if self.me is not None else None
+        owner_values: dict[tuple[str, ...], int] = {}
+        text_to_owners = np.zeros(len(texts.values), np.int32)
+        mine_lut = np.zeros(len(texts.values), bool)
+        owned_lut = np.zeros(len(texts.values), bool)
+        for i, key in enumerate(texts.values):
+            ids_text = key.split(",") if key else []
+            owners_ = tuple(sorted((member_names[int(m)] for m in ids_text), key=str.casefold))
+            text_to_owners[i] = owner_values.setdefault(owners_, len(owner_values))
+            mine_lut[i] = me is not None and me in ids_text
+            owned_lut[i] = bool(ids_text)
+        owners = Coded(list(owner_values), text_to_owners[texts.codes])
 
-        def category(pid: int, everyone: int) -> Ownership:
-            key = owner_ids.get(pid)
-            if not key:
-                return none
-            is_mine = mine.get(key)
-            if is_mine is None:
-                is_mine = mine[key] = me is not None and str(me) in key.split(",")
-            if is_mine:
-                return owned
-            return shared if everyone or pid in shared_with_me else others
+        # Ownership: nobody, me among the owners, shared with everyone or with me, or others'.
+        everyone = np.array(everyone_l, dtype=bool)
+        if shared_with_me:
+            everyone |= np.isin(ids, np.array(shared_with_me, dtype=np.int64))
+        category = np.where(
+            ~owned_lut[texts.codes], 0, np.where(mine_lut[texts.codes], 1, np.where(everyone, 2, 3))
+        )
+        ownership = _compact([Ownership.NONE, Ownership.OWNED, Ownership.SHARED, Ownership.OTHERS], category)
 
-        ownership = list(map(category, ids, all_users))
-        # The support matrix depends only on platform, kind, visibility and the 30-likes line;
-        # few distinct (types, connections) combinations exist, so each is computed once.
-        supported_cache: dict[tuple[str, str, str, bool], tuple[ConnectionType, ...]] = {}
-        state_cache: dict[Any, tuple[ConnTuple, Status]] = {}
-
-        def state(pid: int, plat: str, kind: str, vis: str, like: int | None) -> tuple[ConnTuple, Status]:
-            key = (plat, kind, vis, like is not None and like >= FACEBOOK_INSIGHTS_MIN_LIKES)
-            types = supported_cache.get(key)
+        # Connection states and status: once per distinct (platform, kind, visibility, likes, states).
+        states_code = np.array(conn_codes, dtype=np.int64)
+        like_flag = np.array(likes, dtype=np.int64)
+        nk, nv = max(len(kind.values), 1), max(len(vis.values), 1)
+        combined = (
+            ((platform.codes.astype(np.int64) * nk + kind.codes) * nv + vis.codes) * 2 + like_flag
+        ) * _STATE_SPAN + states_code
+        distinct, inverse = np.unique(combined, return_inverse=True)
+        conn_values: dict[ConnTuple, int] = {}
+        status_values: dict[Status, int] = {}
+        conn_lut = np.zeros(len(distinct), np.int32)
+        status_lut = np.zeros(len(distinct), np.int32)
+        types_cache: dict[tuple[int, int, int, int], tuple[ConnectionType, ...]] = {}
+        for i, value in enumerate(distinct.tolist()):
+            rest, bits = divmod(value, _STATE_SPAN)
+            rest, like = divmod(rest, 2)
+            rest, v = divmod(rest, nv)
+            p, k = divmod(rest, nk)
+            types = types_cache.get((p, k, v, like))
             if types is None:
-                types = supported_cache[key] = supported_types(
-                    ProfileFacts(plat, kind, Visibility(vis), like)
-                )
-            summary = conns.get(pid, "")
-            cached = state_cache.get((types, summary, vis))
-            if cached is None:
-                cached = state_cache[(types, summary, vis)] = _states_and_status(types, summary, vis)
-            return cached
+                likes_ = FACEBOOK_INSIGHTS_MIN_LIKES if like else None
+                facts = ProfileFacts(platform.values[p], kind.values[k], Visibility(vis.values[v]), likes_)
+                types = types_cache[(p, k, v, like)] = supported_types(facts)
+            states = tuple((t, _STATE_OF_BITS[(bits >> _TYPE_SHIFT[t]) & 3]) for t in types)
+            status = profile_status(vis.values[v], dict(states))
+            conn_lut[i] = conn_values.setdefault(states, len(conn_values))
+            status_lut[i] = status_values.setdefault(status, len(status_values))
+        inverse = inverse.reshape(-1)
+        connections = Coded(list(conn_values), conn_lut[inverse])
+        status_col = Coded(list(status_values), status_lut[inverse])
 
-        pairs = list(map(state, ids, platforms, kinds, visibility, likes))
+        # Groups, expiry hints: few profiles; found by a binary search over the ids.
         no_names: tuple[str, ...] = ()
-        owner_tuples: dict[str, tuple[str, ...]] = {}
+        group_values: dict[tuple[str, ...], int] = {no_names: 0}
+        group_codes = np.zeros(size, np.int32)
+        if groups:
+            pids = np.fromiter(groups, np.int64, len(groups))
+            at = np.searchsorted(ids, pids)
+            for pid, r in zip(pids.tolist(), at.tolist(), strict=True):
+                if r < size and ids_l[r] == pid:
+                    group_codes[r] = group_values.setdefault(tuple(groups[pid]), len(group_values))
+        expiry_rows: dict[int, datetime] = {}
+        if expiry:
+            pids = np.fromiter(expiry, np.int64, len(expiry))
+            at = np.searchsorted(ids, pids)
+            for pid, r in zip(pids.tolist(), at.tolist(), strict=True):
+                if r < size and ids_l[r] == pid:
+                    expiry_rows[r] = expiry[pid]
+        return {
+            "ids": IntColumn(ids),
+            "platform": platform,
+            "kind": kind,
+            "handle": handles,
+            "display_name": names,
+            "visibility": vis,
+            "platform_id": platform_ids,
+            "added_at": TimeColumn(np.array(added, dtype=np.int64)),
+            "notes": notes,
+            "ownership": ownership,
+            "status": status_col,
+            "connections": connections,
+            "owners": owners,
+            "groups": Coded(list(group_values), group_codes),
+            "next_expiry": _Sparse(expiry_rows),
+            "deleted_at": _Sparse({r: datetime.fromisoformat(d) for r, d in enumerate(deleted) if d}),
+        }
 
-        def owner_names(pid: int) -> tuple[str, ...]:
-            key = owner_ids.get(pid)
-            if not key:
-                return no_names
-            found = owner_tuples.get(key)
-            if found is None:
-                found = owner_tuples[key] = tuple(
-                    sorted((member_names[int(m)] for m in key.split(",")), key=str.casefold)
-                )
-            return found
-
-        return [
-            ids,
-            platforms,
-            kinds,
-            handles,
-            names,
-            visibility,
-            platform_ids,
-            added,
-            [n or "" for n in notes],
-            ownership,
-            [p[1] for p in pairs],
-            [p[0] for p in pairs],
-            list(map(owner_names, ids)),
-            [tuple(groups[pid]) if pid in groups else no_names for pid in ids],
-            list(map(expiry.get, ids)),
-            deleted,
-        ]
-
-    _FIELDS = (  # the order of ``_columns``
+    _FIELDS = (  # the columns of the read model, in the order ``_replace`` takes them
         "ids",
         "platform",
         "kind",
@@ -832,19 +827,25 @@ class ProfileRows:
         return np.fromiter(map(rank.__getitem__, folded), np.float64, len(folded))
 
     @staticmethod
-    def coded_rank(coded: Coded[Any], key: Callable[[Any], Any]) -> npt.NDArray[np.int32]:
-        """Rank of each row by ``key`` of its distinct value: the values sorted once, spread by codes."""
-        if not coded.values:
-            return np.zeros(len(coded), np.int32)
-        order = sorted(range(len(coded.values)), key=lambda i: key(coded.values[i]))
-        lut = np.empty(len(order), np.int32)
-        lut[order] = np.arange(len(order), dtype=np.int32)
+    def coded_rank(coded: Coded[Any], key: Callable[[Any], Any]) -> npt.NDArray[np.unsignedinteger[Any]]:
+        """Rank of each row by ``key`` of its distinct value: the values sorted once, spread by codes.
+
+        The ranks take the smallest unsigned type that holds them (``uint8`` for a handful of
+        values): numpy's stable sort of 8- and 16-bit integers is a radix sort, linear in the rows.
+        """
+        n = len(coded.values)
+        dtype = np.uint8 if n <= 0xFF else np.uint16 if n <= 0xFFFF else np.uint32
+        if not n:
+            return np.zeros(len(coded), dtype)
+        order = sorted(range(n), key=lambda i: key(coded.values[i]))
+        lut = np.empty(n, dtype)
+        lut[order] = np.arange(n, dtype=dtype)
         # Equal keys share a rank, so ties fall back to the id order.
         keys = [key(coded.values[i]) for i in order]
         for pos in range(1, len(order)):
             if keys[pos] == keys[pos - 1]:
                 lut[order[pos]] = lut[order[pos - 1]]
-        return lut[coded.codes]
+        return lut[coded.codes]  # type: ignore[return-value]
 
     def rank(self, column: str) -> npt.NDArray[Any]:
         """The sort key of every row as one numeric array (cached): equal keys, equal ranks.
