@@ -8,9 +8,12 @@ reverses it; filtering builds a mask over the rows.
 
 from __future__ import annotations
 
+import gc
+import threading
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import chain
@@ -218,19 +221,90 @@ _STATE_OF_BITS = (
 _TYPE_BIT_SQL = (
     "CASE c.type " + " ".join(f"WHEN '{t.value}' THEN {1 << s}" for t, s in _TYPE_SHIFT.items()) + " END"
 )
-#: Every row of the list, in id order, with its owners ("1,3") and connection states (an integer)
-#: from correlated subqueries on the primary keys and unique indexes: one scan, no dict join in Python.
-_ROWS_SQL = (
-    "SELECT p.id, p.platform, p.kind, p.handle, p.display_name, p.visibility, p.platform_id, "
+#: The profile's own columns, in id order.
+_BASE_COLUMNS = (
+    "p.id, p.platform, p.kind, p.handle, p.display_name, p.visibility, p.platform_id, "
     "CAST(strftime('%s', p.added_at) AS INTEGER), coalesce(p.notes, ''), "
-    f"coalesce(p.like_count >= {FACEBOOK_INSIGHTS_MIN_LIKES}, 0), p.shared_with_all, "
-    "(SELECT group_concat(o.member_id) FROM profile_owners o WHERE o.profile_id = p.id), "
-    f"coalesce((SELECT sum({_TYPE_BIT_SQL} * "
-    "(SELECT 1 + max(g.state = 'active') FROM grants g WHERE g.connection_id = c.id)) "
-    "FROM connections c WHERE c.profile_id = p.id), 0), "
-    "p.deleted_at "
-    "FROM profiles p WHERE {where} ORDER BY p.id"
+    f"coalesce(p.like_count >= {FACEBOOK_INSIGHTS_MIN_LIKES}, 0), p.shared_with_all, p.deleted_at"
 )
+#: Each profile's owners as one short text ("1,3"), in profile order (the primary key's).
+_OWNERS_SQL = "SELECT profile_id, group_concat(member_id) FROM profile_owners{scope} GROUP BY profile_id"
+#: Each profile's connection states as one integer, in profile order (the unique index on
+#: (profile_id, type)); connections without grants are not established and add nothing.
+_STATES_SQL = (
+    f"SELECT c.profile_id, sum({_TYPE_BIT_SQL} * "
+    "(SELECT 1 + max(g.state = 'active') FROM grants g WHERE g.connection_id = c.id)) "
+    "FROM connections c{scope} GROUP BY c.profile_id"
+)
+_ROWS_SQL = "SELECT {columns} FROM profiles p WHERE {where} ORDER BY p.id"
+#: Rows per ``fetchmany``: big results are never held as one list of tuples.
+_CHUNK = 5000
+#: Bytes of text searched at a time (a block and its scratch mask stay in the cache).
+_BLOCK = 1 << 18
+
+
+def _read_columns(cursor: Any, width: int, shared: Iterable[int] = ()) -> list[list[Any]]:
+    """A query's result as one list per column, read in chunks (C-level transposition).
+
+    SQLite hands out a new string per row: the ``shared`` columns repeat (platform, kind, notes...),
+    so each of their values is kept once (a dict's ``setdefault``, in C) and the row's copy freed
+    with its chunk.
+    """
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    seen: dict[int, dict[Any, Any]] = {i: {} for i in shared}
+    while chunk := cursor.fetchmany(_CHUNK):
+        for i, (column, values) in enumerate(zip(columns, zip(*chunk, strict=True), strict=True)):
+            known = seen.get(i)
+            column.extend(values if known is None else map(known.setdefault, values, values))
+    return columns
+
+
+def casefold_all(texts: Sequence[str]) -> list[str]:
+    """Every text case-folded, by chunks of joined text (three C calls a chunk, not one a text)."""
+    out: list[str] = []
+    for lo in range(0, len(texts), _CHUNK):
+        chunk = texts[lo : lo + _CHUNK]
+        parts = "\x00".join(chunk).casefold().split("\x00")
+        out.extend(parts if len(parts) == len(chunk) else [t.casefold() for t in chunk])
+    return out
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while rows are read: every row arrives as a new tuple, so the
+    collector would otherwise run thousands of times over everything the process holds (measured:
+    17 % of a 100,000-row load in a bare process, more in the window's). Nothing read here forms
+    cycles; loads in several threads share the pause, and the collector resumes after the last."""
+    global _gc_pausers
+    with _gc_lock:
+        if _gc_pausers == 0:
+            paused = gc.isenabled()
+            gc.disable()
+        else:
+            paused = True
+        _gc_pausers += 1 if paused else 0
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            if paused:
+                _gc_pausers -= 1
+                if _gc_pausers == 0:
+                    gc.enable()
+
+
+def _align(ids: npt.NDArray[np.int64], profile_ids: list[int]) -> tuple[npt.NDArray[np.int64], Any]:
+    """Rows of ``profile_ids`` among the sorted ``ids``, and which of them are there at all."""
+    wanted = np.array(profile_ids, dtype=np.int64)
+    at = np.searchsorted(ids, wanted)
+    inside = at < len(ids)
+    at = np.where(inside, at, 0)
+    hit = inside & (ids[at] == wanted) if len(ids) else np.zeros(len(wanted), bool)
+    return at[hit], hit
 
 
 def _compact(values: Sequence[T], codes: npt.NDArray[Any]) -> Coded[T]:
@@ -310,8 +384,16 @@ class TextIndex:
     def __init__(self, names: Sequence[str], handles: Sequence[str], notes: Sequence[str]) -> None:
         self.dirty: dict[int, tuple[str, ...]] = {}
         n = len(names)
-        data = "\x00".join(chain.from_iterable(zip(names, handles, notes, strict=True))).casefold()
-        buf = np.frombuffer(data.encode("utf-8"), np.uint8)
+        # Joined and case-folded in chunks: one string of all rows would take 4 bytes a character
+        # as soon as one name holds an emoji (~230 MB at 1,000,000 rows, twice, for a moment).
+        pieces = []
+        for lo in range(0, n, _CHUNK):
+            hi = lo + _CHUNK
+            fields = chain.from_iterable(zip(names[lo:hi], handles[lo:hi], notes[lo:hi], strict=True))
+            pieces.append("\x00".join(fields).casefold().encode("utf-8"))
+        data = b"\x00".join(pieces)
+        del pieces
+        buf = np.frombuffer(data, np.uint8)
         seps = np.flatnonzero(buf == 0)
         self._rows = n
         if n and len(seps) != 3 * n - 1:  # a field holds a NUL: rows cannot be told apart by it
@@ -322,7 +404,8 @@ class TextIndex:
         starts = np.zeros(n, np.int64)
         starts[1:] = seps[2::3] + 1
         self._buf, self._starts = buf, starts
-        self._freq = np.bincount(buf, minlength=256)
+        # How common each byte is, from a sample: the search starts with the needle's rarest byte.
+        self._freq = np.bincount(buf[::61], minlength=256)
 
     @property
     def usable(self) -> bool:
@@ -341,17 +424,23 @@ class TextIndex:
             return mask
         pat = np.frombuffer(needle.encode("utf-8"), np.uint8)
         k, total = len(pat), len(buf)
-        if total >= k:
-            # The rarest byte of the needle first: the fewest candidate positions to check further.
-            order = np.argsort(self._freq[pat], kind="stable").tolist()
-            j = order[0]
-            pos = np.flatnonzero(buf[j : total - k + 1 + j] == pat[j])
-            for i in order[1:]:
+        # The rarest byte of the needle first: the fewest candidate positions to check further. The
+        # text is scanned in blocks that stay in the cache, with one small scratch array.
+        order = np.argsort(self._freq[pat], kind="stable").tolist()
+        j, others = order[0], order[1:]
+        starts = total - k + 1  # the positions a match can start at
+        scratch = np.empty(min(_BLOCK, max(starts, 0)), bool)
+        for lo in range(0, max(starts, 0), _BLOCK):
+            segment = buf[lo + j : min(lo + _BLOCK, starts) + j]
+            hits = scratch[: len(segment)]
+            np.equal(segment, pat[j], out=hits)
+            pos = np.flatnonzero(hits)
+            for i in others:
                 if not len(pos):
                     break
-                pos = pos[buf[pos + i] == pat[i]]
+                pos = pos[buf[pos + (lo + i)] == pat[i]]
             if len(pos):
-                mask[np.searchsorted(self._starts, pos, side="right") - 1] = True
+                mask[np.searchsorted(self._starts, pos + lo, side="right") - 1] = True
         for r, texts in self.dirty.items():
             if r < size:
                 mask[r] = any(needle in f for f in texts)
@@ -410,7 +499,8 @@ class ProfileRows:
     def load(cls, conn: DbConnection, me: int | None, *, deleted: bool = False) -> ProfileRows:
         rows = cls(me)
         rows.trash = deleted
-        rows._load(conn, deleted=deleted)
+        with _gc_paused():
+            rows._load(conn, deleted=deleted)
         # The name's rank and order (the default and most used sort, the one that sorts text) are
         # computed here, in the loader's thread, so no first click pays for them.
         rows.order_array("name")
@@ -435,7 +525,6 @@ class ProfileRows:
             params["ids"] = "[" + ",".join(str(int(i)) for i in only_ids) + "]"
             scope = " AND c.profile_id IN (SELECT value FROM json_each(:ids))"
             where += " AND p.id IN (SELECT value FROM json_each(:ids))"
-
         # The DB-API cursor of this Core connection: SQLAlchemy's Row objects cost more than the
         # query itself at this size, and these textual queries need no result processing.
         raw = conn.connection.driver_connection
@@ -474,17 +563,16 @@ class ProfileRows:
 
         # Read in chunks straight into columns: holding 1,000,000 row tuples and their transposition
         # at once doubled the peak memory of a load.
-        cursor = raw.execute(_ROWS_SQL.format(where=where), params)
-        base: list[list[Any]] = [[] for _ in range(14)]
-        # SQLite hands out a new string per row: platform, kind, visibility, notes and the owners'
-        # text repeat, so each is kept once (a dict's ``setdefault``, in C) and the row's copy freed
-        # with its chunk.
-        shared: dict[int, dict[Any, Any]] = {1: {}, 2: {}, 5: {}, 8: {}, 11: {}}
-        while chunk := cursor.fetchmany(5000):
-            for i, (column, values) in enumerate(zip(base, zip(*chunk, strict=True), strict=True)):
-                seen = shared.get(i)
-                column.extend(values if seen is None else map(seen.setdefault, values, values))
-        columns = self._derive(base, member_names, shared_with_me, groups, expiry)
+        # The owners and the connection states come from their own tables in profile order, and are
+        # put beside the rows with a binary search over the ids (numpy), not a dict lookup per row.
+        pid_scope = " WHERE profile_id IN (SELECT value FROM json_each(:ids))" if only_ids is not None else ""
+        owners = _read_columns(raw.execute(_OWNERS_SQL.format(scope=pid_scope), params), 2, shared=(1,))
+        c_scope = " WHERE c.profile_id IN (SELECT value FROM json_each(:ids))" if only_ids is not None else ""
+        states = _read_columns(raw.execute(_STATES_SQL.format(scope=c_scope), params), 2)
+        base = _read_columns(
+            raw.execute(_ROWS_SQL.format(columns=_BASE_COLUMNS, where=where), params), 12, shared=(1, 2, 5, 8)
+        )
+        columns = self._derive(base, owners, states, member_names, shared_with_me, groups, expiry)
         if only_ids is None:
             for name, column in columns.items():
                 setattr(self, name, column)
@@ -496,6 +584,8 @@ class ProfileRows:
     def _derive(
         self,
         base: list[list[Any]],
+        owner_rows: list[list[Any]],
+        state_rows: list[list[Any]],
         member_names: dict[int, str],
         shared_with_me: list[int],
         groups: dict[int, list[str]],
@@ -504,7 +594,7 @@ class ProfileRows:
         """The read model's columns from the query's (``_ROWS_SQL``): numpy over codes, and Python
         once per distinct value (owner lists, connection combinations), never once per row."""
         ids_l, platforms, kinds, handles, names, visibility, platform_ids = base[:7]
-        added, notes, likes, everyone_l, owner_texts, conn_codes, deleted = base[7:]
+        added, notes, likes, everyone_l, deleted = base[7:]
         size = len(ids_l)
         ids = np.array(ids_l, dtype=np.int64)
         platform = Coded.factorize(platforms, size)
@@ -512,7 +602,11 @@ class ProfileRows:
         vis = Coded.factorize(visibility, size)
 
         # Owners: their names once per distinct text, then per distinct list of names.
-        texts = Coded.factorize(owner_texts, size)
+        owner_texts = Coded.factorize(owner_rows[1], len(owner_rows[1]))
+        nobody = len(owner_texts.values)  # the code of "no owners"
+        texts: Coded[str | None] = Coded([*owner_texts.values, None], np.full(size, nobody, np.int32))
+        at, hit = _align(ids, owner_rows[0])
+        texts.codes[at] = owner_texts.codes[hit]
         me = str(self.me) if self.me is not None else None
         owner_values: dict[tuple[str, ...], int] = {}
         text_to_owners = np.zeros(len(texts.values), np.int32)
@@ -536,7 +630,9 @@ class ProfileRows:
         ownership = _compact([Ownership.NONE, Ownership.OWNED, Ownership.SHARED, Ownership.OTHERS], category)
 
         # Connection states and status: once per distinct (platform, kind, visibility, likes, states).
-        states_code = np.array(conn_codes, dtype=np.int64)
+        states_code = np.zeros(size, np.int64)
+        at, hit = _align(ids, state_rows[0])
+        states_code[at] = np.array(state_rows[1], dtype=np.int64)[hit]
         like_flag = np.array(likes, dtype=np.int64)
         nk, nv = max(len(kind.values), 1), max(len(vis.values), 1)
         combined = (
@@ -821,7 +917,7 @@ class ProfileRows:
         The sorted distinct texts are kept (``_names_sorted``) so a one-row refresh can patch the
         rank instead of sorting every name again on the GUI thread.
         """
-        folded = [t.casefold() for t in texts]
+        folded = casefold_all(texts)
         self._names_sorted = sorted(set(folded))
         rank = {t: i for i, t in enumerate(self._names_sorted)}
         return np.fromiter(map(rank.__getitem__, folded), np.float64, len(folded))
