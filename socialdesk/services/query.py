@@ -8,11 +8,15 @@ reverses it; filtering builds a mask over the rows.
 
 from __future__ import annotations
 
+import gc
+import threading
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
@@ -204,7 +208,114 @@ class TimeColumn(Sequence[datetime]):
 
 
 _EPOCH = datetime(1970, 1, 1)
-_CODED = ("platform", "kind", "visibility", "ownership", "status", "connections", "owners", "groups")
+#: Connection states per profile as one integer: two bits per connection type (0: not established,
+#: 1: expired, 2: active), at ``_TYPE_SHIFT[type]``; a connection without grants is not established.
+_TYPE_SHIFT: dict[ConnectionType, int] = {t: 2 * i for i, t in enumerate(ConnectionType)}
+_STATE_SPAN = 1 << (2 * len(ConnectionType))
+_STATE_OF_BITS = (
+    ConnectionState.NOT_ESTABLISHED,
+    ConnectionState.EXPIRED,
+    ConnectionState.ACTIVE,
+    ConnectionState.ACTIVE,
+)
+_TYPE_BIT_SQL = (
+    "CASE c.type " + " ".join(f"WHEN '{t.value}' THEN {1 << s}" for t, s in _TYPE_SHIFT.items()) + " END"
+)
+#: The profile's own columns, in id order.
+_BASE_COLUMNS = (
+    "p.id, p.platform, p.kind, p.handle, p.display_name, p.visibility, p.platform_id, "
+    "CAST(strftime('%s', p.added_at) AS INTEGER), coalesce(p.notes, ''), "
+    f"coalesce(p.like_count >= {FACEBOOK_INSIGHTS_MIN_LIKES}, 0), p.shared_with_all, p.deleted_at"
+)
+#: Each profile's owners as one short text ("1,3"), in profile order (the primary key's).
+_OWNERS_SQL = "SELECT profile_id, group_concat(member_id) FROM profile_owners{scope} GROUP BY profile_id"
+#: Each profile's connection states as one integer, in profile order (the unique index on
+#: (profile_id, type)); connections without grants are not established and add nothing.
+_STATES_SQL = (
+    f"SELECT c.profile_id, sum({_TYPE_BIT_SQL} * "
+    "(SELECT 1 + max(g.state = 'active') FROM grants g WHERE g.connection_id = c.id)) "
+    "FROM connections c{scope} GROUP BY c.profile_id"
+)
+_ROWS_SQL = "SELECT {columns} FROM profiles p WHERE {where} ORDER BY p.id"
+#: Rows per ``fetchmany``: big results are never held as one list of tuples, and a small chunk's
+#: transposition stays in the CPU cache (measured at 1,000,000 rows: 500 rows a chunk ~20 % faster
+#: than 5,000).
+_FETCH = 500
+#: Texts joined and case-folded at a time.
+_CHUNK = 5000
+#: Bytes of text searched at a time (a block and its scratch mask stay in the cache).
+_BLOCK = 1 << 18
+
+
+def _read_columns(cursor: Any, width: int, shared: Iterable[int] = ()) -> list[list[Any]]:
+    """A query's result as one list per column, read in chunks (C-level transposition).
+
+    SQLite hands out a new string per row: the ``shared`` columns repeat (platform, kind, notes...),
+    so each of their values is kept once (a dict's ``setdefault``, in C) and the row's copy freed
+    with its chunk.
+    """
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    seen: dict[int, dict[Any, Any]] = {i: {} for i in shared}
+    while chunk := cursor.fetchmany(_FETCH):
+        for i, (column, values) in enumerate(zip(columns, zip(*chunk, strict=True), strict=True)):
+            known = seen.get(i)
+            column.extend(values if known is None else map(known.setdefault, values, values))
+    return columns
+
+
+def casefold_all(texts: Sequence[str]) -> list[str]:
+    """Every text case-folded, by chunks of joined text (three C calls a chunk, not one a text)."""
+    out: list[str] = []
+    for lo in range(0, len(texts), _CHUNK):
+        chunk = texts[lo : lo + _CHUNK]
+        parts = "\x00".join(chunk).casefold().split("\x00")
+        out.extend(parts if len(parts) == len(chunk) else [t.casefold() for t in chunk])
+    return out
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while rows are read: every row arrives as a new tuple, so the
+    collector would otherwise run thousands of times over everything the process holds (measured:
+    17 % of a 100,000-row load in a bare process, more in the window's). Nothing read here forms
+    cycles; loads in several threads share the pause, and the collector resumes after the last."""
+    global _gc_pausers
+    with _gc_lock:
+        if _gc_pausers == 0:
+            paused = gc.isenabled()
+            gc.disable()
+        else:
+            paused = True
+        _gc_pausers += 1 if paused else 0
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            if paused:
+                _gc_pausers -= 1
+                if _gc_pausers == 0:
+                    gc.enable()
+
+
+def _align(ids: npt.NDArray[np.int64], profile_ids: list[int]) -> tuple[npt.NDArray[np.int64], Any]:
+    """Rows of ``profile_ids`` among the sorted ``ids``, and which of them are there at all."""
+    wanted = np.array(profile_ids, dtype=np.int64)
+    at = np.searchsorted(ids, wanted)
+    inside = at < len(ids)
+    at = np.where(inside, at, 0)
+    hit = inside & (ids[at] == wanted) if len(ids) else np.zeros(len(wanted), bool)
+    return at[hit], hit
+
+
+def _compact(values: Sequence[T], codes: npt.NDArray[Any]) -> Coded[T]:
+    """A :class:`Coded` column of ``codes`` into ``values``, keeping only the values that occur."""
+    present = np.bincount(codes, minlength=len(values)) > 0 if len(codes) else np.zeros(len(values), bool)
+    remap = (np.cumsum(present) - 1).astype(np.int32)
+    return Coded([v for v, p in zip(values, present.tolist(), strict=True) if p], remap[codes])
 
 
 def _seconds(value: datetime | str) -> int:
@@ -255,6 +366,91 @@ class RowIndex:
         return found
 
 
+class TextIndex:
+    """The searched text of every row (display name, handle, notes), case-folded, as one UTF-8 byte
+    string with a NUL between fields, and the offset where each row starts.
+
+    A search finds every occurrence of the needle's bytes with numpy (the rarest byte of the needle
+    first, then the others checked at those positions only), maps the positions to rows with one
+    ``searchsorted`` and marks them: no Python loop over rows, whatever the needle. UTF-8 is
+    self-synchronising, so a byte match is a match of the characters; a match never spans two fields
+    because the needle holds no NUL (a needle or a field with a NUL goes the plain way instead).
+
+    Rows changed by a refresh (and rows it appended) are kept aside as text (``dirty``) and checked
+    one by one, so a one-row refresh does not rebuild the index on the GUI thread.
+    """
+
+    __slots__ = ("_buf", "_freq", "_rows", "_starts", "dirty")
+
+    #: Beyond this many changed rows, the index is rebuilt rather than patched.
+    MAX_DIRTY = 2000
+
+    def __init__(self, names: Sequence[str], handles: Sequence[str], notes: Sequence[str]) -> None:
+        self.dirty: dict[int, tuple[str, ...]] = {}
+        n = len(names)
+        # Joined and case-folded in chunks: one string of all rows would take 4 bytes a character
+        # as soon as one name holds an emoji (~230 MB at 1,000,000 rows, twice, for a moment).
+        pieces = []
+        for lo in range(0, n, _CHUNK):
+            hi = lo + _CHUNK
+            fields = chain.from_iterable(zip(names[lo:hi], handles[lo:hi], notes[lo:hi], strict=True))
+            pieces.append("\x00".join(fields).casefold().encode("utf-8"))
+        data = b"\x00".join(pieces)
+        del pieces
+        buf = np.frombuffer(data, np.uint8)
+        seps = np.flatnonzero(buf == 0)
+        self._rows = n
+        if n and len(seps) != 3 * n - 1:  # a field holds a NUL: rows cannot be told apart by it
+            self._buf: npt.NDArray[np.uint8] | None = None
+            self._starts: npt.NDArray[np.int64] = np.zeros(0, np.int64)
+            self._freq: npt.NDArray[np.int64] = np.zeros(256, np.int64)
+            return
+        starts = np.zeros(n, np.int64)
+        starts[1:] = seps[2::3] + 1
+        self._buf, self._starts = buf, starts
+        # How common each byte is, from a sample: the search starts with the needle's rarest byte.
+        self._freq = np.bincount(buf[::61], minlength=256)
+
+    @property
+    def usable(self) -> bool:
+        return self._buf is not None
+
+    def find(self, needle: str, size: int, fields: Callable[[int], tuple[str, ...]]) -> npt.NDArray[np.bool_]:
+        """Rows (of ``size``) whose text holds the case-folded ``needle``; ``fields(r)`` gives a
+        row's case-folded fields for the plain way (an index that is not usable, a needle with a NUL)."""
+        if not needle:
+            return np.ones(size, bool)
+        mask = np.zeros(size, bool)
+        buf = self._buf
+        if buf is None or "\x00" in needle:
+            for r in range(size):
+                mask[r] = any(needle in f for f in fields(r))
+            return mask
+        pat = np.frombuffer(needle.encode("utf-8"), np.uint8)
+        k, total = len(pat), len(buf)
+        # The rarest byte of the needle first: the fewest candidate positions to check further. The
+        # text is scanned in blocks that stay in the cache, with one small scratch array.
+        order = np.argsort(self._freq[pat], kind="stable").tolist()
+        j, others = order[0], order[1:]
+        starts = total - k + 1  # the positions a match can start at
+        scratch = np.empty(min(_BLOCK, max(starts, 0)), bool)
+        for lo in range(0, max(starts, 0), _BLOCK):
+            segment = buf[lo + j : min(lo + _BLOCK, starts) + j]
+            hits = scratch[: len(segment)]
+            np.equal(segment, pat[j], out=hits)
+            pos = np.flatnonzero(hits)
+            for i in others:
+                if not len(pos):
+                    break
+                pos = pos[buf[pos + (lo + i)] == pat[i]]
+            if len(pos):
+                mask[np.searchsorted(self._starts, pos + lo, side="right") - 1] = True
+        for r, texts in self.dirty.items():
+            if r < size:
+                mask[r] = any(needle in f for f in texts)
+        return mask
+
+
 class ProfileRows:
     """All rows of the profile list as column arrays (index = row in load order, by id).
 
@@ -291,7 +487,8 @@ class ProfileRows:
         self._orders: dict[str, npt.NDArray[np.int64]] = {}
         self._ranks: dict[str, npt.NDArray[Any]] = {}
         self._mask_cache: dict[tuple[str, Any], npt.NDArray[np.bool_]] = {}
-        self._haystack: list[str] | None = None
+        #: The searched text of every row (built with the load, in the loader's thread).
+        self._text_index: TextIndex | None = None
         #: The distinct case-folded names in order, behind the name's rank.
         self._names_sorted: list[str] | None = None
         #: True when these are the deleted profiles (the trash).
@@ -306,84 +503,54 @@ class ProfileRows:
     def load(cls, conn: DbConnection, me: int | None, *, deleted: bool = False) -> ProfileRows:
         rows = cls(me)
         rows.trash = deleted
-        rows._load(conn, deleted=deleted)
+        with _gc_paused():
+            rows._load(conn, deleted=deleted)
         # The name's rank and order (the default and most used sort, the one that sorts text) are
         # computed here, in the loader's thread, so no first click pays for them.
         rows.order_array("name")
+        rows._search_index()
         return rows
 
     def _load(self, conn: DbConnection, *, deleted: bool, only_ids: Sequence[int] | None = None) -> None:
-        """Read the rows (all, or ``only_ids``) with a handful of set-based queries.
+        """Read the rows (all, or ``only_ids``) with one aligned query and a few small ones.
 
-        Everything is fetched with ``fetchall`` and assembled column-wise: per-row Python work is
-        what decides the open time at 100,000 profiles.
+        One query gives every row with its owners (a short text, "1,3") and its connection states
+        (one integer, two bits per connection type) from correlated subqueries on the primary keys,
+        in id order: no Python dict joins per row. The derived columns (ownership, states, status,
+        owner names) are computed once per distinct combination and spread with numpy; per-row
+        Python work is what decides the open time at 100,000 and 1,000,000 profiles.
         """
         # "+" keeps SQLite off the deleted_at index for the live rows (99 % of the table): a plain scan in
         # rowid order is faster and needs no sort. The trash (few rows) uses the index.
         where = "p.deleted_at IS NOT NULL" if deleted else "+p.deleted_at IS NULL"
         params: dict[str, Any] = {}
-        scope = p_scope = ""
+        scope = ""
         if only_ids is not None:
             params["ids"] = "[" + ",".join(str(int(i)) for i in only_ids) + "]"
-            scope = " WHERE profile_id IN (SELECT value FROM json_each(:ids))"
-            p_scope = " AND p.id IN (SELECT value FROM json_each(:ids))"
-
+            scope = " AND c.profile_id IN (SELECT value FROM json_each(:ids))"
+            where += " AND p.id IN (SELECT value FROM json_each(:ids))"
         # The DB-API cursor of this Core connection: SQLAlchemy's Row objects cost more than the
         # query itself at this size, and these textual queries need no result processing.
         raw = conn.connection.driver_connection
         assert raw is not None
-
-        def fetch(query: str, extra: dict[str, Any] | None = None) -> Any:
-            """The rows one by one: big results are never held as a list of tuples."""
-            return raw.execute(query, {**params, **(extra or {})})
-
-        base_sql = (
-            "SELECT p.id, p.platform, p.kind, p.handle, p.display_name, p.visibility, p.platform_id, "
-            "p.added_at, p.notes, p.like_count, p.shared_with_all, p.deleted_at "
-            f"FROM profiles p WHERE {where}{p_scope} ORDER BY p.id"
-        )
-        member_names = dict(fetch("SELECT id, name FROM members"))
-        # Owners and connections come as one short text per profile ("1,3"; "insights=0,publishing=1"):
-        # few distinct texts exist, so each is understood once, and nothing big is held meanwhile.
-        owner_ids: dict[int, str] = dict(
-            fetch(
-                # The primary key (profile_id, member_id) gives the order: no temporary B-tree
-                # (measured at 1,000,000 profiles: 3.6 s instead of 5.0 s on a loaded machine).
-                f"SELECT profile_id, group_concat(member_id) FROM profile_owners{scope} GROUP BY profile_id"
-            )
-        )
-        shared_with_me: set[int] = set()
+        member_names: dict[int, str] = dict(raw.execute("SELECT id, name FROM members"))
+        shared_with_me: list[int] = []
         if self.me is not None:
-            shared_with_me = {
+            shared_with_me = [
                 r[0]
-                for r in fetch("SELECT profile_id FROM profile_shares WHERE member_id = :me", {"me": self.me})
-            }
-        # Established connections per profile as ((type, active), ...); connections without grants
-        # never appear (inner join): they are not established.
-        conns: dict[int, str] = dict(
-            fetch(
-                "SELECT profile_id, group_concat(type || '=' || active) FROM ("
-                "SELECT c.profile_id, c.type, max(g.state = 'active') AS active FROM connections c "
-                "JOIN grants g ON g.connection_id = c.id"
-                + (
-                    " WHERE c.profile_id IN (SELECT value FROM json_each(:ids))"
-                    if only_ids is not None
-                    else ""
-                )
-                + " GROUP BY c.id ORDER BY c.profile_id, c.type) GROUP BY profile_id"
-            )
-        )
+                for r in raw.execute("SELECT profile_id FROM profile_shares WHERE member_id = ?", (self.me,))
+            ]
         # The soonest expiry, within the hint's horizon, of an active grant that cannot refresh itself.
         horizon = (utcnow() + timedelta(days=EXPIRY_HINT_DAYS)).isoformat(sep=" ")
-        expiry = {
+        expiry: dict[int, datetime] = {
             pid: datetime.fromisoformat(soonest)
-            for pid, soonest in fetch(
+            for pid, soonest in raw.execute(
                 "SELECT c.profile_id, min(g.expires_at) FROM grants g "
                 "JOIN connections c ON c.id = g.connection_id "
                 "WHERE g.state = 'active' AND g.has_refresh_token = 0 AND g.expires_at < :horizon"
-                + (" AND c.profile_id IN (SELECT value FROM json_each(:ids))" if only_ids is not None else "")
+                + scope
                 + " GROUP BY c.profile_id",
-                {"horizon": horizon},
+                {**params, "horizon": horizon},
             )
         }
         groups: dict[int, list[str]] = defaultdict(list)
@@ -398,143 +565,144 @@ class ProfileRows:
                 groups[pid].append(gname)
         self.group_members = _expand_groups(conn, group_rows)
 
-        # Read in chunks straight into columns: holding 100,000 row tuples and their transposition at
-        # once doubled the peak memory of a load.
-        cursor = raw.execute(base_sql, params)
-        base: list[list[Any]] = [[] for _ in range(12)]
-        # SQLite hands out a new string per row: platform, kind, visibility and notes repeat, so
-        # each is kept once (a dict's ``setdefault``, in C) and the row's copy freed with its chunk
-        # (-20 MB at 100k).
-        shared: dict[int, dict[Any, Any]] = {1: {}, 2: {}, 5: {}, 8: {}}
-        while chunk := cursor.fetchmany(5000):
-            for i, (column, values) in enumerate(zip(base, zip(*chunk, strict=True), strict=True)):
-                seen = shared.get(i)
-                column.extend(values if seen is None else map(seen.setdefault, values, values))
-        columns = self._columns(base, owner_ids, member_names, shared_with_me, conns, groups, expiry)
+        # Read in chunks straight into columns: holding 1,000,000 row tuples and their transposition
+        # at once doubled the peak memory of a load.
+        # The owners and the connection states come from their own tables in profile order, and are
+        # put beside the rows with a binary search over the ids (numpy), not a dict lookup per row.
+        pid_scope = " WHERE profile_id IN (SELECT value FROM json_each(:ids))" if only_ids is not None else ""
+        owners = _read_columns(raw.execute(_OWNERS_SQL.format(scope=pid_scope), params), 2, shared=(1,))
+        c_scope = " WHERE c.profile_id IN (SELECT value FROM json_each(:ids))" if only_ids is not None else ""
+        states = _read_columns(raw.execute(_STATES_SQL.format(scope=c_scope), params), 2)
+        base = _read_columns(
+            raw.execute(_ROWS_SQL.format(columns=_BASE_COLUMNS, where=where), params), 12, shared=(1, 2, 5, 8)
+        )
+        columns = self._derive(base, owners, states, member_names, shared_with_me, groups, expiry)
         if only_ids is None:
-            self._set_columns(columns, base[7], base[11])
+            for name, column in columns.items():
+                setattr(self, name, column)
+            self.row_of = RowIndex(self.ids.array)
         else:
-            for values in zip(*columns, strict=True):
-                self._replace(values)
+            for r in range(len(columns["ids"])):
+                self._replace(tuple(columns[name][r] for name in self._FIELDS))
 
-    def _set_columns(self, columns: list[list[Any]], added: list[Any], deleted: list[Any]) -> None:
-        """Keep a full load's columns in their compact form (codes, int64 arrays)."""
-        size = len(columns[0])
-        by_name = dict(zip(self._FIELDS, columns, strict=True))
-        self.ids = IntColumn(np.array(by_name["ids"], dtype=np.int64))
-        for name in _CODED:
-            setattr(self, name, Coded.factorize(by_name[name], size))
-        self.handle, self.display_name = by_name["handle"], by_name["display_name"]
-        self.platform_id, self.notes = by_name["platform_id"], by_name["notes"]
-        # Stored as ISO text by SQLite: numpy parses it in C, no datetime object per row.
-        self.added_at = TimeColumn(
-            np.array(added, dtype="datetime64[s]").astype(np.int64)
-            if added and isinstance(added[0], str)
-            else np.array([_seconds(a) for a in added], dtype=np.int64)
-        )
-        self.next_expiry = _Sparse({r: v for r, v in enumerate(by_name["next_expiry"]) if v is not None})
-        self.deleted_at = _Sparse(
-            {r: datetime.fromisoformat(d) if isinstance(d, str) else d for r, d in enumerate(deleted) if d}
-        )
-        self.row_of = RowIndex(self.ids.array)
-
-    def _columns(
+    def _derive(
         self,
         base: list[list[Any]],
-        owner_ids: dict[int, str],
+        owner_rows: list[list[Any]],
+        state_rows: list[list[Any]],
         member_names: dict[int, str],
-        shared_with_me: set[int],
-        conns: dict[int, str],
+        shared_with_me: list[int],
         groups: dict[int, list[str]],
         expiry: dict[int, datetime],
-    ) -> list[list[Any]]:
-        """The table's columns, built column by column (C-level transposition and maps where possible)."""
-        if not base[0]:
-            return [[] for _ in self._FIELDS]
-        (
-            ids,
-            platforms,
-            kinds,
-            handles,
-            names,
-            visibility,
-            platform_ids,
-            added,
-            notes,
-            likes,
-            all_users,
-            deleted,
-        ) = base
-        me = self.me
-        none, owned, shared, others = Ownership.NONE, Ownership.OWNED, Ownership.SHARED, Ownership.OTHERS
+    ) -> dict[str, Any]:
+        """The read model's columns from the query's (``_ROWS_SQL``): numpy over codes, and Python
+        once per distinct value (owner lists, connection combinations), never once per row."""
+        ids_l, platforms, kinds, handles, names, visibility, platform_ids = base[:7]
+        added, notes, likes, everyone_l, deleted = base[7:]
+        size = len(ids_l)
+        ids = np.array(ids_l, dtype=np.int64)
+        platform = Coded.factorize(platforms, size)
+        kind = Coded.factorize(kinds, size)
+        vis = Coded.factorize(visibility, size)
 
-        mine: dict[str, bool] = {}  # owners text -> is *me* among them
+        # Owners: their names once per distinct text, then per distinct list of names.
+        owner_texts = Coded.factorize(owner_rows[1], len(owner_rows[1]))
+        nobody = len(owner_texts.values)  # the code of "no owners"
+        texts: Coded[str | None] = Coded([*owner_texts.values, None], np.full(size, nobody, np.int32))
+        at, hit = _align(ids, owner_rows[0])
+        texts.codes[at] = owner_texts.codes[hit]
+        me = str(self.me) if self.me is not None else None
+        owner_values: dict[tuple[str, ...], int] = {}
+        text_to_owners = np.zeros(len(texts.values), np.int32)
+        mine_lut = np.zeros(len(texts.values), bool)
+        owned_lut = np.zeros(len(texts.values), bool)
+        for i, key in enumerate(texts.values):
+            ids_text = key.split(",") if key else []
+            owners_ = tuple(sorted((member_names[int(m)] for m in ids_text), key=str.casefold))
+            text_to_owners[i] = owner_values.setdefault(owners_, len(owner_values))
+            mine_lut[i] = me is not None and me in ids_text
+            owned_lut[i] = bool(ids_text)
+        owners = Coded(list(owner_values), text_to_owners[texts.codes])
 
-        def category(pid: int, everyone: int) -> Ownership:
-            key = owner_ids.get(pid)
-            if not key:
-                return none
-            is_mine = mine.get(key)
-            if is_mine is None:
-                is_mine = mine[key] = me is not None and str(me) in key.split(",")
-            if is_mine:
-                return owned
-            return shared if everyone or pid in shared_with_me else others
+        # Ownership: nobody, me among the owners, shared with everyone or with me, or others'.
+        everyone = np.array(everyone_l, dtype=bool)
+        if shared_with_me:
+            everyone |= np.isin(ids, np.array(shared_with_me, dtype=np.int64))
+        category = np.where(
+            ~owned_lut[texts.codes], 0, np.where(mine_lut[texts.codes], 1, np.where(everyone, 2, 3))
+        )
+        ownership = _compact([Ownership.NONE, Ownership.OWNED, Ownership.SHARED, Ownership.OTHERS], category)
 
-        ownership = list(map(category, ids, all_users))
-        # The support matrix depends only on platform, kind, visibility and the 30-likes line;
-        # few distinct (types, connections) combinations exist, so each is computed once.
-        supported_cache: dict[tuple[str, str, str, bool], tuple[ConnectionType, ...]] = {}
-        state_cache: dict[Any, tuple[ConnTuple, Status]] = {}
-
-        def state(pid: int, plat: str, kind: str, vis: str, like: int | None) -> tuple[ConnTuple, Status]:
-            key = (plat, kind, vis, like is not None and like >= FACEBOOK_INSIGHTS_MIN_LIKES)
-            types = supported_cache.get(key)
+        # Connection states and status: once per distinct (platform, kind, visibility, likes, states).
+        states_code = np.zeros(size, np.int64)
+        at, hit = _align(ids, state_rows[0])
+        states_code[at] = np.array(state_rows[1], dtype=np.int64)[hit]
+        like_flag = np.array(likes, dtype=np.int64)
+        nk, nv = max(len(kind.values), 1), max(len(vis.values), 1)
+        combined = (
+            ((platform.codes.astype(np.int64) * nk + kind.codes) * nv + vis.codes) * 2 + like_flag
+        ) * _STATE_SPAN + states_code
+        distinct, inverse = np.unique(combined, return_inverse=True)
+        conn_values: dict[ConnTuple, int] = {}
+        status_values: dict[Status, int] = {}
+        conn_lut = np.zeros(len(distinct), np.int32)
+        status_lut = np.zeros(len(distinct), np.int32)
+        types_cache: dict[tuple[int, int, int, int], tuple[ConnectionType, ...]] = {}
+        for i, value in enumerate(distinct.tolist()):
+            rest, bits = divmod(value, _STATE_SPAN)
+            rest, like = divmod(rest, 2)
+            rest, v = divmod(rest, nv)
+            p, k = divmod(rest, nk)
+            types = types_cache.get((p, k, v, like))
             if types is None:
-                types = supported_cache[key] = supported_types(
-                    ProfileFacts(plat, kind, Visibility(vis), like)
-                )
-            summary = conns.get(pid, "")
-            cached = state_cache.get((types, summary, vis))
-            if cached is None:
-                cached = state_cache[(types, summary, vis)] = _states_and_status(types, summary, vis)
-            return cached
+                likes_ = FACEBOOK_INSIGHTS_MIN_LIKES if like else None
+                facts = ProfileFacts(platform.values[p], kind.values[k], Visibility(vis.values[v]), likes_)
+                types = types_cache[(p, k, v, like)] = supported_types(facts)
+            states = tuple((t, _STATE_OF_BITS[(bits >> _TYPE_SHIFT[t]) & 3]) for t in types)
+            status = profile_status(vis.values[v], dict(states))
+            conn_lut[i] = conn_values.setdefault(states, len(conn_values))
+            status_lut[i] = status_values.setdefault(status, len(status_values))
+        inverse = inverse.reshape(-1)
+        connections = Coded(list(conn_values), conn_lut[inverse])
+        status_col = Coded(list(status_values), status_lut[inverse])
 
-        pairs = list(map(state, ids, platforms, kinds, visibility, likes))
+        # Groups, expiry hints: few profiles; found by a binary search over the ids.
         no_names: tuple[str, ...] = ()
-        owner_tuples: dict[str, tuple[str, ...]] = {}
+        group_values: dict[tuple[str, ...], int] = {no_names: 0}
+        group_codes = np.zeros(size, np.int32)
+        if groups:
+            pids = np.fromiter(groups, np.int64, len(groups))
+            at = np.searchsorted(ids, pids)
+            for pid, r in zip(pids.tolist(), at.tolist(), strict=True):
+                if r < size and ids_l[r] == pid:
+                    group_codes[r] = group_values.setdefault(tuple(groups[pid]), len(group_values))
+        expiry_rows: dict[int, datetime] = {}
+        if expiry:
+            pids = np.fromiter(expiry, np.int64, len(expiry))
+            at = np.searchsorted(ids, pids)
+            for pid, r in zip(pids.tolist(), at.tolist(), strict=True):
+                if r < size and ids_l[r] == pid:
+                    expiry_rows[r] = expiry[pid]
+        return {
+            "ids": IntColumn(ids),
+            "platform": platform,
+            "kind": kind,
+            "handle": handles,
+            "display_name": names,
+            "visibility": vis,
+            "platform_id": platform_ids,
+            "added_at": TimeColumn(np.array(added, dtype=np.int64)),
+            "notes": notes,
+            "ownership": ownership,
+            "status": status_col,
+            "connections": connections,
+            "owners": owners,
+            "groups": Coded(list(group_values), group_codes),
+            "next_expiry": _Sparse(expiry_rows),
+            "deleted_at": _Sparse({r: datetime.fromisoformat(d) for r, d in enumerate(deleted) if d}),
+        }
 
-        def owner_names(pid: int) -> tuple[str, ...]:
-            key = owner_ids.get(pid)
-            if not key:
-                return no_names
-            found = owner_tuples.get(key)
-            if found is None:
-                found = owner_tuples[key] = tuple(
-                    sorted((member_names[int(m)] for m in key.split(",")), key=str.casefold)
-                )
-            return found
-
-        return [
-            ids,
-            platforms,
-            kinds,
-            handles,
-            names,
-            visibility,
-            platform_ids,
-            added,
-            [n or "" for n in notes],
-            ownership,
-            [p[1] for p in pairs],
-            [p[0] for p in pairs],
-            list(map(owner_names, ids)),
-            [tuple(groups[pid]) if pid in groups else no_names for pid in ids],
-            list(map(expiry.get, ids)),
-            deleted,
-        ]
-
-    _FIELDS = (  # the order of ``_columns``
+    _FIELDS = (  # the columns of the read model, in the order ``_replace`` takes them
         "ids",
         "platform",
         "kind",
@@ -586,12 +754,13 @@ class ProfileRows:
         self._mask_cache.clear()
         rows = [self.row_of[i] for i in wanted if i in self.row_of]
         changed = sorted(set(rows) | set(range(before, len(self.ids))))
-        if self._haystack is not None:
-            if len(self._haystack) != len(self.ids):
-                self._haystack = None
+        index = self._text_index
+        if index is not None:
+            if len(index.dirty) + len(changed) > index.MAX_DIRTY:
+                self._text_index = None  # built again at the next search
             else:
                 for r in changed:
-                    self._haystack[r] = self._hay(r)
+                    index.dirty[r] = self._fields(r)
         # The name's rank (a sort of every name) is patched for the changed rows only; the other
         # ranks come from a handful of distinct values and are simply recomputed when needed.
         name_rank = self._ranks.get("name")
@@ -628,16 +797,14 @@ class ProfileRows:
 
     # -- filtering ---------------------------------------------------------------------------------
 
-    def _hay(self, r: int) -> str:
-        return f"{self.display_name[r]}\x00{self.handle[r]}\x00{self.notes[r]}".casefold()
+    def _fields(self, r: int) -> tuple[str, ...]:
+        """The searched fields of a row, case-folded."""
+        return (self.display_name[r].casefold(), self.handle[r].casefold(), self.notes[r].casefold())
 
-    def _search_haystack(self) -> list[str]:
-        if self._haystack is None:
-            self._haystack = [
-                f"{n}\x00{h}\x00{t}".casefold()
-                for n, h, t in zip(self.display_name, self.handle, self.notes, strict=True)
-            ]
-        return self._haystack
+    def _search_index(self) -> TextIndex:
+        if self._text_index is None:
+            self._text_index = TextIndex(self.display_name, self.handle, self.notes)
+        return self._text_index
 
     def _facet_masks(self, flt: ProfileFilter) -> dict[str, npt.NDArray[np.bool_]]:
         """One boolean array per active filter, each cached by its value until the rows change."""
@@ -691,8 +858,7 @@ class ProfileRows:
             coded = self.owners
             return coded.lut(lambda names: any(n.casefold() in value for n in names), bool)[coded.codes]
         if name == "search":
-            hay = self._search_haystack()
-            return np.fromiter((value in h for h in hay), bool, len(hay))
+            return self._search_index().find(value, len(self.ids), self._fields)
         raise ValueError(name)
 
     def _and(self, masks: Iterable[npt.NDArray[np.bool_]]) -> npt.NDArray[np.bool_]:
@@ -755,25 +921,31 @@ class ProfileRows:
         The sorted distinct texts are kept (``_names_sorted``) so a one-row refresh can patch the
         rank instead of sorting every name again on the GUI thread.
         """
-        folded = [t.casefold() for t in texts]
+        folded = casefold_all(texts)
         self._names_sorted = sorted(set(folded))
         rank = {t: i for i, t in enumerate(self._names_sorted)}
         return np.fromiter(map(rank.__getitem__, folded), np.float64, len(folded))
 
     @staticmethod
-    def coded_rank(coded: Coded[Any], key: Callable[[Any], Any]) -> npt.NDArray[np.int32]:
-        """Rank of each row by ``key`` of its distinct value: the values sorted once, spread by codes."""
-        if not coded.values:
-            return np.zeros(len(coded), np.int32)
-        order = sorted(range(len(coded.values)), key=lambda i: key(coded.values[i]))
-        lut = np.empty(len(order), np.int32)
-        lut[order] = np.arange(len(order), dtype=np.int32)
+    def coded_rank(coded: Coded[Any], key: Callable[[Any], Any]) -> npt.NDArray[np.unsignedinteger[Any]]:
+        """Rank of each row by ``key`` of its distinct value: the values sorted once, spread by codes.
+
+        The ranks take the smallest unsigned type that holds them (``uint8`` for a handful of
+        values): numpy's stable sort of 8- and 16-bit integers is a radix sort, linear in the rows.
+        """
+        n = len(coded.values)
+        dtype = np.uint8 if n <= 0xFF else np.uint16 if n <= 0xFFFF else np.uint32
+        if not n:
+            return np.zeros(len(coded), dtype)
+        order = sorted(range(n), key=lambda i: key(coded.values[i]))
+        lut = np.empty(n, dtype)
+        lut[order] = np.arange(n, dtype=dtype)
         # Equal keys share a rank, so ties fall back to the id order.
         keys = [key(coded.values[i]) for i in order]
         for pos in range(1, len(order)):
             if keys[pos] == keys[pos - 1]:
                 lut[order[pos]] = lut[order[pos - 1]]
-        return lut[coded.codes]
+        return lut[coded.codes]  # type: ignore[return-value]
 
     def rank(self, column: str) -> npt.NDArray[Any]:
         """The sort key of every row as one numeric array (cached): equal keys, equal ranks.
