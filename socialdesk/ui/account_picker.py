@@ -35,9 +35,9 @@ from socialdesk.services.providers import BUILT_IN, KIND_APP_LABELS
 from socialdesk.services.reconnect import KnownAccount, addable_types
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
+from socialdesk.ui.style import ERROR_STYLE, muted_color
 
-ERROR_STYLE = "color:#A1160A"
-MUTED = QColor("#546E7A")
+MUTED = muted_color()
 NEW = QColor("#1B6B24")
 
 #: Above this many accounts the picker shows a filter field.
