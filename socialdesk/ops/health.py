@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-class CheckCancelled(BaseException):  # noqa: N818 - not an error: the user (or closing) stopped the check
+class CheckCancelled(BaseException):
     """Raised inside a check's worker before a network call once the check was cancelled.
 
     A ``BaseException`` on purpose: the service's per-token handlers record an ``Exception`` as
@@ -65,7 +65,9 @@ class _StoppableService(OAuthService):
     """The OAuth service whose refresh and verification calls stop once ``cancelled()`` says so."""
 
     def __init__(self, service: OAuthService, cancelled: Callable[[], bool]) -> None:
-        super().__init__(service.catalogue, service.tokens, timeout=service.timeout, deadline=service.deadline)
+        super().__init__(
+            service.catalogue, service.tokens, timeout=service.timeout, deadline=service.deadline
+        )
         self._cancelled = cancelled
 
     def _go_on(self) -> None:

@@ -14,8 +14,9 @@ from pathlib import Path
 from socialdesk.ops.changes import Change, Done, Kind
 from socialdesk.services import demo as demo_service
 from socialdesk.services import notifications as notifications_service
+from socialdesk.services import rules
 from socialdesk.services.query import ProfileRows
-from socialdesk.services.rules import Decision, deny
+from socialdesk.services.rules import Decision
 from socialdesk.services.workspace import CLI_BUSY_TIMEOUT_S, Workspace, busy_timeout, filter_choices
 
 __all__ = [
@@ -50,12 +51,12 @@ def open_workspace(data_dir: Path) -> Workspace:
 
 
 def open_for_command(data_dir: Path, *, create: bool = False) -> Workspace:
-    """A command's workspace: it may wait longer for another writer than the window (``CLI_BUSY_TIMEOUT_S``)."""
+    """A command's workspace: it waits longer for another writer than the window (``CLI_BUSY_TIMEOUT_S``)."""
     return Workspace.open(data_dir, create=create, timeout=busy_timeout(CLI_BUSY_TIMEOUT_S))
 
 
 def load_list(workspace: Workspace, *, trash: bool = False) -> ListState:
-    """The profile rows (or the deleted ones) and the counts around them; reads only, never waits for a writer."""
+    """The profile rows (or the deleted ones) and what surrounds them, read without waiting for a writer."""
     with workspace.engine.connect() as conn:
         rows = ProfileRows.load(conn, workspace.me_id, deleted=trash)
     with workspace.reading() as s:
@@ -80,10 +81,8 @@ def is_empty(workspace: Workspace) -> bool:
 
 
 def can_load_demo(workspace: Workspace) -> Decision:
-    """The demo fills an empty workspace only (it would mix with real profiles and members)."""
-    if not workspace.is_empty():
-        return deny("The demo can only be loaded into an empty workspace (open an empty folder first)")
-    return Decision(True)
+    """The demo fills an empty workspace only (``rules.can_load_demo``)."""
+    return rules.can_load_demo(workspace.is_empty())
 
 
 def build_demo(

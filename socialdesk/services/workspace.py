@@ -814,5 +814,6 @@ def filter_choices(session: Session) -> FilterChoices:
     from socialdesk.models.schema import Group
 
     groups = session.scalars(select(Group.name).order_by(Group.name_key))
-    members = session.scalars(select(Member.name).where(Member.removed_at.is_(None)).order_by(Member.name_key))
+    active = select(Member.name).where(Member.removed_at.is_(None))
+    members = session.scalars(active.order_by(Member.name_key))
     return FilterChoices(tuple(groups), tuple(members))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -45,6 +46,7 @@ from socialdesk.ui.delegates import BADGE_COLORS
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
 from socialdesk.ui.style import MUTED
+from socialdesk.ui.widgets import shorten
 
 BULK_NOTE = (
     "The actions below apply to every selected profile they are allowed for; "
@@ -64,6 +66,19 @@ def badge_html(value: object, text: str) -> str:
     if colors is None:
         return f"<span style='color:{MUTED}'>{escape(text)}</span>"
     return f"<span style='background:{colors[0]};color:{colors[1]}'>&nbsp;{escape(text)}&nbsp;</span>"
+
+
+#: At the pane's narrowest (about 270 px) a title line holds ~26 bold characters, a muted line ~36.
+TITLE_CHARS = 52
+LINE_CHARS = 34
+
+
+def fit(text: str, limit: int, word: int | None = None) -> str:
+    """``text`` for a narrow pane: at most ``limit`` characters, and no word longer than ``word`` (a word
+    that long cannot wrap and would be clipped); the full text goes in the tooltip."""
+    word = word or limit
+    words = [shorten(w, word) if len(w) > word else w for w in text.split(" ")]
+    return shorten(" ".join(words), limit)
 
 
 def when(value: object) -> str:
@@ -299,9 +314,13 @@ class DetailsPane(QScrollArea):
             if d.deleted_at
             else ""
         )
+        name = fit(d.display_name, TITLE_CHARS, TITLE_CHARS // 2)
+        cut = name != d.display_name or len(d.handle) > LINE_CHARS
+        self.title.setToolTip(f"{d.display_name}\n@{d.handle}" if cut else "")
+        handle = fit(d.handle, LINE_CHARS)
         self.title.setText(
-            f"<b style='font-size:12pt'>{escape(d.display_name)}</b><br>"
-            f"<span style='color:{MUTED}'>@{escape(d.handle)} · {escape(info.label)} {escape(kind)}"
+            f"<b style='font-size:12pt'>{escape(name)}</b><br>"
+            f"<span style='color:{MUTED}'>@{escape(handle)} · {escape(info.label)} {escape(kind)}"
             f"{' · ' + escape(self.tr('public')) if d.visibility.value == 'public' else ''}</span><br>"
             f"{badge_html(d.ownership, self.tr(d.ownership.label))} "
             f"{badge_html(d.status, self._status_text(d.status))}"
@@ -348,13 +367,14 @@ class DetailsPane(QScrollArea):
                 f"<tr><td style='color:{MUTED};padding-right:8px'>{escape(label)}</td><td>{value}</td></tr>"
             )
 
+        # The address is in the editor above (one Address row, not two); here only a short link to open it.
         if d.url:
-            row(self.tr("Address"), f"<a href='{escape(d.url)}'>{escape(d.url)}</a>")
-        row(self.tr("Platform id"), escape(d.platform_id or self.tr("unknown")))
+            row(self.tr("Link"), f"<a href='{escape(d.url)}'>{escape(fit(_host(d.url), LINE_CHARS - 8))}</a>")
+        row(self.tr("Platform id"), escape(fit(d.platform_id or self.tr("unknown"), LINE_CHARS - 8)))
         if d.like_count is not None:
             row(self.tr("Likes"), f"{d.like_count:,}")
         row(self.tr("Added"), when(d.added_at))
-        row(self.tr("Groups"), escape(", ".join(d.groups) or "–"))
+        row(self.tr("Groups"), escape(", ".join(fit(g, LINE_CHARS - 8) for g in d.groups) or "–"))
         parts = [f"<table cellspacing='0' cellpadding='1'>{''.join(rows)}</table>"]
         owners = ", ".join(name for _, name in d.owners) or self.tr("nobody — claim it to use it")
         parts.append(
@@ -459,6 +479,32 @@ class DetailsPane(QScrollArea):
     def is_dirty(self) -> bool:
         return bool(self.edits())
 
+    def ask_unsaved(self, parent: QWidget) -> QMessageBox.StandardButton:
+        """Save, Discard or Cancel the edits of the shown profile (the selection is moving away)."""
+        name = self.details.display_name if self.details is not None else ""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Unsaved changes"),
+            self.tr("Save your changes to {0}?").format(shorten(name)),
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            parent,
+        )
+        box.setObjectName("unsavedEditsBox")
+        box.setInformativeText(self.tr("You edited this profile in the details pane and did not save it."))
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        return QMessageBox.StandardButton(box.exec())
+
+    def focus_first(self) -> None:
+        """Enter on a row: the pane takes the focus (its first field, or the pane itself)."""
+        if self.editor.isVisible() and not self.name_edit.isReadOnly():
+            self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.name_edit.selectAll()
+        else:
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _dirty_changed(self, *_args: object) -> None:
         dirty = self.is_dirty()
         self.save_button.setEnabled(dirty)
@@ -476,3 +522,8 @@ class DetailsPane(QScrollArea):
         """A refused save: the message at the form; the user's edits stay in the fields."""
         self.edit_error.setText(message)
         self.edit_error.show()
+
+
+def _host(url: str) -> str:
+    """The address without its scheme, for a short link text."""
+    return url.split("://", 1)[-1].rstrip("/")

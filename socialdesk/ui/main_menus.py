@@ -47,6 +47,7 @@ ACTIONS: tuple[tuple[str, str, str | None, str | None], ...] = (
     ("actionBulkReconnect", "Re-connect many…", "Ctrl+Shift+R", None),
     ("actionGroups", "Groups…", "Ctrl+G", None),
     ("actionExport", "Export…", "Ctrl+E", None),
+    ("actionExportSelected", "Export selected profiles…", "Ctrl+Shift+E", None),
     ("actionImport", "Import…", "Ctrl+I", None),
     ("actionProfileManager", "Profile manager…", "Ctrl+M", None),
     ("actionMembers", "Team members…", None, None),
@@ -71,6 +72,7 @@ CONTEXT_MENU: tuple[str | None, ...] = (
     "actionAddPublicProfile",
     "actionImport",
     "actionExport",
+    "actionExportSelected",
     None,
     "actionGroups",
     "actionMembers",
@@ -100,9 +102,7 @@ class MainMenus:
         window = self.window
         action = QAction(window.tr(text), window)
         action.setObjectName(name)
-        if isinstance(shortcut, QKeySequence.StandardKey):
-            action.setShortcut(QKeySequence(shortcut))
-        elif isinstance(shortcut, str):
+        if isinstance(shortcut, QKeySequence.StandardKey | str):
             action.setShortcut(QKeySequence(shortcut))
         if callable(slot):
             action.triggered.connect(lambda _checked=False, s=slot: s())
@@ -121,12 +121,17 @@ class MainMenus:
                 action.setStatusTip(w.tr(not_yet))
             w.actions_by_name[name] = action
         w.action_find = self._make(
-            "actionFind", "Find", lambda: w.filter_panel.focus_search(), shortcut=QKeySequence.StandardKey.Find
+            "actionFind",
+            "Find",
+            lambda: w.filter_panel.focus_search(),
+            shortcut=QKeySequence.StandardKey.Find,
         )
         w.action_clear_filters = self._make(
             "actionClearFilters", "Clear filters", lambda: w.filter_panel.clear(), shortcut="Ctrl+Shift+L"
         )
-        w.action_refresh = self._make("actionRefresh", "Reload", w.reload, shortcut=QKeySequence.StandardKey.Refresh)
+        w.action_refresh = self._make(
+            "actionRefresh", "Reload", w.reload, shortcut=QKeySequence.StandardKey.Refresh
+        )
         w.action_load_demo = self._make("actionLoadDemo", "Load the demo workspace", w.load_demo)
         w.action_show_trash = self._make("actionShowTrash", "Show deleted profiles")
         w.action_show_trash.setCheckable(True)
@@ -139,9 +144,17 @@ class MainMenus:
         w.action_about = self._make("actionAbout", "About SocialDesk", self.about)
         w.action_about.setMenuRole(QAction.MenuRole.AboutRole)
         w.action_shortcuts = self._make("actionShortcuts", "Keyboard shortcuts", self.shortcuts)
-        w.action_open_data_folder = self._make("actionOpenDataFolder", "Open the data folder", self.open_data_folder)
+        w.action_open_data_folder = self._make(
+            "actionOpenDataFolder", "Open the data folder", self.open_data_folder
+        )
         w.action_open_log = self._make("actionOpenLog", "Open the log", self.open_log)
-        for action in (w.action_find, w.action_clear_filters, w.action_refresh, w.action_quit, w.action_settings):
+        for action in (
+            w.action_find,
+            w.action_clear_filters,
+            w.action_refresh,
+            w.action_quit,
+            w.action_settings,
+        ):
             w.addAction(action)
 
     # -- bars ---------------------------------------------------------------------------------------------
@@ -168,6 +181,7 @@ class MainMenus:
         file_menu = self._menu("&File")
         file_menu.addAction(w.action_load_demo)
         file_menu.addAction(w.action("actionExport"))
+        file_menu.addAction(w.action("actionExportSelected"))
         file_menu.addAction(w.action("actionImport"))
         file_menu.addSeparator()
         file_menu.addAction(w.action_quit)
@@ -181,8 +195,12 @@ class MainMenus:
             ),
         )  # fmt: skip
         view = self._menu("&View")
-        w.action_show_filters = self._pane_toggle("actionShowFilters", "Filter panel", "Ctrl+Shift+F", w.filter_panel)
-        w.action_show_details = self._pane_toggle("actionShowDetails", "Details pane", "Ctrl+Shift+D", w.details)
+        w.action_show_filters = self._pane_toggle(
+            "actionShowFilters", "Filter panel", "Ctrl+Shift+F", w.filter_panel
+        )
+        w.action_show_details = self._pane_toggle(
+            "actionShowDetails", "Details pane", "Ctrl+Shift+D", w.details
+        )
         for item in (
             w.action_show_filters, w.action_show_details, None, w.action_show_trash, None, w.action_find,
             w.action_clear_filters, w.action_refresh,
@@ -195,7 +213,15 @@ class MainMenus:
             tools.addAction(item)
         help_menu = self._menu("&Help")
         help_menu.setObjectName("helpMenu")
-        for item in (w.action_shortcuts, None, w.action_open_data_folder, w.action_open_log, None, w.action_about):
+        help_items = (
+            w.action_shortcuts,
+            None,
+            w.action_open_data_folder,
+            w.action_open_log,
+            None,
+            w.action_about,
+        )
+        for item in help_items:
             help_menu.addAction(item) if item is not None else help_menu.addSeparator()
 
     def _pane_toggle(self, name: str, text: str, shortcut: str, pane: QWidget) -> QAction:
@@ -216,9 +242,9 @@ class MainMenus:
         self._add(
             toolbar,
             (
-                "actionAddProfile", "actionAddPublicProfile", None, "actionShare", "actionDelete", "actionRestore",
-                None, "actionReconnect", "actionBulkReconnect", None, "actionGroups", "actionExport",
-                "actionProfileManager", "actionMembers",
+                "actionAddProfile", "actionAddPublicProfile", None, "actionShare", "actionDelete",
+                "actionRestore", None, "actionReconnect", "actionBulkReconnect", None, "actionGroups",
+                "actionExport", "actionProfileManager", "actionMembers",
             ),
         )  # fmt: skip
         bar = w.menuBar()
@@ -286,7 +312,8 @@ class MainMenus:
         rows: list[tuple[str, str]] = []
         seen: set[str] = set()
         for action in [*w.actions_by_name.values(), *w.actions()]:
-            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts() if not k.isEmpty()]
+            native = QKeySequence.SequenceFormat.NativeText
+            keys = [k.toString(native) for k in action.shortcuts() if not k.isEmpty()]
             name = action.text().replace("&", "").replace("…", "")
             if keys and name not in seen:
                 seen.add(name)
@@ -332,7 +359,8 @@ class MainMenus:
 
         path = app_log.current_path() or app_log.log_path()
         if not path.exists():
-            self.window.statusBar().showMessage(self.window.tr("There is no log file yet ({0})").format(path), 8000)
+            message = self.window.tr("There is no log file yet ({0})").format(path)
+            self.window.statusBar().showMessage(message, 8000)
             return False
         return open_url(QUrl.fromLocalFile(str(path)))
 

@@ -24,6 +24,7 @@ HINT_EMPTY = (
 )
 HINT_FILTERED = "No profile matches the filters. Clear them with View ▸ Clear filters (Ctrl+Shift+L)."
 HINT_TRASH_EMPTY = "No deleted profiles. A profile you delete comes here, and can be restored from here."
+BANNER_STYLE = "background:#FFF4E5;color:#7A4100;border-bottom:1px solid #F5A623;padding:6px 10px;"
 TRASH_BANNER = (
     "You are looking at the deleted profiles. Select one and choose Restore to bring it back; "
     "View ▸ Show deleted profiles returns to the list."
@@ -59,7 +60,9 @@ def _column(page: QWidget) -> QVBoxLayout:
 class WelcomePage(QWidget):
     """An empty workspace: load the demo, or start empty."""
 
-    def __init__(self, parent: QWidget, load_demo: Callable[[], None], start_empty: Callable[[], None]) -> None:
+    def __init__(
+        self, parent: QWidget, load_demo: Callable[[], None], start_empty: Callable[[], None]
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("emptyWorkspacePage")
         layout = _column(self)
@@ -95,7 +98,9 @@ class WelcomePage(QWidget):
 class ErrorPage(QWidget):
     """A workspace that cannot be opened: the whole message, wrapped, what to do, and another folder."""
 
-    def __init__(self, parent: QWidget, open_other: Callable[[], None], show_folder: Callable[[], None]) -> None:
+    def __init__(
+        self, parent: QWidget, open_other: Callable[[], object], show_folder: Callable[[], object]
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("workspaceErrorPage")
         layout = _column(self)
@@ -144,7 +149,7 @@ class TableOverlay(QObject):
         layout.setSpacing(0)
         self.banner = WrapLabel(self.tr(TRASH_BANNER), self.container)
         self.banner.setObjectName("trashBanner")
-        self.banner.setStyleSheet("background:#FFF4E5;color:#7A4100;border-bottom:1px solid #F5A623;padding:6px 10px;")
+        self.banner.setStyleSheet(BANNER_STYLE)
         self.banner.hide()
         layout.addWidget(self.banner)
         layout.addWidget(table)

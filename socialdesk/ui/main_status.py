@@ -19,7 +19,7 @@ QUIET_RESULT_MS = 8000
 
 
 class CheckProgress(QWidget):
-    """"Checking connections…" with a busy bar and Cancel, shown while a check runs."""
+    """ "Checking connections…" with a busy bar and Cancel, shown while a check runs."""
 
     cancelRequested = Signal()
 
@@ -84,7 +84,7 @@ def _tr(text: str) -> str:
 
 
 def check_result_text(s: CheckSummary) -> str:
-    """"Connections checked: 12 checked, 1 refreshed, 0 expired, 2 could not be checked (will retry)…"."""
+    """ "Connections checked: 12 checked, 1 refreshed, 0 expired, 2 could not be checked (will retry)…"."""
     if s.cancelled and s.report is None:
         return _tr("Connection check stopped; what it had checked is kept.")
     head = _tr("Connection check stopped") if s.cancelled else _tr("Connections checked")

@@ -8,17 +8,20 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from socialdesk.ui.delegates import BadgeDelegate
 from socialdesk.ui.profile_model import COL, ProfileTableModel
 
+#: Each column's share of the table at its default layout (``fit_columns``), and the least it gets.
 DEFAULT_WIDTHS = {
-    "name": 260,
-    "platform": 120,
-    "kind": 120,
-    "ownership": 140,
-    "status": 210,
-    "connections": 230,
-    "owners": 180,
-    "groups": 170,
-    "added": 100,
+    "name": 220,
+    "platform": 96,
+    "kind": 96,
+    "ownership": 124,
+    "status": 150,
+    "connections": 150,
+    "owners": 130,
+    "groups": 120,
+    "added": 92,
 }
+MIN_WIDTHS = {"name": 130, "status": 104, "ownership": 96, "added": 84}
+MIN_WIDTH = 64
 
 
 class ProfileTableView(QTableView):
@@ -30,6 +33,8 @@ class ProfileTableView(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSortingEnabled(True)
+        # Tab moves to the next pane (details, filters), not from cell to cell.
+        self.setTabKeyNavigation(False)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setAlternatingRowColors(True)
@@ -67,6 +72,15 @@ class ProfileTableView(QTableView):
         model = self.model()
         if model is not None:
             header.setSelectionModel(QItemSelectionModel(model, header))
+
+    def fit_columns(self, width: int | None = None) -> None:
+        """The default layout: every column visible in ``width`` (the viewport's), each its share of
+        ``DEFAULT_WIDTHS``, none under its minimum (then the table scrolls sideways)."""
+        available = (width if width is not None else self.viewport().width()) - 2
+        total = sum(DEFAULT_WIDTHS.values())
+        for key, share in DEFAULT_WIDTHS.items():
+            wanted = share * available // total
+            self.setColumnWidth(COL[key], max(wanted, MIN_WIDTHS.get(key, MIN_WIDTH)))
 
     def profile_model(self) -> ProfileTableModel:
         model = self.model()
