@@ -369,7 +369,8 @@ class DetailsPane(QScrollArea):
 
         # The address is in the editor above (one Address row, not two); here only a short link to open it.
         if d.url:
-            row(self.tr("Link"), f"<a href='{escape(d.url)}'>{escape(fit(_host(d.url), LINE_CHARS - 8))}</a>")
+            where = self.tr("Open on {0}").format(PLATFORMS[d.platform].label)
+            row(self.tr("Link"), f"<a href='{escape(d.url)}'>{escape(where)}&nbsp;↗</a>")
         row(self.tr("Platform id"), escape(fit(d.platform_id or self.tr("unknown"), LINE_CHARS - 8)))
         if d.like_count is not None:
             row(self.tr("Likes"), f"{d.like_count:,}")
@@ -522,8 +523,3 @@ class DetailsPane(QScrollArea):
         """A refused save: the message at the form; the user's edits stay in the fields."""
         self.edit_error.setText(message)
         self.edit_error.show()
-
-
-def _host(url: str) -> str:
-    """The address without its scheme, for a short link text."""
-    return url.split("://", 1)[-1].rstrip("/")

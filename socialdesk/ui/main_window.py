@@ -144,8 +144,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._started_empty = False
         self._empty = False
-        self._header_restored = False
-        self._asking = False
+        self._quiet = False
         self.trash = False
         self.last_health_report: HealthReport | None = None
         self.last_check: CheckSummary | None = None
@@ -311,8 +310,12 @@ class MainWindow(QMainWindow):
             return
         snapshot = self.table.selection_snapshot()
         self.filter_panel.set_choices(list(state.groups), list(state.members))
-        self.model.set_rows(state.rows)
-        self.table.restore_selection(snapshot)
+        self._quiet = True  # the selection is stale while the rows are swapped: restored by profile id
+        try:
+            self.model.set_rows(state.rows)
+            self.table.restore_selection(snapshot)
+        finally:
+            self._quiet = False
         self._select_added()
         self._empty = state.empty
         demo = rules.can_load_demo(state.empty)
@@ -326,9 +329,8 @@ class MainWindow(QMainWindow):
             self._show_page(self.who_page)
         elif self.stack.currentWidget() is not self.splitter:
             self._show_page(self.splitter)
-        if not self._header_restored:
-            self._header_restored = True
-            self.table.fit_columns()
+        if self.table.auto_fit:
+            QTimer.singleShot(0, self.table.fit_columns)  # once laid out: the viewport's real width
         self._set_unread(state.unread)
         self._update_status()
         self._on_selection_changed()
@@ -418,10 +420,15 @@ class MainWindow(QMainWindow):
 
     def _on_filter_changed(self, flt: ProfileFilter) -> None:
         snapshot = self.table.selection_snapshot()
-        self.model.set_filter(flt)
-        self.table.restore_selection(snapshot)
+        self._quiet = True
+        try:
+            self.model.set_filter(flt)
+            self.table.restore_selection(snapshot)
+        finally:
+            self._quiet = False
         self._update_status()
         self._counts_timer.start()
+        self._on_selection_changed()
 
     def _update_counts(self) -> None:
         if len(self.model.rows):
@@ -436,7 +443,7 @@ class MainWindow(QMainWindow):
         self.overlay.set_hint(self.tr(hint) if hint else "")
 
     def _on_selection_changed(self, *_args: Any) -> None:
-        if self._asking:
+        if self._quiet:
             return
         rows = self.table.selected_rows()
         n = len(rows)
@@ -465,7 +472,7 @@ class MainWindow(QMainWindow):
 
         True when the selection may move on (saved or discarded); False when it went back to the
         edited profile (Cancel, or a refused save: the edits stay in the form with the reason)."""
-        self._asking = True
+        self._quiet = True
         try:
             answer = self.details.ask_unsaved(self)
             if answer == QMessageBox.StandardButton.Save:
@@ -479,7 +486,7 @@ class MainWindow(QMainWindow):
             self.table.select_profile(profile_id)
             return False
         finally:
-            self._asking = False
+            self._quiet = False
 
     def _on_activated(self, index: QModelIndex) -> None:
         """Enter or double-click on a row: the details pane, shown and focused (the profile manager when
@@ -695,8 +702,8 @@ class MainWindow(QMainWindow):
         ):
             action.setChecked(str(self.settings.value(key, "true")).lower() != "false")
         header = self.settings.value("table/header")
-        if isinstance(header, QByteArray):
-            self._header_restored = self.table.horizontalHeader().restoreState(header)
+        if isinstance(header, QByteArray) and self.table.horizontalHeader().restoreState(header):
+            self.table.auto_fit = str(self.settings.value("table/autofit", "true")).lower() != "false"
         saved = self.settings.value("table/filter")
         if isinstance(saved, str):
             flt = filter_from_json(saved)
@@ -713,6 +720,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/filters", self.action_show_filters.isChecked())
         self.settings.setValue("window/details", self.action_show_details.isChecked())
         self.settings.setValue("table/header", self.table.horizontalHeader().saveState())
+        self.settings.setValue("table/autofit", self.table.auto_fit)
         self.settings.setValue("table/filter", filter_to_json(self.model.filter))
         self.settings.sync()
 

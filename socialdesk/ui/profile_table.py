@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from socialdesk.ui.delegates import BadgeDelegate
@@ -10,17 +11,17 @@ from socialdesk.ui.profile_model import COL, ProfileTableModel
 
 #: Each column's share of the table at its default layout (``fit_columns``), and the least it gets.
 DEFAULT_WIDTHS = {
-    "name": 220,
-    "platform": 96,
-    "kind": 96,
-    "ownership": 124,
-    "status": 150,
-    "connections": 150,
-    "owners": 130,
-    "groups": 120,
-    "added": 92,
+    "name": 200,
+    "platform": 104,
+    "kind": 92,
+    "ownership": 100,
+    "status": 128,
+    "connections": 110,
+    "owners": 110,
+    "groups": 100,
+    "added": 88,
 }
-MIN_WIDTHS = {"name": 130, "status": 104, "ownership": 96, "added": 84}
+MIN_WIDTHS = {"name": 120, "platform": 80, "status": 100, "ownership": 80, "added": 80}
 MIN_WIDTH = 64
 
 
@@ -56,6 +57,10 @@ class ProfileTableView(QTableView):
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         for key, width in DEFAULT_WIDTHS.items():
             self.setColumnWidth(COL[key], width)
+        #: The columns follow the table's width until the user sizes one by hand.
+        self.auto_fit = True
+        self._fitting = False
+        header.sectionResized.connect(self._section_resized)
         badges = BadgeDelegate(self)
         self.setItemDelegateForColumn(COL["ownership"], badges)
         self.setItemDelegateForColumn(COL["status"], badges)
@@ -74,13 +79,31 @@ class ProfileTableView(QTableView):
             header.setSelectionModel(QItemSelectionModel(model, header))
 
     def fit_columns(self, width: int | None = None) -> None:
-        """The default layout: every column visible in ``width`` (the viewport's), each its share of
-        ``DEFAULT_WIDTHS``, none under its minimum (then the table scrolls sideways)."""
-        available = (width if width is not None else self.viewport().width()) - 2
-        total = sum(DEFAULT_WIDTHS.values())
-        for key, share in DEFAULT_WIDTHS.items():
-            wanted = share * available // total
-            self.setColumnWidth(COL[key], max(wanted, MIN_WIDTHS.get(key, MIN_WIDTH)))
+        """The default layout: every column visible in ``width`` (the viewport's). Each column gets its
+        minimum, and the room left is shared out as ``DEFAULT_WIDTHS`` weigh it; narrower than the sum of
+        the minimums, the table scrolls sideways."""
+        available = (width if width is not None else self.viewport().width()) - 1
+        least = {key: MIN_WIDTHS.get(key, MIN_WIDTH) for key in DEFAULT_WIDTHS}
+        extra = max(available - sum(least.values()), 0)
+        weights = {key: max(DEFAULT_WIDTHS[key] - least[key], 1) for key in DEFAULT_WIDTHS}
+        total = sum(weights.values())
+        self._fitting = True
+        try:
+            for key in DEFAULT_WIDTHS:
+                self.setColumnWidth(COL[key], least[key] + extra * weights[key] // total)
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, logical: int, _old: int, _new: int) -> None:
+        header = self.horizontalHeader()
+        last = header.logicalIndex(header.count() - 1)
+        if not self._fitting and logical != last and self.isVisible():
+            self.auto_fit = False  # sized by hand: keep the user's widths
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.auto_fit and event.size().width() != event.oldSize().width():
+            self.fit_columns()
 
     def profile_model(self) -> ProfileTableModel:
         model = self.model()
