@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from html import escape
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -39,9 +39,8 @@ from socialdesk.models.catalogue import (
     GrantState,
     Status,
 )
-from socialdesk.services.details import ProfileDetails
+from socialdesk.ops.profiles import ProfileDetails, ProfileSettings, SyncState
 from socialdesk.services.query import ProfileRows
-from socialdesk.services.settings import ProfileSettings, SyncState
 from socialdesk.ui.delegates import BADGE_COLORS
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
@@ -68,8 +67,9 @@ def badge_html(value: object, text: str) -> str:
     return f"<span style='background:{colors[0]};color:{colors[1]}'>&nbsp;{escape(text)}&nbsp;</span>"
 
 
-#: At the pane's narrowest (about 270 px) a title line holds ~26 bold characters, a muted line ~36.
-TITLE_CHARS = 52
+#: At the pane's narrowest (about 270 px) a title line holds ~13 bold characters beside the avatar and
+#: the gear, a muted line ~34: a name gets at most three lines, a handle two.
+TITLE_CHARS = 36
 LINE_CHARS = 34
 
 
@@ -79,6 +79,14 @@ def fit(text: str, limit: int, word: int | None = None) -> str:
     word = word or limit
     words = [shorten(w, word) if len(w) > word else w for w in text.split(" ")]
     return shorten(" ".join(words), limit)
+
+
+def fit_name(text: str, limit: int = TITLE_CHARS) -> str:
+    """A long name cut after its last whole word that fits, with "…" (a name reads from its start)."""
+    if len(text) <= limit:
+        return fit(text, limit, limit // 2)
+    head = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return fit(head.rstrip(" ,.-–—"), limit, limit // 2) + "…"
 
 
 def when(value: object) -> str:
@@ -314,12 +322,12 @@ class DetailsPane(QScrollArea):
             if d.deleted_at
             else ""
         )
-        name = fit(d.display_name, TITLE_CHARS, TITLE_CHARS // 2)
+        name = fit_name(d.display_name)
         cut = name != d.display_name or len(d.handle) > LINE_CHARS
         self.title.setToolTip(f"{d.display_name}\n@{d.handle}" if cut else "")
         handle = fit(d.handle, LINE_CHARS)
         self.title.setText(
-            f"<b style='font-size:12pt'>{escape(name)}</b><br>"
+            f"<b style='font-size:11pt'>{escape(name)}</b><br>"
             f"<span style='color:{MUTED}'>@{escape(handle)} · {escape(info.label)} {escape(kind)}"
             f"{' · ' + escape(self.tr('public')) if d.visibility.value == 'public' else ''}</span><br>"
             f"{badge_html(d.ownership, self.tr(d.ownership.label))} "
@@ -500,6 +508,10 @@ class DetailsPane(QScrollArea):
 
     def focus_first(self) -> None:
         """Enter on a row: the pane takes the focus (its first field, or the pane itself)."""
+        # After the event that asked (a double-click's release would give the table its focus back).
+        QTimer.singleShot(0, self._take_focus)
+
+    def _take_focus(self) -> None:
         if self.editor.isVisible() and not self.name_edit.isReadOnly():
             self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
             self.name_edit.selectAll()
