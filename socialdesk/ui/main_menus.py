@@ -336,6 +336,9 @@ class MainMenus:
         table.setObjectName("shortcutsTable")
         table.setHorizontalHeaderLabels([w.tr("Action"), w.tr("Keys")])
         table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        table.setShowGrid(False)
+        table.setAlternatingRowColors(True)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for r, (what, keys) in enumerate(rows):
             table.setItem(r, 0, QTableWidgetItem(what))

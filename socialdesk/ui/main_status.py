@@ -7,7 +7,7 @@ busy bar and its Cancel button sit beside them; its result is a message afterwar
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from socialdesk.ops.health import CheckSummary
@@ -64,6 +64,11 @@ class MainStatus:
         self.bar = bar
         self.count = QLabel(bar)
         self.count.setObjectName("statusCount")
+        # Room for a big list from the start: a permanent widget does not grow back after a shorter text.
+        self.count.setMinimumWidth(
+            self.count.fontMetrics().horizontalAdvance("Showing 100,000 of 100,000 profiles")
+        )
+        self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.selection = QLabel(bar)
         self.selection.setObjectName("selectionCount")
         self.check = CheckProgress(bar)

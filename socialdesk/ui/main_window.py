@@ -9,12 +9,11 @@ connection check's schedule in ``ui/connection_check.py``.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from socialdesk.models.catalogue import ConnectionState, ConnectionType, Ownership, Status
 from socialdesk.ops import workspace as ops_workspace
 from socialdesk.ops.changes import Change, Kind
 from socialdesk.ops.health import CheckSummary, HealthReport, TokenStore
@@ -34,72 +32,35 @@ from socialdesk.ops.workspace import ListState, Workspace
 from socialdesk.services import rules
 from socialdesk.services.errors import WorkspaceError
 from socialdesk.services.query import ProfileFilter
+from socialdesk.ui import main_dialogs, main_state
 from socialdesk.ui.connection_check import FIRST_CHECK_IDLE_MS, ConnectionCheck
 from socialdesk.ui.details_pane import DetailsPane
-from socialdesk.ui.export_dialog import ExportDialog
 from socialdesk.ui.filter_panel import FilterPanel
-from socialdesk.ui.groups_dialog import AddToGroupMenu, GroupsDialog
+from socialdesk.ui.groups_dialog import AddToGroupMenu
 from socialdesk.ui.i18n import plural
-from socialdesk.ui.import_dialog import ImportDialog
 from socialdesk.ui.main_menus import ACTIONS, MainMenus, open_url
 from socialdesk.ui.main_pages import ErrorPage, TableOverlay, WelcomePage, hint_for
+from socialdesk.ui.main_state import UI_STATE_FILE, filter_from_json, filter_to_json
 from socialdesk.ui.main_status import MainStatus
 from socialdesk.ui.members import WhoAreYouPage
-from socialdesk.ui.notifications import DesktopNotifier, NotificationCentre
+from socialdesk.ui.notifications import DesktopNotifier
 from socialdesk.ui.ops_runner import changes
 from socialdesk.ui.profile_actions import ProfileActions
-from socialdesk.ui.profile_manager import gear_icon, open_profile_manager
+from socialdesk.ui.profile_manager import gear_icon
 from socialdesk.ui.profile_model import ProfileTableModel
 from socialdesk.ui.profile_table import ProfileTableView
 from socialdesk.ui.push_queue import PushQueue
-from socialdesk.ui.settings_dialog import SettingsDialog
 from socialdesk.ui.workers import run_in_thread
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ACTIONS", "FIRST_CHECK_IDLE_MS", "MainWindow", "filter_from_json", "filter_to_json"]
 
-UI_STATE_FILE = "socialdesk-ui.ini"
 COUNTS_DELAY_MS = 120
 #: Below this window width the side panes give way: the details pane narrows, the filter panel folds.
 NARROW_WIDTH = 1000
 #: Windows that replaced another ("Open another workspace folder…"): kept alive while shown.
 _windows: list[QMainWindow] = []
-
-
-def filter_to_json(flt: ProfileFilter) -> str:
-    return json.dumps(
-        {
-            "ownership": sorted(o.value for o in flt.ownership),
-            "status": sorted(s.value for s in flt.status),
-            "platform": sorted(flt.platform),
-            "connection_types": sorted([t.value, s.value if s else None] for t, s in flt.connection_types),
-            "groups": sorted(flt.groups),
-            "owners": sorted(flt.owners),
-            "search": flt.search,
-        }
-    )
-
-
-def filter_from_json(text: str) -> ProfileFilter:
-    """The saved filter; anything unreadable is dropped rather than failing the start."""
-    try:
-        data = json.loads(text)
-        return ProfileFilter(
-            ownership={Ownership(v) for v in data.get("ownership", [])},
-            status={Status(v) for v in data.get("status", [])},
-            platform=set(data.get("platform", [])),
-            connection_types={
-                (ConnectionType(t), ConnectionState(s) if s else None)
-                for t, s in data.get("connection_types", [])
-            },
-            groups=set(data.get("groups", [])),
-            owners=set(data.get("owners", [])),
-            search=str(data.get("search", "")),
-        )
-    except (ValueError, TypeError, AttributeError):
-        log.warning("Ignoring an unreadable saved filter")
-        return ProfileFilter()
 
 
 class MainWindow(QMainWindow):
@@ -562,93 +523,20 @@ class MainWindow(QMainWindow):
             self._narrow = False
             self.splitter.setSizes(self._wide_sizes)
 
-    # -- groups, export, import ------------------------------------------------------------------
+    # -- groups, export, import, notifications, settings (ui/main_dialogs.py) -----------------------
 
-    def _selected_ids(self) -> list[int]:
-        return [self.model.profile_id(r) for r in self.table.selected_rows()]
-
-    def open_groups(self) -> None:
-        if self.workspace is None:
-            return
-        changed: list[bool] = []
-        dialog = GroupsDialog(self.workspace, self, selected_profile_ids=self._selected_ids())
-        dialog.groupsChanged.connect(lambda: changed.append(True))
-        dialog.exec()
-        # Once, after the dialog: a reload while one runs would be skipped and lose the last change.
-        if changed:
-            self.reload()
-
-    def open_profile_manager(self, profile_id: int | None = None) -> None:
-        """The profile manager (one window, reused), on the given or the selected profile."""
-        if self.workspace is None:
-            return
-        if profile_id is None and (ids := self._selected_ids()):
-            profile_id = ids[0]
-        window = open_profile_manager(self.workspace, self, profile_id)
-        if not window.property("wired"):
-            window.setProperty("wired", True)
-            window.settingsSaved.connect(lambda pid: self._on_profiles_changed([pid], False))
-
-    def open_export(self) -> ExportDialog | None:
-        return self._export(self.model.source_rows())
-
-    def export_selected(self) -> ExportDialog | None:
-        """Export only the selected profiles (in the table's order)."""
-        return self._export([self.model.source_row(r) for r in self.table.selected_rows()])
-
-    def _export(self, source_rows: list[int]) -> ExportDialog | None:
-        if self.workspace is None:
-            return None
-        # Modal: the rows must not be refreshed in place while the export reads them.
-        dialog = ExportDialog(self.workspace, self, rows=self.model.rows, selected_rows=source_rows)
-        dialog.exec()
-        return dialog
-
-    def open_import(self) -> None:
-        if self.workspace is None:
-            return
-        dialog = ImportDialog(self.workspace, self)
-        dialog.imported.connect(lambda _kind: self.reload())
-        dialog.exec()
-
-    def _group_added(self, changed: bool, message: str) -> None:
-        self.statusBar().showMessage(message, 8000)
-        if changed:
-            self.reload()
-
-    def show_notifications(self) -> NotificationCentre | None:
-        """The notification centre, non-modal; choosing an entry selects its profile."""
-        if self.workspace is None:
-            return None
-        centre = NotificationCentre(self.workspace, self)
-        centre.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        centre.changed.connect(self._refresh_unread)
-        centre.profileRequested.connect(self.show_profile)
-        centre.show()
-        return centre
-
-    def show_profile(self, profile_id: int) -> None:
-        """Select a profile in the table, clearing filters that hide it."""
-        if self.table.select_profile(profile_id):
-            return
-        self.filter_panel.set_filter(ProfileFilter(ownership=set(Ownership)))
-        self._on_filter_changed(self.filter_panel.filter())
-        if not self.table.select_profile(profile_id):
-            self.statusBar().showMessage(self.tr("That profile is no longer in the list (deleted?)"), 8000)
-
-    def _refresh_unread(self, *_args: Any) -> None:
-        if self.workspace is None or self._closing:
-            return
-        self._set_unread(ops_workspace.unread_count(self.workspace))
-
-    def show_settings(self) -> SettingsDialog | None:
-        if self.workspace is None:
-            return None
-        dialog = SettingsDialog(self.workspace, self.tokens(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(self.check.schedule)
-        dialog.open()
-        return dialog
+    _selected_ids = main_dialogs._selected_ids
+    open_groups = main_dialogs.open_groups
+    open_profile_manager = main_dialogs.open_profile_manager
+    open_export = main_dialogs.open_export
+    export_selected = main_dialogs.export_selected
+    _export = main_dialogs._export
+    open_import = main_dialogs.open_import
+    _group_added = main_dialogs._group_added
+    show_notifications = main_dialogs.show_notifications
+    show_profile = main_dialogs.show_profile
+    _refresh_unread = main_dialogs._refresh_unread
+    show_settings = main_dialogs.show_settings
 
     # -- connection health -----------------------------------------------------------------------
 
@@ -684,46 +572,10 @@ class MainWindow(QMainWindow):
         self.status.check.hide()
         self.statusBar().showMessage(self.tr("Connection check could not run: {0}").format(exc), 15000)
 
-    # -- remembered state ------------------------------------------------------------------------
+    # -- remembered state (ui/main_state.py) ---------------------------------------------------------
 
-    def _restore_state(self) -> None:
-        assert self.settings is not None
-        geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        splitter = self.settings.value("window/splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
-        for key, action in (
-            ("window/filters", self.action_show_filters),
-            ("window/details", self.action_show_details),
-        ):
-            action.setChecked(str(self.settings.value(key, "true")).lower() != "false")
-        header = self.settings.value("table/header")
-        if isinstance(header, QByteArray) and self.table.horizontalHeader().restoreState(header):
-            self.table.auto_fit = str(self.settings.value("table/autofit", "true")).lower() != "false"
-        saved = self.settings.value("table/filter")
-        if isinstance(saved, str):
-            flt = filter_from_json(saved)
-            self.filter_panel.set_filter(flt)
-            self.model.set_filter(flt)
-
-    def save_state(self) -> None:
-        if self.settings is None:
-            return
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        if not getattr(self, "_narrow", False):
-            self.settings.setValue("window/splitter", self.splitter.saveState())
-        self.settings.setValue("window/filters", self.action_show_filters.isChecked())
-        self.settings.setValue("window/details", self.action_show_details.isChecked())
-        self.settings.setValue("table/header", self.table.horizontalHeader().saveState())
-        self.settings.setValue("table/autofit", self.table.auto_fit)
-        self.settings.setValue("table/filter", filter_to_json(self.model.filter))
-        self.settings.sync()
+    _restore_state = main_state.restore_state
+    save_state = main_state.save_state
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
