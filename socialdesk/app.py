@@ -56,6 +56,7 @@ def run_gui(data_dir: Path, *, verbose: bool = False) -> int:
     if loaded is not None and count is not None:
         loaded.connect(lambda: log.info("Main window ready: %s", count.text()))
     window.show()
+    window.activateWindow()  # the keyboard goes to the window just started (also without a window manager)
     code = app.exec()
     return _leave(code)
 

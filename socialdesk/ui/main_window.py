@@ -299,6 +299,8 @@ class MainWindow(QMainWindow):
         self._counts_timer.start()
         if self.check.first_pending:
             self.check.wait_for_idle()
+            if self.stack.currentWidget() is self.splitter:
+                self.table.setFocus()  # the first time: the list has the keyboard (Ctrl+F goes to search)
         self.rowsLoaded.emit()
 
     def _select_when_loaded(self, profile_id: int) -> None:

@@ -160,6 +160,7 @@ class ProfileActions(QObject):
         label = plural(len(ids), "Checking {n} profile…", "Checking {n} profiles…")
 
         def planned(plan: BulkPlan) -> BulkTask | None:
+            log.info("Bulk %s: planned %d profiles", action, plan.will_count + plan.wont_count)
             self.planReady.emit(plan)
             return then(plan)
 
@@ -193,7 +194,13 @@ class ProfileActions(QObject):
 
     def exec_dialog(self, dialog: QDialog) -> bool:
         """Run a dialog modally (tests answer it from a timer)."""
-        return dialog.exec() == QDialog.DialogCode.Accepted
+        log.info("Asking the user: %s", dialog.objectName() or type(dialog).__name__)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        self.window.activateWindow()  # the keyboard back to the window (a window manager may not do it)
+        log.info(
+            "The user %s %s", "accepted" if accepted else "cancelled", dialog.objectName() or "the dialog"
+        )
+        return accepted
 
     # -- share -------------------------------------------------------------------------------------
 
