@@ -9,14 +9,18 @@ process (``ui/bulk_task.py``); a bulk plan and its result are records too.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from socialdesk.models.catalogue import Role
 from socialdesk.ops.changes import Change, Done, Kind
 from socialdesk.services import bulk as bulk_service
 from socialdesk.services import details as details_service
+from socialdesk.services import importer as importer_service
+from socialdesk.services import listing as listing_service
 from socialdesk.services import members as members_service
 from socialdesk.services import profiles as profiles_service
 from socialdesk.services.bulk import (
@@ -30,14 +34,19 @@ from socialdesk.services.bulk import (
     Impact,
 )
 from socialdesk.services.details import AuditLine, ProfileDetails
+from socialdesk.services.errors import SocialDeskError
+from socialdesk.services.listing import CSV_HEADER, TABLE_HEADER, csv_records, format_table, table_records
 from socialdesk.services.profiles import ParsedProfileRef, parse_profile_ref
+from socialdesk.services.query import ProfileFilter, ProfileRows
 from socialdesk.services.rules import Actor, Decision, can_share_with, can_write
 from socialdesk.services.settings import ProfileSettings, SyncState
-from socialdesk.services.workspace import Workspace
+from socialdesk.services.workspace import Workspace, filter_choices
 
 __all__ = [
     "CHUNK",
+    "CSV_HEADER",
     "SHOWN",
+    "TABLE_HEADER",
     "Added",
     "AuditLine",
     "BulkCancelled",
@@ -47,6 +56,8 @@ __all__ = [
     "BulkResult",
     "History",
     "Impact",
+    "ImportOutcome",
+    "Listing",
     "ParsedProfileRef",
     "ProfileDetails",
     "ProfileSettings",
@@ -56,10 +67,15 @@ __all__ = [
     "add_public",
     "bulk_job",
     "child_main",
+    "csv_records",
     "decode",
     "details",
     "edit",
+    "format_table",
     "history",
+    "import_profiles",
+    "list_profiles",
+    "listing_json",
     "me",
     "parse_profile_ref",
     "plan",
@@ -67,6 +83,7 @@ __all__ = [
     "run_bulk",
     "selection",
     "share_recipients",
+    "table_records",
 ]
 
 
@@ -205,3 +222,84 @@ def changed_by(result: BulkResult, membership: bool) -> Change:
 
 child_main = bulk_service.child_main
 decode = bulk_service.decode
+
+
+# -- the command line's profile list and import -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The profile list as the command line prints it: the rows and the selected ones, in order."""
+
+    rows: ProfileRows
+    selected: tuple[int, ...]
+
+
+def list_profiles(
+    workspace: Workspace,
+    flt: ProfileFilter,
+    searches: Sequence[str] = (),
+    sort: tuple[str | None, bool] = (None, False),
+) -> Listing:
+    """The rows a filter selects (several searches are OR'ed like any other repeated filter), sorted.
+
+    A group or member the filter names that does not exist is a typo: ``SocialDeskError`` says so."""
+    with workspace.reading() as s:
+        choices = filter_choices(s)
+    for names, known, what in (
+        (flt.groups, choices.groups, "group"),
+        (flt.owners, choices.members, "team member"),
+    ):
+        folded = {n.casefold() for n in known}
+        for name in sorted(names):
+            if name.casefold() not in folded:
+                raise SocialDeskError(f"There is no {what} named {name!r}")
+    with workspace.engine.connect() as conn:
+        rows = ProfileRows.load(conn, workspace.me_id)
+    column, descending = sort
+    if searches:
+        chosen: set[int] = set()
+        for needle in searches:
+            chosen.update(rows.select(dataclasses.replace(flt, search=needle)))
+        order = rows.order(column, descending) if column else range(len(rows))
+        selected = tuple(r for r in order if r in chosen)
+    else:
+        selected = tuple(rows.select(flt, column, descending))
+    return Listing(rows, selected)
+
+
+def listing_json(workspace: Workspace, listing: Listing) -> list[dict[str, Any]]:
+    """``profiles --format json`` records (docs/interfaces.md), with each profile's grants."""
+    with workspace.engine.connect() as conn:
+        return listing_service.json_records(listing.rows, list(listing.selected), conn)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    lines: tuple[str, ...]  # the preview, as text (file text: print it terminal-safe)
+    can_apply: bool
+    applied: bool
+    added: int = 0
+    restored: int = 0
+
+
+def import_profiles(
+    workspace: Workspace,
+    path: Path,
+    *,
+    apply: bool,
+    previewed: Callable[[tuple[str, ...]], None] | None = None,
+) -> Done[ImportOutcome]:
+    """Preview a list of public profiles; with ``apply``, add all of them or nothing, in one unit of work.
+
+    ``previewed`` gets the preview's lines before anything is applied (so a refusal follows them)."""
+    with workspace.session() as s:
+        preview = importer_service.preview_profiles_import(s, path)
+        lines = tuple(preview.lines())
+        if previewed is not None:
+            previewed(lines)
+        if not apply:
+            return Done(ImportOutcome(lines, preview.can_apply, False))
+        result = importer_service.apply_profiles_import(s, members_service.me_actor(s), preview)
+    outcome = ImportOutcome(lines, preview.can_apply, True, len(result.added), len(result.restored))
+    return Done(outcome, Change.of(Kind.PROFILES, message=f"Imported {outcome.added + outcome.restored}"))

@@ -15,11 +15,14 @@ from socialdesk.ops.changes import Change, Done, Kind
 from socialdesk.services import demo as demo_service
 from socialdesk.services import notifications as notifications_service
 from socialdesk.services import rules
+from socialdesk.services.demo import DEFAULT_PROFILES, DEFAULT_SEED
 from socialdesk.services.query import ProfileRows
 from socialdesk.services.rules import Decision
 from socialdesk.services.workspace import CLI_BUSY_TIMEOUT_S, Workspace, busy_timeout, filter_choices
 
 __all__ = [
+    "DEFAULT_PROFILES",
+    "DEFAULT_SEED",
     "ListState",
     "Workspace",
     "build_demo",
