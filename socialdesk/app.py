@@ -56,4 +56,24 @@ def run_gui(data_dir: Path, *, verbose: bool = False) -> int:
     if loaded is not None and count is not None:
         loaded.connect(lambda: log.info("Main window ready: %s", count.text()))
     window.show()
-    return app.exec()
+    window.activateWindow()  # the keyboard goes to the window just started (also without a window manager)
+    code = app.exec()
+    return _leave(code)
+
+
+def _leave(code: int) -> int:
+    """Return the exit code, or end the process at once when a connection check is still out.
+
+    A cancelled check stops between calls, but a call already sent waits for its server (up to its
+    time-out): Python would join those threads at exit and keep the process alive for seconds after the
+    window has gone. The window has saved its state and closed the workspace by now; nothing else is
+    pending, so the process ends without joining them (SQLite rolls back whatever write was open)."""
+    from socialdesk.ui.connection_check import still_running
+
+    if still_running():
+        log.info("Quitting while a connection check waits for a server: not waiting for it")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -10,8 +10,8 @@ from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
+from socialdesk.ops.workspace import Workspace, open_for_command
 from socialdesk.services.errors import MAX_ID
-from socialdesk.services.workspace import CLI_BUSY_TIMEOUT_S, Workspace, busy_timeout
 
 
 class UsageError(Exception):
@@ -28,7 +28,7 @@ class Parser(argparse.ArgumentParser):
 def open_workspace(data_dir: Path, *, create: bool = False) -> Workspace:
     """The workspace for a command. A command line can wait longer for another writer than the GUI
     (``CLI_BUSY_TIMEOUT_S``); after that it says "another SocialDesk is writing this workspace; try again"."""
-    return Workspace.open(data_dir, create=create, timeout=busy_timeout(CLI_BUSY_TIMEOUT_S))
+    return open_for_command(data_dir, create=create)
 
 
 @contextmanager

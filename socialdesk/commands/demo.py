@@ -20,7 +20,7 @@ def register(commands: Any) -> None:
 
 
 def run(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services.demo import DEFAULT_PROFILES, DEFAULT_SEED, build_demo
+    from socialdesk.ops.workspace import DEFAULT_PROFILES, DEFAULT_SEED, build_demo
 
     started = time.perf_counter()
     workspace = open_workspace(data_dir, create=True)
@@ -30,7 +30,7 @@ def run(data_dir: Path, args: argparse.Namespace) -> int:
             profiles=args.profiles or DEFAULT_PROFILES,
             seed=DEFAULT_SEED if args.seed is None else args.seed,
             progress=progress_bar(sys.stderr),
-        )
+        ).value
     finally:
         workspace.close()
     took = time.perf_counter() - started

@@ -6,14 +6,12 @@ import argparse
 import csv
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, UsageError, open_workspace, workspace_session
+from socialdesk.commands.common import Parser, UsageError, open_workspace
 from socialdesk.models.catalogue import PLATFORM_KEYS, ConnectionState, ConnectionType, Ownership, Status
 from socialdesk.services.cells import terminal_text
-from socialdesk.services.errors import SocialDeskError
 
 
 def _connection_type_arg(value: str) -> tuple[ConnectionType, ConnectionState | None]:
@@ -80,8 +78,8 @@ def register(commands: Any) -> None:
 
 
 def run(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import listing
-    from socialdesk.services.query import ProfileFilter, ProfileRows
+    from socialdesk.ops import profiles as ops
+    from socialdesk.services.query import ProfileFilter
 
     flt = ProfileFilter(
         ownership={Ownership(o) for o in args.ownership},
@@ -94,56 +92,29 @@ def run(data_dir: Path, args: argparse.Namespace) -> int:
     )
     workspace = open_workspace(data_dir)
     try:
-        with workspace.engine.connect() as conn:
-            _check_names(conn, "groups", args.group)
-            _check_names(conn, "members", args.owner)
-            rows = ProfileRows.load(conn, workspace.me_id)
-            column, descending = args.sort or (None, False)
-            # Several --search values are OR'ed like any other repeated filter.
-            if args.search:
-                selected_set: set[int] = set()
-                for needle in args.search:
-                    flt.search = needle
-                    selected_set.update(rows.select(flt))
-                order = rows.order(column, descending) if column else range(len(rows))
-                selected = [r for r in order if r in selected_set]
-            else:
-                selected = rows.select(flt, column, descending)
-            out = sys.stdout
-            if args.format == "json":
-                json.dump(listing.json_records(rows, selected, conn), out, ensure_ascii=False, indent=2)
-                out.write("\n")
-            elif args.format == "csv":
-                from socialdesk.services.cells import SafeCsvWriter
+        listing = ops.list_profiles(workspace, flt, args.search or (), args.sort or (None, False))
+        rows, selected = listing.rows, list(listing.selected)
+        out = sys.stdout
+        if args.format == "json":
+            json.dump(ops.listing_json(workspace, listing), out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        elif args.format == "csv":
+            from socialdesk.services.cells import SafeCsvWriter
 
-                writer = SafeCsvWriter(csv.writer(out, lineterminator="\n"))
-                writer.writerow(listing.CSV_HEADER)
-                writer.writerows(listing.csv_records(rows, selected))
-            else:
-                print(listing.format_table(listing.TABLE_HEADER, listing.table_records(rows, selected)))
-                print(f"\nShowing {len(selected)} of {len(rows)} profiles")
+            writer = SafeCsvWriter(csv.writer(out, lineterminator="\n"))
+            writer.writerow(ops.CSV_HEADER)
+            writer.writerows(ops.csv_records(rows, selected))
+        else:
+            print(ops.format_table(ops.TABLE_HEADER, ops.table_records(rows, selected)))
+            print(f"\nShowing {len(selected)} of {len(rows)} profiles")
     finally:
         workspace.close()
     return 0
 
 
-def _check_names(conn: Any, table: str, names: Sequence[str]) -> None:
-    """A filter naming a group or member that does not exist is a typo: say so instead of showing nothing."""
-    if not names:
-        return
-    from sqlalchemy import text
-
-    where = " WHERE removed_at IS NULL" if table == "members" else ""
-    known = {n.casefold() for (n,) in conn.execute(text(f"SELECT name FROM {table}{where}"))}
-    for name in names:
-        if name.casefold() not in known:
-            what = "group" if table == "groups" else "team member"
-            raise SocialDeskError(f"There is no {what} named {name!r}")
-
-
 def run_add(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.models.catalogue import PLATFORMS
-    from socialdesk.services import members, profiles
+    from socialdesk.ops import profiles as ops
 
     kinds = PLATFORMS[args.add_platform].kinds
     if args.kind is not None and args.kind not in kinds:
@@ -151,36 +122,33 @@ def run_add(data_dir: Path, args: argparse.Namespace) -> int:
             f"socialdesk profiles add: --kind for {args.add_platform} must be one of {', '.join(kinds)}, "
             f"not {args.kind!r} (see --help)"
         )
-
-    with workspace_session(data_dir) as session:
-        profile, restored = profiles.add_public_profile(
-            session,
-            members.me_actor(session),
-            args.add_platform,
-            args.handle,
-            kind=args.kind,
-            display_name=args.display_name,
-        )
-        session.flush()
-        profile_id = profile.id
-    if restored:
-        print(f"restored deleted profile {profile_id}", file=sys.stderr)
-    print(profile_id)
+    workspace = open_workspace(data_dir)
+    try:
+        added = ops.add_public(workspace, args.add_platform, args.handle, args.kind, args.display_name).value
+    finally:
+        workspace.close()
+    if added.restored:
+        print(f"restored deleted profile {added.profile_id}", file=sys.stderr)
+    print(added.profile_id)
     return 0
 
 
 def run_import(data_dir: Path, args: argparse.Namespace) -> int:
     """Preview (and with ``--apply``, add all or nothing) public profiles from a list."""
-    from socialdesk.services import importer, members
+    from socialdesk.ops import profiles as ops
 
-    with workspace_session(data_dir) as session:
-        preview = importer.preview_profiles_import(session, args.file)
-        for line in preview.lines():
+    def show(lines: tuple[str, ...]) -> None:
+        for line in lines:
             print(terminal_text(line))  # file text may hold control characters
-        if not args.apply:
-            if preview.can_apply:
-                print("Nothing was changed; run again with --apply to add them.")
-            return 0
-        result = importer.apply_profiles_import(session, members.me_actor(session), preview)
-    print(f"Imported: {len(result.added)} added, {len(result.restored)} restored")
+
+    workspace = open_workspace(data_dir)
+    try:
+        outcome = ops.import_profiles(workspace, args.file, apply=args.apply, previewed=show).value
+    finally:
+        workspace.close()
+    if not outcome.applied:
+        if outcome.can_apply:
+            print("Nothing was changed; run again with --apply to add them.")
+        return 0
+    print(f"Imported: {outcome.added} added, {outcome.restored} restored")
     return 0

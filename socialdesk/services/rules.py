@@ -278,3 +278,13 @@ def can_acquire(profile: ProfileView, messages: bool = False) -> Decision:
     if not any(s == ConnectionState.ACTIVE for s in profile.connections.values()):
         return deny("Acquisition needs a valid token: connect the profile first")
     return ALLOW
+
+
+# -- the main window (desk) ------------------------------------------------------------------------------
+
+
+def can_load_demo(workspace_is_empty: bool) -> Decision:
+    """The demo fills an empty workspace only: mixed with real profiles and members it would mislead."""
+    if not workspace_is_empty:
+        return deny("The demo can only be loaded into an empty workspace (open an empty folder for it)")
+    return ALLOW

@@ -797,3 +797,23 @@ class Workspace:
             has_profile = s.scalar(select(Profile.id).limit(1)) is not None
             has_member = s.scalar(select(Member.id).limit(1)) is not None
         return not (has_profile or has_member)
+
+
+# -- records the main window shows around the list -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FilterChoices:
+    """The names the filter panel offers: groups (by name) and active members (by name)."""
+
+    groups: tuple[str, ...]
+    members: tuple[str, ...]
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    from socialdesk.models.schema import Group
+
+    groups = session.scalars(select(Group.name).order_by(Group.name_key))
+    active = select(Member.name).where(Member.removed_at.is_(None))
+    members = session.scalars(active.order_by(Member.name_key))
+    return FilterChoices(tuple(groups), tuple(members))

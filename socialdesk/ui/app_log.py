@@ -36,6 +36,13 @@ _QT_LEVELS = {
     QtMsgType.QtFatalMsg: logging.CRITICAL,
 }
 _qt_log = logging.getLogger("socialdesk.qt")
+#: The file ``install`` writes to (None before, or when it could not start one).
+_current: Path | None = None
+
+
+def current_path() -> Path | None:
+    """The log file this process writes, if ``install`` started one."""
+    return _current
 
 
 def log_path() -> Path:
@@ -85,6 +92,8 @@ def install(*, verbose: bool = False, path: Path | None = None) -> Path | None:
     qInstallMessageHandler(_qt_message)
     if not verbose:
         _send_native_stderr_to(path)
+    global _current
+    _current = path
     logging.getLogger("socialdesk").info("SocialDesk started; log file %s", path)
     return path
 

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from socialdesk.services import bulk
+from socialdesk.ops import profiles as bulk
+from socialdesk.ops.workspace import Workspace
 from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class _Runnable(QRunnable):
     @Slot()
     def run(self) -> None:
         try:
-            result = bulk.run_job(self.job, self._progress, self.stop.is_set, self.workspace)
+            result = bulk.run_bulk(self.job, self._progress, self.stop.is_set, self.workspace)
         except BaseException as exc:  # reported on the GUI thread, never lost
             self._emit(self.signals.failed, exc, traceback.format_exc())
             return

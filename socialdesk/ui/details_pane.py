@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from html import escape
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -38,13 +39,13 @@ from socialdesk.models.catalogue import (
     GrantState,
     Status,
 )
-from socialdesk.services.details import ProfileDetails
+from socialdesk.ops.profiles import ProfileDetails, ProfileSettings, SyncState
 from socialdesk.services.query import ProfileRows
-from socialdesk.services.settings import ProfileSettings, SyncState
 from socialdesk.ui.delegates import BADGE_COLORS
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
 from socialdesk.ui.style import MUTED
+from socialdesk.ui.widgets import shorten
 
 BULK_NOTE = (
     "The actions below apply to every selected profile they are allowed for; "
@@ -64,6 +65,28 @@ def badge_html(value: object, text: str) -> str:
     if colors is None:
         return f"<span style='color:{MUTED}'>{escape(text)}</span>"
     return f"<span style='background:{colors[0]};color:{colors[1]}'>&nbsp;{escape(text)}&nbsp;</span>"
+
+
+#: At the pane's narrowest (about 270 px) a title line holds ~13 bold characters beside the avatar and
+#: the gear, a muted line ~34: a name gets at most three lines, a handle two.
+TITLE_CHARS = 36
+LINE_CHARS = 34
+
+
+def fit(text: str, limit: int, word: int | None = None) -> str:
+    """``text`` for a narrow pane: at most ``limit`` characters, and no word longer than ``word`` (a word
+    that long cannot wrap and would be clipped); the full text goes in the tooltip."""
+    word = word or limit
+    words = [shorten(w, word) if len(w) > word else w for w in text.split(" ")]
+    return shorten(" ".join(words), limit)
+
+
+def fit_name(text: str, limit: int = TITLE_CHARS) -> str:
+    """A long name cut after its last whole word that fits, with "…" (a name reads from its start)."""
+    if len(text) <= limit:
+        return fit(text, limit, limit // 2)
+    head = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return fit(head.rstrip(" ,.-–—"), limit, limit // 2) + "…"
 
 
 def when(value: object) -> str:
@@ -299,9 +322,13 @@ class DetailsPane(QScrollArea):
             if d.deleted_at
             else ""
         )
+        name = fit_name(d.display_name)
+        cut = name != d.display_name or len(d.handle) > LINE_CHARS
+        self.title.setToolTip(f"{d.display_name}\n@{d.handle}" if cut else "")
+        handle = fit(d.handle, LINE_CHARS)
         self.title.setText(
-            f"<b style='font-size:12pt'>{escape(d.display_name)}</b><br>"
-            f"<span style='color:{MUTED}'>@{escape(d.handle)} · {escape(info.label)} {escape(kind)}"
+            f"<b style='font-size:11pt'>{escape(name)}</b><br>"
+            f"<span style='color:{MUTED}'>@{escape(handle)} · {escape(info.label)} {escape(kind)}"
             f"{' · ' + escape(self.tr('public')) if d.visibility.value == 'public' else ''}</span><br>"
             f"{badge_html(d.ownership, self.tr(d.ownership.label))} "
             f"{badge_html(d.status, self._status_text(d.status))}"
@@ -348,13 +375,15 @@ class DetailsPane(QScrollArea):
                 f"<tr><td style='color:{MUTED};padding-right:8px'>{escape(label)}</td><td>{value}</td></tr>"
             )
 
+        # The address is in the editor above (one Address row, not two); here only a short link to open it.
         if d.url:
-            row(self.tr("Address"), f"<a href='{escape(d.url)}'>{escape(d.url)}</a>")
-        row(self.tr("Platform id"), escape(d.platform_id or self.tr("unknown")))
+            where = self.tr("Open on {0}").format(PLATFORMS[d.platform].label)
+            row(self.tr("Link"), f"<a href='{escape(d.url)}'>{escape(where)}&nbsp;↗</a>")
+        row(self.tr("Platform id"), escape(fit(d.platform_id or self.tr("unknown"), LINE_CHARS - 8)))
         if d.like_count is not None:
             row(self.tr("Likes"), f"{d.like_count:,}")
         row(self.tr("Added"), when(d.added_at))
-        row(self.tr("Groups"), escape(", ".join(d.groups) or "–"))
+        row(self.tr("Groups"), escape(", ".join(fit(g, LINE_CHARS - 8) for g in d.groups) or "–"))
         parts = [f"<table cellspacing='0' cellpadding='1'>{''.join(rows)}</table>"]
         owners = ", ".join(name for _, name in d.owners) or self.tr("nobody — claim it to use it")
         parts.append(
@@ -458,6 +487,36 @@ class DetailsPane(QScrollArea):
 
     def is_dirty(self) -> bool:
         return bool(self.edits())
+
+    def ask_unsaved(self, parent: QWidget) -> QMessageBox.StandardButton:
+        """Save, Discard or Cancel the edits of the shown profile (the selection is moving away)."""
+        name = self.details.display_name if self.details is not None else ""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Unsaved changes"),
+            self.tr("Save your changes to {0}?").format(shorten(name)),
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            parent,
+        )
+        box.setObjectName("unsavedEditsBox")
+        box.setInformativeText(self.tr("You edited this profile in the details pane and did not save it."))
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        return QMessageBox.StandardButton(box.exec())
+
+    def focus_first(self) -> None:
+        """Enter on a row: the pane takes the focus (its first field, or the pane itself)."""
+        # After the event that asked (a double-click's release would give the table its focus back).
+        QTimer.singleShot(0, self._take_focus)
+
+    def _take_focus(self) -> None:
+        if self.editor.isVisible() and not self.name_edit.isReadOnly():
+            self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.name_edit.selectAll()
+        else:
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _dirty_changed(self, *_args: object) -> None:
         dirty = self.is_dirty()

@@ -27,10 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from socialdesk.models.catalogue import KIND_LABELS, PLATFORMS
-from socialdesk.services.bulk import SHOWN, BulkItem, Impact
-from socialdesk.services.details import AuditLine
+from socialdesk.ops.profiles import SHOWN, AuditLine, BulkItem, Impact, ParsedProfileRef, parse_profile_ref
 from socialdesk.services.errors import ValidationError
-from socialdesk.services.profiles import ParsedProfileRef, parse_profile_ref
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
 

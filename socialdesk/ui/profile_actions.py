@@ -1,6 +1,6 @@
 """The ownership actions of the profiles window: enabled where the rules allow, with their reason.
 
-Handlers open the dialogs, ask the services to apply, and report which profiles changed so the
+Handlers open the dialogs, run the operations (ops.profiles), and report which profiles changed so the
 window refreshes only those.
 """
 
@@ -8,28 +8,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QWidget
 
-from socialdesk.models.catalogue import SHAREABLE_ROLES, Role
-from socialdesk.services import bulk
-from socialdesk.services import details as details_service
-from socialdesk.services import members as members_service
-from socialdesk.services import profiles as profiles_service
-from socialdesk.services.details import ProfileDetails
+from socialdesk.ops import profiles as ops
+from socialdesk.ops.profiles import BulkJob, BulkPlan, BulkResult, ProfileDetails
+from socialdesk.ops.workspace import Workspace
 from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.rules import READ_ONLY, Actor
-from socialdesk.services.workspace import Workspace
+from socialdesk.services.rules import Actor
 from socialdesk.ui.bulk_task import BulkTask
 from socialdesk.ui.dialogs import RISK_TEXT, AddPublicProfileDialog, HistoryDialog, PlanDialog, ShareDialog
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.members import MembersDialog
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -84,20 +77,16 @@ class ProfileActions(QObject):
 
     # -- state -------------------------------------------------------------------------------------
 
-    def actor(self, session: Session) -> Actor | None:
-        return members_service.me_actor(session)
+    def actor(self) -> Actor | None:
+        return ops.me(self.workspace)
 
     def update(self, selection: list[int], trash: bool) -> ProfileDetails | None:
         """Enable each action where the rules allow it for me; a disabled one says why."""
         self.selection = selection
         self.trash = trash
-        self.details = None
-        with self.workspace.reading() as s:  # every selection change: never wait for a writer
-            actor = self.actor(s)
-            if len(selection) == 1:
-                self.details = details_service.load(s, selection[0], actor)
-        writable = actor is not None and actor.role is not Role.ANALYST
-        why_not = "Choose who you are first" if actor is None else READ_ONLY
+        state = ops.selection(self.workspace, selection)  # every selection change: a read, never waits
+        self.details = state.details
+        writable, why_not = bool(state.writable), state.writable.reason
         for name in ("actionAddPublicProfile", "actionAddProfile"):
             self._set(self.actions[name], writable, why_not)
         bulk = self.actions["actionBulkReconnect"]
@@ -127,7 +116,7 @@ class ProfileActions(QObject):
                 else:
                     self._set(action, bool(decision), decision.reason)
             elif len(selection) > 1 and (name in BULK if not trash else name == "actionRestore"):
-                self._set(action, writable, READ_ONLY if actor is not None else "Choose who you are first")
+                self._set(action, writable, why_not)
             elif len(selection) > 1:
                 self._set(action, False, "Select one profile for this action")
             else:
@@ -141,17 +130,7 @@ class ProfileActions(QObject):
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    def _apply(self, work: Callable[[Session, Actor | None], Any], ids: list[int], membership: bool) -> Any:
-        try:
-            with self.workspace.session() as s:
-                result = work(s, self.actor(s))
-        except SocialDeskError as exc:
-            self.message.emit(str(exc))
-            return None
-        self.changed.emit(ids, membership)
-        return result
-
-    def _run_bulk(self, label: str, job: bulk.BulkJob, then: Callable[[Any], BulkTask | None]) -> BulkTask:
+    def _run_bulk(self, label: str, job: BulkJob, then: Callable[[Any], BulkTask | None]) -> BulkTask:
         """Run one bulk step off the GUI thread, with progress and Cancel; ``then`` gets its result on the
         GUI thread and may start the next step (returned). A cancel or an error rolls the step's unit of
         work back and is said. ``bulkFinished`` is emitted once the last step has ended."""
@@ -173,20 +152,21 @@ class ProfileActions(QObject):
         task.failed.connect(failed)
         return task.start()
 
-    def _job(self, step: str, action: str, ids: list[int], **options: Any) -> bulk.BulkJob:
-        return bulk.BulkJob(str(self.workspace.data_dir), step, action, tuple(ids), **options)
+    def _job(self, step: str, action: str, ids: list[int], **options: Any) -> BulkJob:
+        return ops.bulk_job(self.workspace, step, action, ids, **options)
 
-    def _plan_then(self, action: str, then: Callable[[bulk.BulkPlan], BulkTask | None]) -> BulkTask:
+    def _plan_then(self, action: str, then: Callable[[BulkPlan], BulkTask | None]) -> BulkTask:
         ids = list(self.selection)
         label = plural(len(ids), "Checking {n} profile…", "Checking {n} profiles…")
 
-        def planned(plan: bulk.BulkPlan) -> BulkTask | None:
+        def planned(plan: BulkPlan) -> BulkTask | None:
+            log.info("Bulk %s: planned %d profiles", action, plan.will_count + plan.wont_count)
             self.planReady.emit(plan)
             return then(plan)
 
         return self._run_bulk(label, self._job("plan", action, ids), planned)
 
-    def _said(self, result: bulk.BulkResult, done_message: Callable[[int], str]) -> None:
+    def _said(self, result: BulkResult, done_message: Callable[[int], str]) -> None:
         message = done_message(len(result.done))
         if result.skipped:
             message += " " + plural(
@@ -198,7 +178,7 @@ class ProfileActions(QObject):
 
     def _apply_bulk(
         self,
-        plan: bulk.BulkPlan,
+        plan: BulkPlan,
         membership: bool,
         done_message: Callable[[int], str],
         **options: Any,
@@ -206,7 +186,7 @@ class ProfileActions(QObject):
         ids = list(plan.ids_to_apply)
         label = plural(len(ids), "Changing {n} profile…", "Changing {n} profiles…")
 
-        def finished(result: bulk.BulkResult) -> None:
+        def finished(result: BulkResult) -> None:
             self.changed.emit(list(result.done), membership)
             self._said(result, done_message)
 
@@ -214,29 +194,27 @@ class ProfileActions(QObject):
 
     def exec_dialog(self, dialog: QDialog) -> bool:
         """Run a dialog modally (tests answer it from a timer)."""
-        return dialog.exec() == QDialog.DialogCode.Accepted
+        log.info("Asking the user: %s", dialog.objectName() or type(dialog).__name__)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        self.window.activateWindow()  # the keyboard back to the window (a window manager may not do it)
+        log.info(
+            "The user %s %s", "accepted" if accepted else "cancelled", dialog.objectName() or "the dialog"
+        )
+        return accepted
 
     # -- share -------------------------------------------------------------------------------------
 
     def share(self) -> None:
         self._plan_then("actionShare", self._confirm_share)
 
-    def _confirm_share(self, plan: bulk.BulkPlan) -> BulkTask | None:
+    def _confirm_share(self, plan: BulkPlan) -> BulkTask | None:
         allowed = plan.will
         if not plan.will_count:
             self.message.emit(plan.items[0].decision.reason if plan.items else "")
             return None
-        with self.workspace.reading() as s:
-            me = self.actor(s)
-            members = [
-                (m.id, m.name, m.role)
-                for m in members_service.active_members(s)
-                if Role(m.role) in SHAREABLE_ROLES and (me is None or m.id != me.id)
-            ]
-            already: set[int] = set()
-            if plan.will_count + plan.wont_count == 1:
-                view = profiles_service.view(s, plan.items[0].profile_id)
-                already = set(view.shared_with) | set(view.owners)
+        # Whom to offer: rules.can_share_with for the listed profiles (not a role filter of the window's).
+        recipients = ops.share_recipients(self.workspace, [p.profile_id for p in allowed])
+        members, already = list(recipients.members), set(recipients.already)
         skipped = plan.wont  # the listed ones; plan.wont_count has them all
         note = (
             self.tr("{0} of {1} selected profiles cannot be shared and are skipped: {2}").format(
@@ -262,7 +240,7 @@ class ProfileActions(QObject):
     def stop_sharing(self) -> None:
         self._plan_then("actionStopSharing", self._confirm_stop_sharing)
 
-    def _confirm_stop_sharing(self, plan: bulk.BulkPlan) -> BulkTask | None:
+    def _confirm_stop_sharing(self, plan: BulkPlan) -> BulkTask | None:
         intro = plural(
             plan.will_count + plan.wont_count,
             "Stop sharing this profile? The people below lose access to it.",
@@ -298,8 +276,7 @@ class ProfileActions(QObject):
                     "publishing until someone claims it."
                 )
             )
-        with self.workspace.reading() as s:
-            plan = bulk.plan(s, self.actor(s), "actionRemoveOwnership", [d.id])
+        plan = ops.plan(self.workspace, "actionRemoveOwnership", [d.id])
         dialog = PlanDialog(
             self.window,
             self.tr("Remove my ownership"),
@@ -309,14 +286,19 @@ class ProfileActions(QObject):
             warnings,
         )
         if self.exec_dialog(dialog):
-            self._apply(lambda s, actor: profiles_service.remove_ownership(s, actor, d.id), [d.id], False)
+            try:
+                done = ops.remove_ownership(self.workspace, d.id)
+            except SocialDeskError as exc:
+                self.message.emit(str(exc))
+                return
+            self.changed.emit(list(done.change.profile_ids), False)
 
     # -- delete and restore ------------------------------------------------------------------------
 
     def delete(self) -> None:
         self._plan_then("actionDelete", self._confirm_delete)
 
-    def _confirm_delete(self, plan: bulk.BulkPlan) -> BulkTask | None:
+    def _confirm_delete(self, plan: BulkPlan) -> BulkTask | None:
         intro = plural(
             plan.will_count + plan.wont_count,
             "Delete this profile? It disappears from the list; its acquired data and private messages stay "
@@ -344,7 +326,7 @@ class ProfileActions(QObject):
     def restore(self) -> None:
         self._plan_then("restore", self._restore_planned)
 
-    def _restore_planned(self, plan: bulk.BulkPlan) -> BulkTask | None:
+    def _restore_planned(self, plan: BulkPlan) -> BulkTask | None:
         if not plan.will_count:
             self.message.emit(plan.items[0].decision.reason if plan.items else "")
             return None
@@ -359,20 +341,16 @@ class ProfileActions(QObject):
         while self.exec_dialog(dialog):
             platform, handle, kind, name = dialog.values()
             try:
-                with self.workspace.session() as s:
-                    profile, restored = profiles_service.add_public_profile(
-                        s, self.actor(s), platform, handle, kind=kind, display_name=name
-                    )
-                    s.flush()
-                    profile_id = profile.id
+                added = ops.add_public(self.workspace, platform, handle, kind, name).value
             except SocialDeskError as exc:
                 dialog.show_error(str(exc))  # keep what the user typed and let them fix it
                 continue
+            profile_id = added.profile_id
             self.added.emit(profile_id)  # before the reload that `changed` starts, so it can select it
             self.changed.emit([profile_id], True)
             self.message.emit(
                 self.tr("Restored the deleted profile @{0}").format(handle)
-                if restored
+                if added.restored
                 else self.tr("Added @{0}").format(handle)
             )
             return profile_id
@@ -435,31 +413,17 @@ class ProfileActions(QObject):
         dialog.exec()
 
     def history(self, profile_id: int) -> None:
-        with self.workspace.session() as s:
-            profile = profiles_service.get_profile(s, profile_id, include_deleted=True)
-            lines = details_service.history(s, profile_id)
-            title = profile.display_name
-        HistoryDialog(self.window, title, lines).exec()
+        found = ops.history(self.workspace, profile_id)
+        HistoryDialog(self.window, found.title, found.lines).exec()
 
     def save_edits(self, profile_id: int, fields: dict[str, Any]) -> str | None:
         """Save the pane's edits; returns the refusal message (the edits stay in the form) or None."""
         try:
-            with self.workspace.session() as s:
-                profiles_service.edit_profile(s, self.actor(s), profile_id, **fields)
+            ops.edit(self.workspace, profile_id, fields)
         except SocialDeskError as exc:
             return str(exc)
         self.changed.emit([profile_id], False)
         return None
-
-
-def _for_each(service: Callable[..., Any], ids: list[int]) -> Callable[[Session, Actor | None], None]:
-    """A unit of work applying ``service(session, actor, profile_id)`` to each profile, all or nothing."""
-
-    def work(session: Session, actor: Actor | None) -> None:
-        for pid in ids:
-            service(session, actor, pid)
-
-    return work
 
 
 __all__ = ["BULK", "RISK_TEXT", "RULED", "ProfileActions"]

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from socialdesk.ui.delegates import BadgeDelegate
 from socialdesk.ui.profile_model import COL, ProfileTableModel
 
+#: Each column's share of the table at its default layout (``fit_columns``), and the least it gets.
 DEFAULT_WIDTHS = {
-    "name": 260,
-    "platform": 120,
-    "kind": 120,
-    "ownership": 140,
-    "status": 210,
-    "connections": 230,
-    "owners": 180,
-    "groups": 170,
-    "added": 100,
+    "name": 200,
+    "platform": 104,
+    "kind": 92,
+    "ownership": 100,
+    "status": 128,
+    "connections": 110,
+    "owners": 110,
+    "groups": 100,
+    "added": 88,
 }
+MIN_WIDTHS = {"name": 120, "platform": 80, "status": 100, "ownership": 80, "added": 80}
+MIN_WIDTH = 64
 
 
 class ProfileTableView(QTableView):
@@ -30,6 +34,8 @@ class ProfileTableView(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSortingEnabled(True)
+        # Tab moves to the next pane (details, filters), not from cell to cell.
+        self.setTabKeyNavigation(False)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setAlternatingRowColors(True)
@@ -51,6 +57,10 @@ class ProfileTableView(QTableView):
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         for key, width in DEFAULT_WIDTHS.items():
             self.setColumnWidth(COL[key], width)
+        #: The columns follow the table's width until the user sizes one by hand.
+        self.auto_fit = True
+        self._fitting = False
+        header.sectionResized.connect(self._section_resized)
         badges = BadgeDelegate(self)
         self.setItemDelegateForColumn(COL["ownership"], badges)
         self.setItemDelegateForColumn(COL["status"], badges)
@@ -67,6 +77,33 @@ class ProfileTableView(QTableView):
         model = self.model()
         if model is not None:
             header.setSelectionModel(QItemSelectionModel(model, header))
+
+    def fit_columns(self, width: int | None = None) -> None:
+        """The default layout: every column visible in ``width`` (the viewport's). Each column gets its
+        minimum, and the room left is shared out as ``DEFAULT_WIDTHS`` weigh it; narrower than the sum of
+        the minimums, the table scrolls sideways."""
+        available = (width if width is not None else self.viewport().width()) - 1
+        least = {key: MIN_WIDTHS.get(key, MIN_WIDTH) for key in DEFAULT_WIDTHS}
+        extra = max(available - sum(least.values()), 0)
+        weights = {key: max(DEFAULT_WIDTHS[key] - least[key], 1) for key in DEFAULT_WIDTHS}
+        total = sum(weights.values())
+        self._fitting = True
+        try:
+            for key in DEFAULT_WIDTHS:
+                self.setColumnWidth(COL[key], least[key] + extra * weights[key] // total)
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, logical: int, _old: int, _new: int) -> None:
+        header = self.horizontalHeader()
+        last = header.logicalIndex(header.count() - 1)
+        if not self._fitting and logical != last and self.isVisible():
+            self.auto_fit = False  # sized by hand: keep the user's widths
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.auto_fit and event.size().width() != event.oldSize().width():
+            self.fit_columns()
 
     def profile_model(self) -> ProfileTableModel:
         model = self.model()

@@ -1,0 +1,106 @@
+"""The main window's status bar: the connection check while it runs, and two permanent places.
+
+``Showing N of M profiles`` and the selection count are permanent widgets on the right: a passing
+message (``showMessage``, on the left) never hides them. While a connection check runs, a small
+busy bar and its Cancel button sit beside them; its result is a message afterwards.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+
+from socialdesk.ops.health import CheckSummary
+from socialdesk.ui.i18n import plural
+
+#: How long the check's result stays (ms); a check that found nothing to do says so more briefly.
+RESULT_MS = 15000
+QUIET_RESULT_MS = 8000
+
+
+class CheckProgress(QWidget):
+    """ "Checking connections…" with a busy bar and Cancel, shown while a check runs."""
+
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("checkProgress")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.label = QLabel(self.tr("Checking connections…"), self)
+        self.label.setObjectName("checkProgressLabel")
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 0)  # busy: the check does not know its length in advance
+        self.bar.setMaximumWidth(80)
+        self.bar.setMaximumHeight(12)
+        self.bar.setTextVisible(False)
+        self.cancel = QPushButton(self.tr("Cancel"), self)
+        self.cancel.setObjectName("cancelCheckButton")
+        self.cancel.setToolTip(self.tr("Stop the connection check (what it already checked is kept)"))
+        self.cancel.setFlat(True)
+        self.cancel.clicked.connect(self._cancel)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel)
+        self.hide()
+
+    def start(self) -> None:
+        self.label.setText(self.tr("Checking connections…"))
+        self.cancel.setEnabled(True)
+        self.show()
+
+    def _cancel(self) -> None:
+        self.label.setText(self.tr("Stopping the check…"))
+        self.cancel.setEnabled(False)
+        self.cancelRequested.emit()
+
+
+class MainStatus:
+    """Builds the status bar's widgets; ``count`` (``statusCount``) and ``selection`` stay put."""
+
+    def __init__(self, bar: QStatusBar) -> None:
+        self.bar = bar
+        self.count = QLabel(bar)
+        self.count.setObjectName("statusCount")
+        # Room for a big list from the start: a permanent widget does not grow back after a shorter text.
+        self.count.setMinimumWidth(
+            self.count.fontMetrics().horizontalAdvance("Showing 100,000 of 100,000 profiles")
+        )
+        self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.selection = QLabel(bar)
+        self.selection.setObjectName("selectionCount")
+        self.check = CheckProgress(bar)
+        bar.addPermanentWidget(self.check)
+        bar.addPermanentWidget(self.selection)
+        bar.addPermanentWidget(self.count)
+
+    def show_check_result(self, summary: CheckSummary) -> str:
+        """Say what a check did, whether or not something expired; returns the sentence."""
+        text = check_result_text(summary)
+        quiet = not (summary.expired or summary.failed or summary.expiring_soon or summary.refreshed)
+        self.bar.showMessage(text, QUIET_RESULT_MS if quiet else RESULT_MS)
+        return text
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("MainStatus", text)
+
+
+def check_result_text(s: CheckSummary) -> str:
+    """ "Connections checked: 12 checked, 1 refreshed, 0 expired, 2 could not be checked (will retry)…"."""
+    if s.cancelled and s.report is None:
+        return _tr("Connection check stopped; what it had checked is kept.")
+    head = _tr("Connection check stopped") if s.cancelled else _tr("Connections checked")
+    parts = [
+        plural(s.checked, "{n} connection checked", "{n} connections checked"),
+        plural(s.refreshed, "{n} refreshed", "{n} refreshed"),
+        plural(s.expired, "{n} expired", "{n} expired"),
+        plural(s.failed, "{n} could not be checked (will retry)", "{n} could not be checked (will retry)"),
+    ]
+    if s.not_checked:
+        parts.append(plural(s.not_checked, "{n} not checkable here", "{n} not checkable here"))
+    soon = plural(s.expiring_soon, "{n} expires within {days} days", "{n} expire within {days} days")
+    soon = soon.replace("{days}", str(s.expiring_days))
+    return f"{head}: {', '.join(parts)}; {soon}."

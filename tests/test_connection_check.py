@@ -1,0 +1,139 @@
+"""The connection check as the window runs it: shown while it runs (with Cancel), its result said whether or
+not something expired, stopped between calls, and never waited for when the window closes."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from socialdesk.models.catalogue import ConnectionType
+from socialdesk.models.schema import Grant
+from socialdesk.ops import health as ops_health
+from socialdesk.ops.changes import Kind
+from socialdesk.ui import connection_check
+from socialdesk.ui.main_status import check_result_text
+from socialdesk.ui.main_window import MainWindow
+
+pytest.register_assert_rewrite("tests.oauth_server")
+from tests.oauth_server import OAuthWorkspace  # noqa: E402
+
+pytest_plugins = ("tests.oauth_server",)
+
+PUB = ConnectionType.PUBLISHING
+
+
+def open_window(qtbot: QtBot, data_dir: Path) -> MainWindow:
+    window = MainWindow.open(data_dir)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.rowsLoaded, timeout=20000):
+        window.show()
+    return window
+
+
+def failures(ws: OAuthWorkspace) -> list[int]:
+    with ws.workspace.session() as s:
+        return [g.check_failures for g in s.scalars(select(Grant).order_by(Grant.id))]
+
+
+def test_check_now_shows_that_it_runs_and_says_its_result(qtbot: QtBot, demo_dir: Path) -> None:
+    window = open_window(qtbot, demo_dir)
+    progress = window.findChild(QWidget, "checkProgress")
+    cancel = window.findChild(QPushButton, "cancelCheckButton")
+    assert progress is not None and cancel is not None and not progress.isVisible()
+    with qtbot.waitSignal(window.healthChecked, timeout=30000):
+        assert window.check_now()
+        assert progress.isVisible() and cancel.isVisible() and cancel.isEnabled()
+        window.grab().save("/tmp/desk-shots/check-running.png") if Path("/tmp/desk-shots").is_dir() else None
+    assert not progress.isVisible()
+    message = window.statusBar().currentMessage()
+    # Nothing expired on the demo (its tokens are not on this computer): the result is said all the same.
+    assert message.startswith("Connections checked: 0 connections checked, 0 refreshed, 0 expired")
+    assert (
+        "could not be checked" in message and "not checkable here" in message and "within 7 days" in message
+    )
+    assert window.last_check is not None and window.last_check.not_checked > 0
+    window.close()
+
+
+def test_the_result_names_every_count() -> None:
+    summary = ops_health.CheckSummary(
+        checked=12, ok=9, refreshed=1, expired=2, failed=1, not_checked=0, expiring_soon=1, seconds=0.4,
+        cancelled=False, changed_profile_ids=(3, 4), report=None,
+    )  # fmt: skip
+    assert check_result_text(summary) == (
+        "Connections checked: 12 connections checked, 1 refreshed, 2 expired, "
+        "1 could not be checked (will retry); 1 expires within 7 days."
+    )
+    stopped = dataclasses.replace(summary, cancelled=True)
+    assert check_result_text(stopped) == "Connection check stopped; what it had checked is kept."
+
+
+def test_run_check_returns_records_and_names_what_changed(oauth_ws: OAuthWorkspace) -> None:
+    oauth_ws.connect("x", [PUB])
+    oauth_ws.server.revoke_user("alice")
+    done = ops_health.run_check(oauth_ws.workspace, oauth_ws.store, force=True, service=oauth_ws.service)
+    summary = done.value
+    assert dataclasses.is_dataclass(summary) and summary.expired == 1 and summary.checked == 1
+    assert done.change.touches(Kind.CONNECTIONS) and done.change.touches(Kind.PROFILES)
+    assert done.change.profile_ids == summary.changed_profile_ids and len(summary.changed_profile_ids) == 1
+
+
+def test_a_cancelled_check_makes_no_call_and_records_no_failure(oauth_ws: OAuthWorkspace) -> None:
+    for user in ("alice", "bob", "carol"):
+        oauth_ws.connect("x", [PUB], username=user)
+    before = oauth_ws.server.count("userinfo")
+    done = ops_health.run_check(
+        oauth_ws.workspace, oauth_ws.store, force=True, service=oauth_ws.service, cancelled=lambda: True
+    )
+    assert done.value.cancelled and not done.change
+    assert oauth_ws.server.count("userinfo") == before
+    assert failures(oauth_ws) == [0, 0, 0]
+
+
+def test_cancel_stops_a_check_between_calls_while_a_server_stalls(oauth_ws: OAuthWorkspace) -> None:
+    """A stalled server: Cancel ends the check as soon as the calls out return; the rest are never sent and
+    nothing is recorded as a failure (a cancel is not the platform's fault)."""
+    for user in ("alice", "bob", "carol"):
+        oauth_ws.connect("x", [PUB], username=user)
+    oauth_ws.server.mode = "stall"
+    oauth_ws.server.stall_seconds = 1.0
+    before = oauth_ws.server.count("userinfo")
+    asked = {"n": 0}
+
+    def cancelled() -> bool:
+        asked["n"] += 1
+        return oauth_ws.server.count("userinfo") > before  # once the first call is out
+
+    started = time.perf_counter()
+    done = ops_health.run_check(
+        oauth_ws.workspace, oauth_ws.store, force=True, service=oauth_ws.service, cancelled=cancelled
+    )
+    assert time.perf_counter() - started < 5
+    assert done.value.cancelled
+    assert failures(oauth_ws) == [0, 0, 0]
+
+
+@pytest.mark.qt_log_ignore(".*")
+def test_closing_during_a_stalled_check_does_not_wait_for_it(qtbot: QtBot, oauth_ws: OAuthWorkspace) -> None:
+    oauth_ws.connect("x", [PUB])
+    oauth_ws.server.mode = "stall"
+    oauth_ws.server.stall_seconds = 20.0
+    data_dir = oauth_ws.data_dir
+    before = oauth_ws.server.count("userinfo")
+    window = open_window(qtbot, data_dir)
+    window.check.first_pending = False
+    assert window.check_now()
+    qtbot.waitUntil(lambda: oauth_ws.server.count("userinfo") > before, timeout=10000)
+    assert connection_check.still_running() >= 1
+    started = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - started < 0.5  # the window went at once
+    assert failures(oauth_ws) == [0]
+    oauth_ws.server.reset()  # the stalled answer comes; the thread ends without touching a widget
+    qtbot.waitUntil(lambda: connection_check.still_running() == 0, timeout=10000)
