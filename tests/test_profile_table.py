@@ -321,6 +321,25 @@ def test_expiry_hint_for_grants_expiring_within_a_week(window: MainWindow) -> No
     assert any(h and h.startswith("expires in") for h in hints), "the demo has grants expiring within 7 days"
 
 
+def test_the_cell_paints_a_compact_expiry_badge_and_the_tooltip_says_it_in_full(window: MainWindow) -> None:
+    """No "expires in 6 d…" cut mid-word: the cell paints "6 d left"; the tooltip has the words."""
+    from socialdesk.ui.profile_model import HintRole, ShortHintRole
+
+    model = window.model
+    status_col = COLUMN_KEYS.index("status")
+    pairs = [
+        (model.data(model.index(r, status_col), ShortHintRole), model.index(r, status_col))
+        for r in range(model.rowCount())
+    ]
+    expiring = [(short, index) for short, index in pairs if short]
+    assert expiring, "the demo has grants expiring within 7 days"
+    for short, index in expiring:
+        full = model.data(index, HintRole)
+        assert len(short) <= len("expires today")
+        assert short == "expires today" or short.endswith(" d left")
+        assert full in model.data(index, Qt.ItemDataRole.ToolTipRole)
+
+
 # -- remembered state and the empty workspace -------------------------------------------------------
 
 

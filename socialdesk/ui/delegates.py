@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from socialdesk.models.catalogue import Ownership, Status
-from socialdesk.ui.profile_model import BadgeRole, HintRole
+from socialdesk.ui.profile_model import BadgeRole, ShortHintRole
 
 #: (background, text) per badge value.
 BADGE_COLORS: dict[Any, tuple[str, str]] = {
@@ -32,7 +32,7 @@ class BadgeDelegate(QStyledItemDelegate):
         value = index.data(BadgeRole)
         colors = BADGE_COLORS.get(value)
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
-        hint = index.data(HintRole)
+        hint = index.data(ShortHintRole)
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
@@ -70,7 +70,7 @@ class BadgeDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         size = super().sizeHint(option, index)
-        hint = index.data(HintRole)
+        hint = index.data(ShortHintRole)
         if hint:
             size.setWidth(size.width() + QFontMetrics(option.font).horizontalAdvance(hint) + 24)
         return QSize(size.width() + 20, size.height())

@@ -25,6 +25,8 @@ ProfileIdRole = Qt.ItemDataRole.UserRole + 1
 BadgeRole = Qt.ItemDataRole.UserRole + 2
 #: "expires in N days" when a grant of the profile expires within a week, else None.
 HintRole = Qt.ItemDataRole.UserRole + 3
+#: The same as a compact badge for the cell ("6 d left", "today"); the full hint is in the tooltip.
+ShortHintRole = Qt.ItemDataRole.UserRole + 4
 
 COLUMNS = registry.TABLE
 COL = {c.key: i for i, c in enumerate(COLUMNS)}
@@ -39,6 +41,7 @@ _ROLES = frozenset(
         ProfileIdRole,
         BadgeRole,
         HintRole,
+        ShortHintRole,
     }
 )
 _TEXT_CACHE = 4000
@@ -233,6 +236,8 @@ class ProfileTableModel(QAbstractTableModel):
             return None
         if role == HintRole:
             return self._hint(rows, r) if column.key == "status" else None
+        if role == ShortHintRole:
+            return self._short_hint(rows, r) if column.key == "status" else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(rows, r, column)
         # AccessibleTextRole
@@ -263,6 +268,12 @@ class ProfileTableModel(QAbstractTableModel):
         if days == 0:
             return self.tr("expires today")
         return plural(days, "expires in {n} day", "expires in {n} days")
+
+    def _short_hint(self, rows: ProfileRows, r: int) -> str | None:
+        days = rows.expires_in_days(r)
+        if days is None:
+            return None
+        return self.tr("expires today") if days == 0 else self.tr("{0} d left").format(days)
 
     def _tooltip(self, rows: ProfileRows, r: int, column: registry.Column) -> str | None:
         if column.tooltip is None:
