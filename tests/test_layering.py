@@ -26,7 +26,6 @@ OVERSIZED: dict[str, int] = {
     "settings_form.py": 920,
     "sign_in.py": 970,
     "groups_dialog.py": 1358,
-    "profile_manager.py": 1433,
 }
 
 

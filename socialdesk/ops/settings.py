@@ -19,7 +19,9 @@ from socialdesk.services import livechat, settings_push
 from socialdesk.services import members as members_service
 from socialdesk.services import settings as settings_service
 from socialdesk.services.profiles import get_profile
-from socialdesk.services.rules import Decision, push_after_save
+from socialdesk.models.catalogue import PLATFORMS, ConnectionState
+from socialdesk.services.profiles import connection_states
+from socialdesk.services.rules import Decision, can_push_now, push_after_save
 from socialdesk.services.settings import Checked as Checked
 from socialdesk.services.settings import ProfileSettings as ProfileSettings
 from socialdesk.services.settings import Saved as Saved
@@ -48,9 +50,11 @@ __all__ = [
     "flow_names",
     "hhmm",
     "load",
+    "needs_push",
     "no_credentials",
     "push",
     "push_after_reconnect",
+    "push_decision",
     "push_due",
     "queued_ids",
     "require_profiles",
@@ -104,6 +108,17 @@ def view(workspace: Workspace, profile_id: int) -> SettingsView:
         flows = tuple(f.name for f in flows_service.list_flows(s))
         decision = settings_service.can_edit_settings(members_service.me_actor(s))
     return SettingsView(loaded, flows, decision)
+
+
+def push_decision(workspace: Workspace, loaded: ProfileSettings) -> Decision:
+    """Whether "Push now" can send this profile's saved settings now, and why not (its tooltip)."""
+    ctype = loaded.spec.push_connection
+    if not loaded.spec.pushes or ctype is None:
+        return can_push_now(False, None, "")
+    with workspace.reading() as s:
+        state = connection_states(s, loaded.profile_id).get(ctype, ConnectionState.NOT_ESTABLISHED)
+    waiting = loaded.sync_state in (SyncState.PENDING, SyncState.FAILED)
+    return can_push_now(waiting, state, f"{PLATFORMS[loaded.platform].label} {ctype.label}")
 
 
 def flow_names(workspace: Workspace) -> tuple[str, ...]:

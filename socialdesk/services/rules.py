@@ -316,3 +316,18 @@ def push_after_save(changed: Iterable[str], pending: bool) -> bool:
     and ``socialdesk settings set`` both follow this, through ``ops.settings.save_and_push``.
     """
     return pending and any(True for _ in changed)
+
+
+def can_push_now(waiting: bool, connection: ConnectionState | None, connection_name: str) -> Decision:
+    """"Push now" sends settings that wait (pending or refused) over an active connection.
+
+    ``connection`` is the profile's state of the connection type its platform pushes with
+    (``connection_name``: "X/Twitter Publishing"); ``None`` when its settings are never pushed.
+    """
+    if connection is None:
+        return deny("These settings stay in SocialDesk; nothing is sent to the platform")
+    if not waiting:
+        return deny("Nothing waits to be pushed: the platform has the saved settings")
+    if connection is not ConnectionState.ACTIVE:
+        return deny(f"Pushing needs an active {connection_name} connection; connect it first")
+    return ALLOW

@@ -28,11 +28,11 @@ class PageCheckError(Exception):
 class Page(Protocol[D]):
     """One page of a settings window.
 
-    ``load`` shows the record the window read; ``check`` raises :class:`PageCheckError` and writes
-    nothing; ``save`` returns the draft with this page's values in it (still nothing written).
+    Each page also has a ``load(...)`` that shows the record the window read (its arguments are the
+    page's own: the Settings pages read theirs, a profile manager panel gets the profile it shows).
+    ``check`` raises :class:`PageCheckError` and writes nothing; ``save`` returns the draft with this
+    page's values in it (still nothing written).
     """
-
-    def load(self) -> None: ...
 
     def check(self) -> None: ...
 

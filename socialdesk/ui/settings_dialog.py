@@ -368,8 +368,8 @@ class SettingsDialog(QDialog):
         self.sign_in_page = SignInPage(workspace, tokens, self)
         self.sign_in_page.tokenConnected.connect(self.tokenConnected)
         self.pages: list[Page[PreferencesDraft]] = [self.notifications_page, self.sign_in_page]
-        for page in self.pages:
-            page.load()
+        self.notifications_page.load()
+        self.sign_in_page.load()
         self.tabs.addTab(self.notifications_page, self.tr("Notifications"))
         self.tabs.addTab(self.sign_in_page, self.tr("Sign-in"))
         self.error = error_label(self, "settingsError", ERROR_STYLE)
