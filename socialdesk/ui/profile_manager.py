@@ -215,6 +215,9 @@ class ProfileManagerWindow(ProfileManagerBase):
         )  # fmt: skip
         self.no_match.setVisible(shown == 0)
         self.list.setVisible(shown > 0)
+        self.order_label.setVisible(shown > 1)
+        if self.profile_id is None and self.stack.currentWidget() is self.placeholder:
+            self.placeholder.setText(self._placeholder_text())
         if self.profile_id is not None:
             self._select_in_list(self.profile_id)
 
@@ -290,9 +293,15 @@ class ProfileManagerWindow(ProfileManagerBase):
         self.loaded = None
         self.dirty = False
         self.setWindowModified(False)
-        self.placeholder.setText(text or self.tr("Choose a profile on the left to see its settings."))
+        self.placeholder.setText(text or self._placeholder_text())
         self.stack.setCurrentWidget(self.placeholder)
         self._select_in_list(None)
+
+    def _placeholder_text(self) -> str:
+        """What the empty editor says: never "choose one on the left" when the left says there is none."""
+        if not self.list_loading and self.model.total == 0:
+            return self.tr("Profiles you add in the main window appear here with their settings.")
+        return self.tr("Choose a profile on the left to see its settings.")
 
     def _build_form(self, loaded: ProfileSettings) -> None:
         if self.form is not None:

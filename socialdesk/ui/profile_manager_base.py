@@ -137,6 +137,19 @@ class ProfileManagerBase(QMainWindow):
         self.count_label.setObjectName("profileCount")
         self.count_label.setStyleSheet(f"color:{MUTED}")
         layout.addWidget(self.count_label)
+        self.order_label = QLabel(
+            self.tr("Profiles with settings first; by platform, then name"), self.list_panel
+        )
+        self.order_label.setObjectName("profileOrder")
+        self.order_label.setWordWrap(True)
+        self.order_label.setStyleSheet(f"color:{MUTED};font-size:small")
+        self.order_label.setToolTip(
+            self.tr(
+                "Owned profiles whose platform has settings come first, then the colour-only ones "
+                "(public profiles and kinds without settings); each part by platform, then by name."
+            )
+        )
+        layout.addWidget(self.order_label)
         self.model = ProfileListModel(self)
         self.list = QListView(self.list_panel)
         self.list.setObjectName("profileList")
