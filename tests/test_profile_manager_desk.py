@@ -113,7 +113,8 @@ def test_a_refused_custom_profile_is_scrolled_into_view(
 
     def shown(label: object) -> bool:
         top = label.mapTo(viewport, QPoint(0, 0))  # type: ignore[attr-defined]
-        return top.y() >= 0 and top.y() + 10 <= viewport.height()
+        height = label.height()  # type: ignore[attr-defined]
+        return top.y() >= 0 and top.y() + height <= viewport.height()
 
     qtbot.waitUntil(lambda: shown(panel.terms_error), timeout=3000)
     assert panel.terms_error.text() == "Accept the X/Twitter custom-profile terms first"

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
+    QTimer,
 )
 from PySide6.QtGui import (
     QCloseEvent,
@@ -123,12 +124,17 @@ class ProfileManagerWindow(ProfileManagerBase):
         self.reload_profiles()
 
     def _scroll_to(self, widget: QWidget) -> None:
-        """A message shown below the form (a custom profile refused) is scrolled into view."""
-        body = self.form_scroll.widget()
-        layout = body.layout() if body is not None else None
-        if layout is not None:
-            layout.activate()
-        self.form_scroll.ensureWidgetVisible(widget, 0, 40)
+        """A message shown below the form (a custom profile refused) is scrolled into view.
+
+        After the scroll area has laid the grown page out (the message was hidden until now).
+        """
+
+        def scroll() -> None:
+            if isValid(self) and isValid(widget) and widget.isVisible():
+                self.form_scroll.ensureWidgetVisible(widget, 0, 40)
+
+        QTimer.singleShot(0, scroll)
+        QTimer.singleShot(50, scroll)
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._placed:
