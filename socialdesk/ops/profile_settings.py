@@ -23,8 +23,8 @@ from socialdesk.services.workspace import Workspace
 
 __all__ = [
     "CustomProfileInfo",
-    "CustomProfiles",
     "CustomProfileItem",
+    "CustomProfiles",
     "ProfileColumns",
     "TermsAcceptance",
     "accept_terms",

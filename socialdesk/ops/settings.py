@@ -13,14 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from socialdesk.models.catalogue import PLATFORMS, ConnectionState
 from socialdesk.ops.changes import NOTHING, Change, Done, Kind
 from socialdesk.services import flows as flows_service
 from socialdesk.services import livechat, settings_push
 from socialdesk.services import members as members_service
 from socialdesk.services import settings as settings_service
-from socialdesk.services.profiles import get_profile
-from socialdesk.models.catalogue import PLATFORMS, ConnectionState
-from socialdesk.services.profiles import connection_states
+from socialdesk.services.profiles import connection_states, get_profile
 from socialdesk.services.rules import Decision, can_push_now, push_after_save
 from socialdesk.services.settings import Checked as Checked
 from socialdesk.services.settings import ProfileSettings as ProfileSettings
