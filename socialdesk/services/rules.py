@@ -319,7 +319,7 @@ def push_after_save(changed: Iterable[str], pending: bool) -> bool:
 
 
 def can_push_now(waiting: bool, connection: ConnectionState | None, connection_name: str) -> Decision:
-    """"Push now" sends settings that wait (pending or refused) over an active connection.
+    """The "Push now" button: it sends settings that wait (pending or refused) over an active connection.
 
     ``connection`` is the profile's state of the connection type its platform pushes with
     (``connection_name``: "X/Twitter Publishing"); ``None`` when its settings are never pushed.
