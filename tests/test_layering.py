@@ -22,10 +22,8 @@ LINT = Path(sys.executable).with_name("lint-imports")
 #: into pieces (the house issue). The list only shrinks and a listed file only gets shorter.
 MAX_UI_LINES = 600
 OVERSIZED: dict[str, int] = {
-    "settings_form.py": 920,
     "sign_in.py": 970,
     "groups_dialog.py": 1358,
-    "profile_manager.py": 1433,
 }
 
 

@@ -110,8 +110,7 @@ def answer_next_box(button: QMessageBox.StandardButton, seen: list[str]) -> None
 
 def test_the_list_model_passes_the_item_model_tester(qtmodeltester: Any, ws: Workspace) -> None:
     model = ProfileListModel()
-    with ws.engine.connect() as conn:
-        model.load(conn)
+    model.load(ws)
     qtmodeltester.check(model)
     model.set_search("wingtip")
     qtmodeltester.check(model)

@@ -404,7 +404,7 @@ def test_embed_code_escapes_settings_and_says_when_any_site_may_load_it() -> Non
     assert 'data-widget="shop_widget"' in code and '"startFlow": "Welcome"' in code
     assert "<chat>" not in code and "--" not in code.split("-->")[0][4:]
     limited = embed_code("w", "W", {**values, "allowlisted_domains": ["https://www.example.com"]})
-    assert "allowed on 1 site(s)" in limited and "https://www.example.com" in limited
+    assert "allowed on 1 site)" in limited and "https://www.example.com" in limited
 
 
 # -- field types ---------------------------------------------------------------------------------------

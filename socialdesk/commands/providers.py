@@ -9,6 +9,7 @@ standard input (no echo on a terminal) into the keyring — never into a file.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import sys
@@ -39,47 +40,14 @@ def register(commands: Any) -> None:
 
 def rows(data_dir: Path) -> tuple[list[dict[str, Any]], str | None]:
     """The ``providers list`` rows, and the keyring warning (None when a keyring works)."""
-    from socialdesk.services.providers import load_providers
-    from socialdesk.services.tokens import KeyringReadError, TokenStore
+    from socialdesk.ops import preferences
 
     workspace = open_workspace(data_dir)
     try:
-        store = TokenStore(workspace.workspace_id)
+        report = preferences.sign_in_apps(workspace)
     finally:
         workspace.close()
-    catalogue = load_providers(data_dir)
-    available = store.available
-    out: list[dict[str, Any]] = []
-    for provider in catalogue.apps():
-        secret_set: bool | None = None
-        if available:
-            try:
-                secret_set = store.client_secret(provider.secret_key) is not None
-            except KeyringReadError:
-                secret_set = None
-        try:
-            redirect: str | None = (
-                provider.sign_in_redirect_uri()
-                if provider.redirect_mode != "any_loopback"
-                else provider.redirect_uri
-            )
-        except Exception:
-            redirect = provider.redirect_uri or None
-        out.append(
-            {
-                "platform": provider.platform,
-                "kind": provider.kind,
-                "client_id_set": bool(provider.client_id),
-                "client_secret_set": secret_set,
-                "redirect_uri": redirect,
-                "redirect_mode": provider.redirect_mode,
-                "secret_required": provider.secret_required,
-                "browser": provider.browser,
-                "docs_url": provider.docs_url,
-                "notes": provider.notes,
-            }
-        )
-    return out, None if available else store.warning
+    return [dataclasses.asdict(app) for app in report.apps], report.keyring_warning
 
 
 def run_list(data_dir: Path, args: argparse.Namespace) -> int:
@@ -90,7 +58,7 @@ def run_list(data_dir: Path, args: argparse.Namespace) -> int:
         json.dump(found, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
-    from socialdesk.services.listing import format_table
+    from socialdesk.ops.preferences import format_table
 
     def yes(value: bool | None) -> str:
         return "unknown" if value is None else ("yes" if value else "no")
@@ -111,28 +79,13 @@ def run_list(data_dir: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _app(data_dir: Path, args: argparse.Namespace) -> tuple[Any, Any]:
-    """(provider, token store) for PLATFORM [--kind KIND]; an unknown one is a usage error (exit 2)."""
-    from socialdesk.models.catalogue import PLATFORMS
-    from socialdesk.services.providers import BUILT_IN, load_providers
-    from socialdesk.services.tokens import TokenStore
+def _app_problem(args: argparse.Namespace) -> None:
+    """An unknown platform or kind is a usage error (exit 2), found before anything is read."""
+    from socialdesk.ops.preferences import app_problem
 
-    key = args.platform
-    if key not in BUILT_IN:
-        why = "has no sign-in" if key in PLATFORMS else "is not a platform"
-        raise UsageError(f"socialdesk providers: {key!r} {why}; use one of {', '.join(BUILT_IN)}")
-    if args.kind is not None and args.kind not in BUILT_IN[key].kinds:
-        own = ", ".join(BUILT_IN[key].kinds)
-        raise UsageError(
-            f"socialdesk providers: {BUILT_IN[key].label} has no separate app for kind {args.kind!r}"
-            + (f" (kinds with their own app: {own})" if own else "")
-        )
-    workspace = open_workspace(data_dir)
-    try:
-        store = TokenStore(workspace.workspace_id)
-    finally:
-        workspace.close()
-    return load_providers(data_dir).get(key, args.kind), store
+    problem = app_problem(args.platform, args.kind)
+    if problem is not None:
+        raise UsageError(f"socialdesk providers: {problem}")
 
 
 def _read_secret() -> str:
@@ -145,14 +98,21 @@ def _read_secret() -> str:
 
 
 def run_set_secret(data_dir: Path, args: argparse.Namespace) -> int:
-    provider, store = _app(data_dir, args)
+    from socialdesk.ops import preferences
+
+    _app_problem(args)
     secret = _read_secret()
     if not secret.strip():
         print(
             "socialdesk: no client secret was given on standard input; nothing was changed", file=sys.stderr
         )
         return 1
-    store.set_client_secret(provider.secret_key, secret)
+    workspace = open_workspace(data_dir)
+    try:
+        store = preferences.token_store(workspace)
+        provider = preferences.set_client_secret(workspace, store, args.platform, args.kind, secret).value
+    finally:
+        workspace.close()
     if not store.available:
         print(f"socialdesk: warning: {store.warning}", file=sys.stderr)
     print(f"The client secret of {provider.app_label} is stored in the keyring.")
@@ -160,10 +120,18 @@ def run_set_secret(data_dir: Path, args: argparse.Namespace) -> int:
 
 
 def run_clear_secret(data_dir: Path, args: argparse.Namespace) -> int:
-    provider, store = _app(data_dir, args)
-    if store.client_secret(provider.secret_key) is None:
+    from socialdesk.ops import preferences
+
+    _app_problem(args)
+    workspace = open_workspace(data_dir)
+    try:
+        store = preferences.token_store(workspace)
+        provider = preferences.find_app(workspace, args.platform, args.kind)
+        removed = preferences.clear_client_secret(workspace, store, args.platform, args.kind).value
+    finally:
+        workspace.close()
+    if not removed:
         print(f"{provider.app_label} has no client secret stored; nothing to remove.")
         return 0
-    store.set_client_secret(provider.secret_key, None)
     print(f"The client secret of {provider.app_label} was removed from the keyring.")
     return 0

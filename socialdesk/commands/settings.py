@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, UsageError, open_workspace, positive_int, workspace_session
+from socialdesk.commands.common import Parser, UsageError, open_workspace, positive_int
 from socialdesk.services.errors import SocialDeskError
 
 
@@ -52,7 +52,7 @@ def register(commands: Any) -> None:
 
 def credentials_provider(workspace: Any) -> Any:
     """Where pushes get ``(api_base_url, access_token)``: ``providers.toml`` and this computer's keyring."""
-    from socialdesk.services.settings_push import workspace_credentials
+    from socialdesk.ops.settings import workspace_credentials
 
     return workspace_credentials(workspace)
 
@@ -63,10 +63,13 @@ def _dump(data: Any) -> None:
 
 
 def run_show(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import settings
+    from socialdesk.ops import settings
 
-    with workspace_session(data_dir, write=False) as session:
-        shown = settings.load(session, args.profile_id)
+    workspace = open_workspace(data_dir)
+    try:
+        shown = settings.load(workspace, args.profile_id)
+    finally:
+        workspace.close()
     if args.with_state:
         _dump(
             {
@@ -171,27 +174,23 @@ def read_settings_file(name: str) -> dict[str, Any]:
 
 
 def run_set(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import members, settings
-    from socialdesk.services.settings_push import PushOutcome, push
+    from socialdesk.ops import settings
 
     changes = read_settings_file(args.file)
     changes.pop("push", None)  # read-only (settings show prints it): ignored
     workspace = open_workspace(data_dir)
     try:
-        with workspace.session() as session:
-            saved = settings.save(session, members.me_actor(session), args.profile_id, changes)
-        shown = saved.settings
-        outcome = None
-        if saved.changed and shown.sync_state is settings.SyncState.PENDING:
-            outcome = push(workspace, shown.profile_id, credentials_provider(workspace))
+        done = settings.save_and_push(workspace, args.profile_id, changes, credentials_provider(workspace))
     finally:
         workspace.close()
+    saved, outcome = done.value.saved, done.value.outcome
+    shown = saved.settings
     if saved.changed:
         print(f"Saved locally: {', '.join(saved.changed)}")
     else:
         print("No changes: the settings already have these values")
     if outcome is None:
-        outcome = PushOutcome(shown.profile_id, shown.sync_state, shown.push_json()["reason"])
+        outcome = settings.PushOutcome(shown.profile_id, shown.sync_state, shown.push_json()["reason"])
     print(outcome.line())
     for fld, message in shown.warnings:
         print(f"Warning: {fld}: {message}")
@@ -200,19 +199,20 @@ def run_set(data_dir: Path, args: argparse.Namespace) -> int:
 
 def run_push(data_dir: Path, args: argparse.Namespace) -> int:
     """``settings push ID...|--all``: try now, ignoring the queue's next try; exit 0 whatever the states."""
-    from socialdesk.services.profiles import get_profile
-    from socialdesk.services.settings_push import all_queued_ids, push
+    from socialdesk.ops import settings
 
     if bool(args.profile_ids) == bool(args.all):
         raise UsageError("give the profile ids to push, or --all for every pending or failed push")
     workspace = open_workspace(data_dir)
     try:
-        with workspace.session() as session:
-            for pid in args.profile_ids:
-                get_profile(session, pid)  # an unknown id: exit 1 before anything is sent
-        ids = args.profile_ids or all_queued_ids(workspace)
+        settings.require_profiles(
+            workspace, args.profile_ids
+        )  # an unknown id: exit 1 before anything is sent
+        ids = args.profile_ids or settings.queued_ids(workspace)
         credentials = credentials_provider(workspace)
-        outcomes = [push(workspace, pid, credentials, manual=True) for pid in dict.fromkeys(ids)]
+        outcomes = [
+            settings.push(workspace, pid, credentials, manual=True).value for pid in dict.fromkeys(ids)
+        ]
     finally:
         workspace.close()
     if not outcomes:
@@ -223,11 +223,12 @@ def run_push(data_dir: Path, args: argparse.Namespace) -> int:
 
 
 def run_embed(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import livechat
+    from socialdesk.ops import settings
 
-    with workspace_session(data_dir) as session:
-        code = livechat.embed_code_for(
-            session, args.profile_id, args.script_url or livechat.DEFAULT_SCRIPT_URL
-        )
+    workspace = open_workspace(data_dir)
+    try:
+        code = settings.embed_code(workspace, args.profile_id, args.script_url or settings.DEFAULT_SCRIPT_URL)
+    finally:
+        workspace.close()
     sys.stdout.write(code)
     return 0

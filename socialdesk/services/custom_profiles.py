@@ -186,13 +186,31 @@ def _limits(session: Session, profile_id: int) -> CustomProfileLimits:
     return spec.custom_profiles
 
 
+@dataclass(frozen=True, slots=True)
+class CustomProfileInfo:
+    """A custom profile as the windows show it (``avatar_path`` is relative to the workspace folder)."""
+
+    id: int
+    profile_id: int
+    name: str
+    avatar_path: str
+
+
+def _info(custom: CustomProfile) -> CustomProfileInfo:
+    return CustomProfileInfo(custom.id, custom.profile_id, custom.name, custom.avatar_path)
+
+
+def custom_profile_infos(session: Session, profile_id: int) -> list[CustomProfileInfo]:
+    return [_info(c) for c in list_custom_profiles(session, profile_id)]
+
+
 def list_custom_profiles(session: Session, profile_id: int) -> Sequence[CustomProfile]:
     return session.scalars(
         select(CustomProfile).where(CustomProfile.profile_id == profile_id).order_by(CustomProfile.id)
     ).all()
 
 
-def avatar_file(workspace: Workspace, custom: CustomProfile) -> Path:
+def avatar_file(workspace: Workspace, custom: CustomProfile | CustomProfileInfo) -> Path:
     return _inside(workspace.data_dir, custom.avatar_path)
 
 
@@ -203,7 +221,9 @@ def _inside(data_dir: Path, relative: str) -> Path:
     return path
 
 
-def add(workspace: Workspace, actor: Actor | None, profile_id: int, name: str, avatar: Path) -> CustomProfile:
+def add(
+    workspace: Workspace, actor: Actor | None, profile_id: int, name: str, avatar: Path
+) -> CustomProfileInfo:
     """Add a custom profile; every problem (terms, privacy policy URL, name, avatar) is reported at once."""
     actor = require_settings_editor(actor)
     with workspace.session() as s:
@@ -254,11 +274,12 @@ def add(workspace: Workspace, actor: Actor | None, profile_id: int, name: str, a
             s.add(custom)
             audit.record(s, actor.id, "custom_profile_added", profile_id=profile_id, details=clean)
             s.flush()
+            added = _info(custom)
             s.commit()
         except BaseException:
             target.unlink(missing_ok=True)
             raise
-    return custom
+    return added
 
 
 def delete(workspace: Workspace, actor: Actor | None, custom_profile_id: int) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from socialdesk.services.errors import NotAllowedError
+from socialdesk.services.rules import has_embed_code
 from socialdesk.services.settings import load
 
 #: Where the chat script is served from; an organisation hosting its own copy passes ``script_url``.
@@ -52,7 +53,11 @@ def embed_code(
     }
     comment = " ".join(display_name.replace("--", "–").split())
     domains = config["allowedDomains"]
-    scope = "any web site may load it" if not domains else f"allowed on {len(domains)} site(s)"
+    scope = (
+        "any web site may load it"
+        if not domains
+        else f"allowed on {len(domains)} {'site' if len(domains) == 1 else 'sites'}"
+    )
     return (
         f"<!-- SocialDesk Live Chat: {html.escape(comment)} ({scope}) -->\n"
         f'<script type="application/json" id="socialdesk-chat-config">\n{_script_json(config)}\n</script>\n'
@@ -64,7 +69,7 @@ def embed_code(
 def embed_code_for(session: Session, profile_id: int, script_url: str = DEFAULT_SCRIPT_URL) -> str:
     """The embed code of a Live Chat profile from its saved settings."""
     settings = load(session, profile_id)
-    if settings.platform != "live_chat":
+    if not has_embed_code(settings.platform):
         raise NotAllowedError(
             f"Profile {profile_id} is not a Live Chat widget; only Live Chat has embed code"
         )

@@ -28,7 +28,7 @@ import os
 import socket
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -1193,6 +1193,61 @@ def save_provider_settings(
     atomic (a temporary file renamed over the old one). Comments in the file are not kept.
     Returns the catalogue as it is now.
     """
+    plan = plan_provider_settings(data_dir, [(platform_key, kind, changes)])
+    write_providers_file(data_dir, plan.data)
+    return plan.catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class ProvidersPlan:
+    """``providers.toml`` as it will be after some edits (validated, not written yet), and as it was.
+
+    ``previous`` is the file's bytes before (``None``: there was no file), so that a caller writing
+    several things at once can put it back when a later write fails.
+    """
+
+    data: bytes
+    previous: bytes | None
+    catalogue: ProviderCatalogue
+
+
+#: One edit of ``plan_provider_settings``: (platform key, kind or None, the file's keys to change).
+ProviderEdit = tuple[str, "str | None", Mapping[str, Any]]
+
+
+def plan_provider_settings(data_dir: Path, edits: Sequence[ProviderEdit]) -> ProvidersPlan:
+    """Apply several platforms' edits to ``providers.toml`` in memory and validate the result as a whole.
+
+    Raises ``ValidationError`` (nothing written) when any edit or the resulting file is wrong; the
+    caller writes ``plan.data`` with :func:`write_providers_file`.
+    """
+    for platform_key, _kind, changes in edits:
+        _check_edit(platform_key, changes)
+    path = providers_path(data_dir)
+    try:
+        previous: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        previous = None
+    except OSError as exc:
+        raise ProvidersFileError([(PROVIDERS_FILE, f"cannot be read: {exc.strerror}")]) from exc
+    document = _read_file(path)
+    for platform_key, kind, changes in edits:
+        _edit_document(document, platform_key, kind, changes)
+    catalogue = _apply(document, path)  # raises before writing when a value is bad
+    return ProvidersPlan(tomli_w.dumps(document).encode("utf-8"), previous, catalogue)
+
+
+def write_providers_file(data_dir: Path, data: bytes | None) -> None:
+    """Write ``providers.toml`` atomically; ``None`` removes it (how a rollback restores "no file")."""
+    path = providers_path(data_dir)
+    if data is None:
+        path.unlink(missing_ok=True)
+    else:
+        _atomic_write(path, data)
+
+
+def _check_edit(platform_key: str, changes: Mapping[str, Any]) -> None:
+    """The checks that need no file: a platform that signs in, and keys the file may hold."""
     if platform_key not in BUILT_IN:
         if platform_key in PLATFORMS:
             raise ValidationError(
@@ -1209,8 +1264,11 @@ def save_provider_settings(
             )
         if name not in FILE_KEYS:
             raise ValidationError({name: f"unknown setting; use one of {', '.join(FILE_KEYS)}"})
-    path = providers_path(data_dir)
-    document = _read_file(path)
+
+
+def _edit_document(
+    document: dict[str, Any], platform_key: str, kind: str | None, changes: Mapping[str, Any]
+) -> None:
     providers_table = document.setdefault("providers", {})
     if not isinstance(providers_table, dict):
         raise ProvidersFileError([("providers", "must be a table of [providers.PLATFORM] tables")])
@@ -1251,9 +1309,6 @@ def save_provider_settings(
             platform_table.pop("kinds")
     if not platform_table:
         providers_table.pop(platform_key)
-    catalogue = _apply(document, path)  # raises before writing when a value is bad
-    _atomic_write(path, tomli_w.dumps(document).encode("utf-8"))
-    return catalogue
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -288,3 +288,56 @@ def can_load_demo(workspace_is_empty: bool) -> Decision:
     if not workspace_is_empty:
         return deny("The demo can only be loaded into an empty workspace (open an empty folder for it)")
     return ALLOW
+
+
+# -- Settings forms and the Live Chat embed code (the profile manager, `socialdesk settings`) -----------
+
+LIVE_CHAT = "live_chat"
+COLOUR_ONLY_KIND = "this kind of profile has only the in-app colour"
+COLOUR_ONLY_PUBLIC = "public profiles have only the in-app colour"
+
+
+def settings_form(platform_key: str, kind: str, visibility: Visibility | str) -> Decision:
+    """Who gets a platform settings form: owned profiles of a kind their platform declares fields for.
+
+    Every other profile has only the in-app colour; the reason says which case it is (the profile
+    manager shows it under the profile's name and greys its gear).
+    """
+    from socialdesk.models.settings_catalogue import full_spec
+
+    if full_spec(platform_key, kind) is None:
+        return deny(COLOUR_ONLY_KIND)
+    if Visibility(visibility) is not Visibility.OWNED:
+        return deny(COLOUR_ONLY_PUBLIC)
+    return ALLOW
+
+
+def has_embed_code(platform_key: str) -> Decision:
+    """Only a Live Chat widget has embed code: the snippet that puts the chat on a web site."""
+    if platform_key != LIVE_CHAT:
+        return deny("Only Live Chat has embed code")
+    return ALLOW
+
+
+def push_after_save(changed: Iterable[str], pending: bool) -> bool:
+    """A save sends the settings on at once when it changed something and left them pending.
+
+    (A change to in-app settings only keeps the push state; nothing is sent then.) The profile manager
+    and ``socialdesk settings set`` both follow this, through ``ops.settings.save_and_push``.
+    """
+    return pending and any(True for _ in changed)
+
+
+def can_push_now(waiting: bool, connection: ConnectionState | None, connection_name: str) -> Decision:
+    """The "Push now" button: it sends settings that wait (pending or refused) over an active connection.
+
+    ``connection`` is the profile's state of the connection type its platform pushes with
+    (``connection_name``: "X/Twitter Publishing"); ``None`` when its settings are never pushed.
+    """
+    if connection is None:
+        return deny("These settings stay in SocialDesk; nothing is sent to the platform")
+    if not waiting:
+        return deny("Nothing waits to be pushed: the platform has the saved settings")
+    if connection is not ConnectionState.ACTIVE:
+        return deny(f"Pushing needs an active {connection_name} connection; connect it first")
+    return ALLOW

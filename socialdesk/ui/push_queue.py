@@ -16,10 +16,9 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from shiboken6 import isValid
 
-from socialdesk.services import settings, settings_push
+from socialdesk.ops import settings
+from socialdesk.ops.settings import Credentials, PushOutcome, Workspace
 from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.settings_push import Credentials, PushOutcome
-from socialdesk.services.workspace import Workspace
 from socialdesk.ui.workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ class PushQueue(QObject):
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self.credentials = credentials or settings_push.workspace_credentials(workspace)
+        self.credentials = credentials or settings.workspace_credentials(workspace)
         self.running = False
         self._again = False
         self._started = False
@@ -95,10 +94,10 @@ class PushQueue(QObject):
         def work() -> list[PushOutcome]:
             outcomes: list[PushOutcome] = []
             for pid in reconnected:
-                done = settings_push.push_after_reconnect(workspace, pid, credentials)
+                done = settings.push_after_reconnect(workspace, pid, credentials)
                 if done is not None:
                     outcomes.append(done)
-            outcomes += settings_push.push_due(
+            outcomes += settings.push_due(
                 workspace, credentials, limit=WAITING_BATCH if waiting else BATCH, waiting=waiting
             )
             return outcomes
@@ -123,8 +122,7 @@ class PushQueue(QObject):
     def state_of(self, profile_id: int) -> settings.ProfileSettings | None:
         """The profile's settings with their push state (a quick read for the details pane)."""
         try:
-            with self.workspace.session() as s:
-                return settings.load(s, profile_id)
+            return settings.load(self.workspace, profile_id)
         except SocialDeskError:
             return None
 
@@ -153,7 +151,7 @@ def describe_push(loaded: settings.ProfileSettings) -> tuple[str, str]:
     elif state is SyncState.PENDING:
         sentence = _tr("Saved here, not on {0} yet: {1}.").format(platform, reason or _tr("not pushed yet"))
         if loaded.next_attempt_at is not None and "next try at" not in reason:
-            sentence += " " + _tr("Next try at {0}.").format(settings_push.hhmm(loaded.next_attempt_at))
+            sentence += " " + _tr("Next try at {0}.").format(settings.hhmm(loaded.next_attempt_at))
     else:
         sentence = _tr("{0} refused these settings; the local version is kept. Why: {1}.").format(
             platform, reason or _tr("unknown")

@@ -7,6 +7,7 @@ client secrets go only to the OS keyring. All checks run before anything is writ
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -28,19 +29,75 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
-from socialdesk.services import health, notifications
-from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.providers import Provider, ProviderCatalogue, load_providers, save_provider_settings
-from socialdesk.services.tokens import TokenStore
-from socialdesk.services.workspace import Workspace
+from socialdesk.ops import preferences as ops_preferences
+from socialdesk.ops.preferences import (
+    AppEdit,
+    PreferencesDraft,
+    Provider,
+    ProviderCatalogue,
+    TokenStore,
+    Workspace,
+)
+from socialdesk.services.errors import SocialDeskError, ValidationError
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.ops_runner import changes, run_op
+from socialdesk.ui.pages import Page, PageCheckError, collect, first_problem
 from socialdesk.ui.resources import platform_icon
+from socialdesk.ui.style import ERROR_STYLE, WARNING_COLOR
+from socialdesk.ui.widgets import error_label, show_text
 
 SECRET_UNCHANGED = ""
 
 
-class SettingsDialog(QDialog):
+class NotificationsPage(QWidget):
+    """How a manager hears of an expired connection, and how often connections are checked."""
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.setObjectName("notificationsPage")
+        form = QFormLayout(self)
+        self.in_app = QCheckBox(self.tr("Keep notifications in the notification centre"), self)
+        self.in_app.setObjectName("notifyInApp")
+        self.desktop = QCheckBox(self.tr("Show desktop notifications"), self)
+        self.desktop.setObjectName("notifyDesktop")
+        self.interval = QSpinBox(self)
+        self.interval.setObjectName("checkInterval")
+        self.interval.setRange(ops_preferences.MIN_INTERVAL_MINUTES, ops_preferences.MAX_INTERVAL_MINUTES)
+        self.interval.setSuffix(self.tr(" min"))
+        self.interval.setMaximumWidth(self.interval.sizeHint().width() + 24)  # not the whole row (~600 px)
+        form.addRow(self.tr("When a connection expires"), self.in_app)
+        form.addRow("", self.desktop)
+        form.addRow(self.tr("Check connections every"), self.interval)
+
+    def load(self) -> None:
+        prefs = ops_preferences.load_preferences(self.workspace)
+        self.in_app.setChecked(prefs.in_app)
+        self.desktop.setChecked(prefs.desktop)
+        self.interval.setRange(prefs.min_interval, prefs.max_interval)
+        self.interval.setValue(prefs.interval_minutes)
+
+    def check(self) -> None:
+        low, high = self.interval.minimum(), self.interval.maximum()
+        if not low <= self.interval.value() <= high:
+            raise PageCheckError(
+                self.tr("Check connections every {0} to {1} minutes.").format(low, high), self.interval
+            )
+
+    def save(self, draft: PreferencesDraft) -> PreferencesDraft:
+        return replace(
+            draft,
+            in_app=self.in_app.isChecked(),
+            desktop=self.desktop.isChecked(),
+            interval_minutes=self.interval.value(),
+        )
+
+
+class SignInPage(QWidget):
+    """Each platform's app: client id (providers.toml), client secret (keyring), browser, setup guide."""
+
     #: A pasted token was checked: the number of profiles connected (-1: refused).
     tokenConnected = Signal(int)
 
@@ -48,56 +105,16 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.workspace = workspace
         self.tokens = tokens
-        self.data_dir: Path = workspace.data_dir
-        self.setObjectName("settingsDialog")
-        self.setWindowTitle(self.tr("Settings"))
-        layout = QVBoxLayout(self)
-        self.tabs = QTabWidget(self)
-        layout.addWidget(self.tabs)
-        self.tabs.addTab(self._notifications_page(), self.tr("Notifications"))
-        self.tabs.addTab(self._connections_page(), self.tr("Sign-in"))
-        self.error = QLabel(self)
-        self.error.setObjectName("settingsError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color:#A1160A")
-        layout.addWidget(self.error)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.accepted.connect(self.save_and_close)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.resize(760, 560)
-
-    # -- pages ------------------------------------------------------------------------------------
-
-    def _notifications_page(self) -> QWidget:
-        page = QWidget(self)
-        form = QFormLayout(page)
-        with self.workspace.session() as s:
-            ch = notifications.channels(s)
-            interval = health.check_interval(s)
-        self.in_app = QCheckBox(self.tr("Keep notifications in the notification centre"), page)
-        self.in_app.setObjectName("notifyInApp")
-        self.in_app.setChecked(ch.in_app)
-        self.desktop = QCheckBox(self.tr("Show desktop notifications"), page)
-        self.desktop.setObjectName("notifyDesktop")
-        self.desktop.setChecked(ch.desktop)
-        self.interval = QSpinBox(page)
-        self.interval.setObjectName("checkInterval")
-        self.interval.setRange(health.MIN_INTERVAL_MINUTES, health.MAX_INTERVAL_MINUTES)
-        self.interval.setSuffix(self.tr(" min"))
-        self.interval.setValue(interval)
-        self.interval.setMaximumWidth(self.interval.sizeHint().width() + 24)  # not the whole row (~600 px)
-        form.addRow(self.tr("When a connection expires"), self.in_app)
-        form.addRow("", self.desktop)
-        form.addRow(self.tr("Check connections every"), self.interval)
-        return page
-
-    def _connections_page(self) -> QWidget:
-        outer = QWidget(self)
-        layout = QVBoxLayout(outer)
-        keyring_note = QLabel(outer)
+        self.setObjectName("signInPage")
+        self.rows: dict[str, tuple[QLineEdit, QLineEdit, QComboBox]] = {}
+        self.guides: dict[str, QLabel] = {}
+        self.redirects: dict[str, QLineEdit] = {}
+        self.catalogue: ProviderCatalogue | None = None
+        self.pasted_token: QLineEdit | None = None
+        self.paste_button: QPushButton | None = None
+        self.paste_status: QLabel | None = None
+        self._layout = QVBoxLayout(self)
+        keyring_note = QLabel(self)
         keyring_note.setObjectName("keyringStatus")
         keyring_note.setWordWrap(True)
         if self.tokens.available:
@@ -108,8 +125,8 @@ class SettingsDialog(QDialog):
             keyring_note.setText(
                 self.tokens.warning or self.tr("No keyring: secrets are kept for this session only.")
             )
-            keyring_note.setStyleSheet("color:#7A4100")
-        layout.addWidget(keyring_note)
+            keyring_note.setStyleSheet(f"color:{WARNING_COLOR}")
+        self._layout.addWidget(keyring_note)
         intro = QLabel(
             self.tr(
                 "Each platform needs your organisation's own app. Enter its client id (saved in "
@@ -117,20 +134,23 @@ class SettingsDialog(QDialog):
                 "secret (saved only in the keyring). Choose the system browser where a platform refuses "
                 "embedded sign-in, or to use your password manager or single sign-on."
             ),
-            outer,
+            self,
         )
         intro.setWordWrap(True)
-        layout.addWidget(intro)
+        self._layout.addWidget(intro)
+        self.broken = error_label(self, "providersError")
+        self._layout.addWidget(self.broken)
+
+    def load(self) -> None:
+        """Read the catalogue and lay out one row per app (once: the rows keep what the user typed)."""
+        if self.rows:
+            return
         try:
-            catalogue: ProviderCatalogue | None = load_providers(self.data_dir)
+            self.catalogue = ops_preferences.load_catalogue(self.workspace)
         except SocialDeskError as exc:
-            catalogue = None
-            broken = QLabel(str(exc), outer)
-            broken.setObjectName("providersError")
-            broken.setWordWrap(True)
-            broken.setStyleSheet("color:#A1160A")
-            layout.addWidget(broken)
-        scroll = QScrollArea(outer)
+            self.catalogue = None
+            show_text(self.broken, str(exc))
+        scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         body = QWidget(scroll)
         grid = QGridLayout(body)
@@ -141,11 +161,8 @@ class SettingsDialog(QDialog):
         ):
             label = QLabel(f"<b>{title}</b>", body)
             grid.addWidget(label, 0, col)
-        self.rows: dict[str, tuple[QLineEdit, QLineEdit, QComboBox]] = {}
-        self.guides: dict[str, QLabel] = {}
-        self.redirects: dict[str, QLineEdit] = {}
         r = 0
-        for provider in catalogue.apps() if catalogue is not None else []:
+        for provider in self.catalogue.apps() if self.catalogue is not None else []:
             r += 1
             key = provider.secret_key
             suffix = key.replace(":", "_")
@@ -160,13 +177,7 @@ class SettingsDialog(QDialog):
             secret = QLineEdit(body)
             secret.setObjectName(f"clientSecret_{suffix}")
             secret.setEchoMode(QLineEdit.EchoMode.Password)
-            has_secret = self.tokens.client_secret(key) is not None
-            if has_secret:
-                secret.setPlaceholderText(self.tr("stored — type to replace"))
-            elif provider.secret_required:
-                secret.setPlaceholderText(self.tr("required — not set"))
-            else:
-                secret.setPlaceholderText(self.tr("none needed (PKCE)"))
+            self._secret_placeholder(provider, secret)
             browser = QComboBox(body)
             browser.setObjectName(f"browser_{suffix}")
             if "embedded" in provider.browsers:
@@ -179,12 +190,44 @@ class SettingsDialog(QDialog):
             self.rows[key] = (client_id, secret, browser)
             r += 1
             grid.addWidget(self._setup_guide(provider, body), r, 1, 1, 4)
-        self._row_count = r
-        grid.setRowStretch(self._row_count + 1, 1)
+        grid.setRowStretch(r + 1, 1)
         scroll.setWidget(body)
-        layout.addWidget(scroll)
-        self.catalogue = catalogue
-        return outer
+        self._layout.addWidget(scroll)
+
+    def _secret_placeholder(self, provider: Provider, secret: QLineEdit) -> None:
+        try:
+            has_secret = self.tokens.client_secret(provider.secret_key) is not None
+        except SocialDeskError:
+            has_secret = False
+        if has_secret:
+            secret.setPlaceholderText(self.tr("stored — type to replace"))
+        elif provider.secret_required:
+            secret.setPlaceholderText(self.tr("required — not set"))
+        else:
+            secret.setPlaceholderText(self.tr("none needed (PKCE)"))
+
+    def check(self) -> None:
+        """Nothing to check on the page itself: the rules of providers.toml run on the whole draft."""
+
+    def save(self, draft: PreferencesDraft) -> PreferencesDraft:
+        if self.catalogue is None:
+            return draft  # the file could not be read: nothing of it is offered, nothing changes
+        apps = tuple(
+            AppEdit(key, client_id.text(), str(browser.currentData()), secret.text() or None)
+            for key, (client_id, secret, browser) in self.rows.items()
+        )
+        return replace(draft, apps=apps)
+
+    def saved(self, catalogue: ProviderCatalogue | None) -> None:
+        """After a save: the secrets typed are stored, so they leave the screen."""
+        if catalogue is not None:
+            self.catalogue = catalogue
+        for key, (_client_id, secret, _browser) in self.rows.items():
+            if secret.text() != SECRET_UNCHANGED:
+                secret.clear()
+                if self.catalogue is not None:
+                    platform_key, _, kind = key.partition(":")
+                    self._secret_placeholder(self.catalogue.get(platform_key, kind or None), secret)
 
     def _setup_guide(self, provider: Provider, parent: QWidget) -> QWidget:
         """The setup guide: create the app, the exact redirect URI (Copy), permissions, approvals."""
@@ -267,38 +310,21 @@ class SettingsDialog(QDialog):
 
     def connect_pasted_token(self, platform_key: str) -> None:
         """Check the pasted token (debug_token), find its numbers, record my grants — off the GUI thread."""
-        from socialdesk.models.catalogue import ConnectionType
-        from socialdesk.services import discovery
-        from socialdesk.services import members as members_service
-        from socialdesk.services.oauth import OAuthService
-        from socialdesk.ui.workers import run_in_thread
-
+        assert (
+            self.pasted_token is not None and self.paste_button is not None and self.paste_status is not None
+        )
         token = self.pasted_token.text()
-        with self.workspace.session() as s:
-            me = members_service.me(s)
-            me_id = me.id if me is not None else None
-        if me_id is None:
-            self.paste_status.setText(self.tr("Choose who you are in the team first."))
-            return
-        try:
-            service = OAuthService(load_providers(self.data_dir), self.tokens)
-        except SocialDeskError as exc:
-            self.paste_status.setText(str(exc))
-            return
-        self.paste_button.setEnabled(False)
-        self.paste_status.setText(self.tr("Checking the token…"))
-        workspace = self.workspace
-
-        def work() -> int:
-            record = discovery.connect_with_token(
-                workspace, service, platform_key, token, member_id=me_id, types=[ConnectionType.MESSAGING]
-            )
-            return sum(1 for o in record.outcomes if o.connected)
+        button, status, field = self.paste_button, self.paste_status, self.pasted_token
+        button.setEnabled(False)
+        status.setText(self.tr("Checking the token…"))
+        workspace, tokens = self.workspace, self.tokens
 
         def done(count: int) -> None:
-            self.paste_button.setEnabled(True)
-            self.pasted_token.clear()
-            self.paste_status.setText(
+            if not isValid(self):
+                return
+            button.setEnabled(True)
+            field.clear()
+            status.setText(
                 plural(
                     count,
                     "Connected {n} phone number with this token.",
@@ -308,13 +334,103 @@ class SettingsDialog(QDialog):
             self.tokenConnected.emit(count)
 
         def failed(exc: BaseException, _details: str) -> None:
-            self.paste_button.setEnabled(True)
-            self.paste_status.setText(
+            if not isValid(self):
+                return
+            button.setEnabled(True)
+            status.setText(
                 str(exc) if isinstance(exc, SocialDeskError) else self.tr("The token could not be checked.")
             )
             self.tokenConnected.emit(-1)
 
-        run_in_thread(work, done, failed)
+        run_op(
+            lambda: ops_preferences.connect_pasted_token(workspace, tokens, platform_key, token), done, failed
+        )
+
+
+class SettingsDialog(QDialog):
+    """Notification channels and health checks; each platform's sign-in app. Saved all or nothing."""
+
+    #: A pasted token was checked: the number of profiles connected (-1: refused).
+    tokenConnected = Signal(int)
+
+    def __init__(self, workspace: Workspace, tokens: TokenStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.tokens = tokens
+        self.data_dir: Path = workspace.data_dir
+        self.saving = False
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle(self.tr("Settings"))
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget(self)
+        layout.addWidget(self.tabs)
+        self.notifications_page = NotificationsPage(workspace, self)
+        self.sign_in_page = SignInPage(workspace, tokens, self)
+        self.sign_in_page.tokenConnected.connect(self.tokenConnected)
+        self.pages: list[Page[PreferencesDraft]] = [self.notifications_page, self.sign_in_page]
+        self.notifications_page.load()
+        self.sign_in_page.load()
+        self.tabs.addTab(self.notifications_page, self.tr("Notifications"))
+        self.tabs.addTab(self.sign_in_page, self.tr("Sign-in"))
+        self.error = error_label(self, "settingsError", ERROR_STYLE)
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.save_and_close)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(760, 560)
+
+    # The pages' widgets, by the names the rest of the app and the tests use.
+    @property
+    def in_app(self) -> QCheckBox:
+        return self.notifications_page.in_app
+
+    @property
+    def desktop(self) -> QCheckBox:
+        return self.notifications_page.desktop
+
+    @property
+    def interval(self) -> QSpinBox:
+        return self.notifications_page.interval
+
+    @property
+    def rows(self) -> dict[str, tuple[QLineEdit, QLineEdit, QComboBox]]:
+        return self.sign_in_page.rows
+
+    @property
+    def guides(self) -> dict[str, QLabel]:
+        return self.sign_in_page.guides
+
+    @property
+    def redirects(self) -> dict[str, QLineEdit]:
+        return self.sign_in_page.redirects
+
+    @property
+    def catalogue(self) -> ProviderCatalogue | None:
+        return self.sign_in_page.catalogue
+
+    @property
+    def pasted_token(self) -> QLineEdit:
+        widget = self.sign_in_page.pasted_token
+        assert widget is not None, "no platform takes a pasted token"
+        return widget
+
+    @property
+    def paste_button(self) -> QPushButton:
+        widget = self.sign_in_page.paste_button
+        assert widget is not None, "no platform takes a pasted token"
+        return widget
+
+    @property
+    def paste_status(self) -> QLabel:
+        widget = self.sign_in_page.paste_status
+        assert widget is not None, "no platform takes a pasted token"
+        return widget
+
+    def connect_pasted_token(self, platform_key: str) -> None:
+        self.sign_in_page.connect_pasted_token(platform_key)
 
     def browsers_for(self, key: str) -> list[str]:
         """The browsers offered for ``key``'s sign-in (only the embedded view where https is the redirect)."""
@@ -330,36 +446,84 @@ class SettingsDialog(QDialog):
 
     # -- saving -----------------------------------------------------------------------------------
 
-    def save(self) -> bool:
-        """Write what changed; returns False (and says why, keeping every field) when something is wrong."""
-        self.error.clear()
+    def _checked_draft(self) -> PreferencesDraft | None:
+        """Every page checked, then every page's values in one draft; None (and why, on its page) if not."""
+        show_text(self.error, "")
+        refused = first_problem(self.pages)
+        if refused is not None:
+            page, problem = refused
+            self._show_problem(page, problem.message, problem.widget)
+            return None
+        draft = collect(self.pages, PreferencesDraft())
         try:
-            with self.workspace.session() as s:
-                notifications.set_channels(
-                    s, in_app=self.in_app.isChecked(), desktop=self.desktop.isChecked()
-                )
-                health.set_check_interval(s, self.interval.value())
-            if self.catalogue is not None:
-                for key, (client_id, secret, browser) in self.rows.items():
-                    platform_key, _, kind = key.partition(":")
-                    provider = self.catalogue.get(platform_key, kind or None)
-                    changes: dict[str, object] = {}
-                    if client_id.text().strip() != provider.client_id:
-                        changes["client_id"] = client_id.text().strip() or None
-                    if browser.currentData() != provider.browser:
-                        changes["browser"] = browser.currentData()
-                    if changes:
-                        self.catalogue = save_provider_settings(
-                            self.data_dir, platform_key, kind=kind or None, **changes
-                        )
-                    if secret.text() != SECRET_UNCHANGED:
-                        self.tokens.set_client_secret(key, secret.text())
-                        secret.clear()
+            problems = ops_preferences.check_preferences(self.workspace, draft)
         except SocialDeskError as exc:
-            self.error.setText(str(exc))
+            problems = [("", str(exc))]
+        if problems:
+            on_notifications = all(f == "interval" for f, _ in problems)
+            page = self.notifications_page if on_notifications else self.sign_in_page
+            self._show_problem(page, ValidationError(problems).args[0], None)
+            return None
+        return draft
+
+    def _show_problem(self, page: Page[PreferencesDraft], text: str, widget: QWidget | None) -> None:
+        self.tabs.setCurrentWidget(page)  # type: ignore[arg-type]
+        show_text(self.error, self.tr("Not saved: {0}").format(text))
+        if widget is not None:
+            widget.setFocus()
+
+    def save(self) -> bool:
+        """Write everything or nothing; False (and why, keeping every field) when something is wrong.
+
+        Synchronous (the tests' and a caller's way to know at once); the Save button uses
+        :meth:`save_and_close`, which runs the same operation off the GUI thread.
+        """
+        draft = self._checked_draft()
+        if draft is None:
             return False
+        try:
+            done = ops_preferences.save_preferences(self.workspace, self.tokens, draft)
+        except SocialDeskError as exc:
+            self._failed(exc)
+            return False
+        self._saved(done.value)
+        changes().publish(done.change)
         return True
 
+    def _saved(self, saved: ops_preferences.SavedPreferences) -> None:
+        self.saving = False
+        self.buttons.setEnabled(True)
+        self.sign_in_page.saved(saved.catalogue)
+
+    def _failed(self, exc: BaseException, _details: str = "") -> None:
+        self.saving = False
+        self.buttons.setEnabled(True)
+        text = str(exc) if isinstance(exc, SocialDeskError) else self.tr("The settings could not be saved.")
+        show_text(self.error, self.tr("Not saved: {0}").format(text))
+
     def save_and_close(self) -> None:
-        if self.save():
-            self.accept()
+        """Save off the GUI thread (the keyring may be slow), then close; a failure keeps the dialog open."""
+        if self.saving:
+            return
+        draft = self._checked_draft()
+        if draft is None:
+            return
+        self.saving = True
+        self.buttons.setEnabled(False)
+        show_text(self.error, "")
+        workspace, tokens = self.workspace, self.tokens
+
+        def done(saved: ops_preferences.SavedPreferences) -> None:
+            if isValid(self):
+                self._saved(saved)
+                self.accept()
+
+        def failed(exc: BaseException, details: str) -> None:
+            if isValid(self):
+                self._failed(exc, details)
+
+        run_op(lambda: ops_preferences.save_preferences(workspace, tokens, draft), done, failed)
+
+    def reject(self) -> None:
+        if not self.saving:  # a save under way finishes first (it writes all or nothing)
+            super().reject()
