@@ -526,10 +526,10 @@ def test_notification_centre_counts_and_mark_read(qtbot: QtBot, window: MainWind
     # Mark one read.
     first_unread = next(item for item in centre.entry_items() if item.data(UnreadRole))
     centre.list.setCurrentItem(first_unread)
-    centre.mark_read_button.click()
-    assert window.notification_button.text() == str(unread - 1)
+    centre.mark_read_button.click()  # written off the GUI thread
+    qtbot.waitUntil(lambda: window.notification_button.text() == str(unread - 1), timeout=5000)
     centre.mark_all_button.click()
-    assert window.notification_button.text() == ""
+    qtbot.waitUntil(lambda: window.notification_button.text() == "", timeout=5000)
     assert centre.summary.text() == "0 unread notifications"
     # Choosing one selects its profile in the list.
     item = centre.entry_items()[0]
