@@ -519,8 +519,7 @@ def test_notification_centre_counts_and_mark_read(qtbot: QtBot, window: MainWind
     assert unread > 0
     assert window.notification_button.text() == str(unread)
     centre = window.show_notifications()
-    assert isinstance(centre, NotificationCentre)
-    qtbot.addWidget(centre)
+    assert isinstance(centre, NotificationCentre)  # owned by the window, deleted when it closes
     assert len(centre.entry_items()) == total
     assert centre.summary.text() == f"{unread} unread notifications"
     # Mark one read.

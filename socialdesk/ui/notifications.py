@@ -32,7 +32,7 @@ from socialdesk.ops import notifications as ops_notifications
 from socialdesk.ops.changes import Done
 from socialdesk.ops.notifications import NotificationView, Workspace
 from socialdesk.ui.i18n import plural
-from socialdesk.ui.ops_runner import run_op
+from socialdesk.ui.ops_runner import changes, run_op
 from socialdesk.ui.resources import icon
 from socialdesk.ui.style import MUTED
 
@@ -223,13 +223,9 @@ class NotificationCentre(QDialog):
             return
         notification_id = item.data(IdRole)
         if notification_id is not None:
-            # The centre closes at once; the window hears ``changed`` when the mark is written.
-            changed = self.changed
-            run_op(
-                lambda: ops_notifications.mark_read(self.workspace, [int(notification_id)]),
-                lambda _count: changed.emit() if isValid(self) else None,
-                self._failed,
-            )
+            # One row, written before the centre closes (a worker's answer would find it gone).
+            changes().publish(ops_notifications.mark_read(self.workspace, [int(notification_id)]).change)
+            self.changed.emit()
         self.profileRequested.emit(int(item.data(ProfileRole)))
         self.accept()
 
