@@ -25,7 +25,6 @@ OVERSIZED: dict[str, int] = {
     "main_window.py": 910,
     "settings_form.py": 920,
     "sign_in.py": 970,
-    "groups_dialog.py": 1358,
     "profile_manager.py": 1433,
 }
 
