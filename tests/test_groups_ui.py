@@ -27,7 +27,6 @@ from socialdesk.ui.groups_dialog import (
     GroupsDialog,
     add_profiles_to_group,
     add_to_group_menu,
-    search_profiles,
 )
 
 P = g.ItemRef.profile
@@ -307,18 +306,18 @@ def test_the_profile_picker_searches_with_a_limit_and_adds(
     qtbot: QtBot, dialog: GroupsDialog, demo_ws: Workspace
 ) -> None:
     with demo_ws.session() as s:
-        hits, more = search_profiles(s, "", limit=5)
+        hits, more = g.search_profiles(s, "", limit=5)
         assert len(hits) == 5 and more
         target = s.get(
             Profile, _profile_ids(demo_ws, 1, skip={p.id for p in _groups(demo_ws)["APAC"].items})[0]
         )
         assert target is not None
         handle, name = target.handle, target.display_name
-        by_handle, _more = search_profiles(s, f"@{handle}")
+        by_handle, _more = g.search_profiles(s, f"@{handle}")
         assert target.id in [h.id for h in by_handle]
-        by_id, _ = search_profiles(s, str(target.id))
+        by_id, _ = g.search_profiles(s, str(target.id))
         assert target.id in [h.id for h in by_id]
-        nothing, _ = search_profiles(s, "%_no such profile_%")
+        nothing, _ = g.search_profiles(s, "%_no such profile_%")
         assert nothing == []
     dialog.select_group(_gid(demo_ws, "APAC"))
     picker = dialog.profile_picker()
@@ -372,7 +371,8 @@ def test_add_to_group_menu_adds_the_selection(qtbot: QtBot, demo_ws: Workspace) 
     assert menu.title() == "Add to group" and menu.isEnabled()
     target = next(a for a in menu.actions() if a.text().startswith("Customer care"))
     before = _items(demo_ws, "Customer care")
-    target.trigger()
+    target.trigger()  # written off the GUI thread; the outcome arrives on it
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=5000)
     assert _items(demo_ws, "Customer care") == [*before, *(P(i) for i in ids)]
     assert outcomes == [(True, "Added 2 profiles to “Customer care”.")]
     # Too many at once: refused whole, with the service's message.
@@ -397,6 +397,7 @@ def test_the_context_submenu_follows_the_selection_each_time_it_opens(
     entries = {a.text().split("   ")[0]: a for a in menu.actions()}
     assert len(entries) == 9 and entries["APAC"].text().endswith("4/20")
     entries["APAC"].trigger()
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=5000)
     assert _items(demo_ws, "APAC")[-1] == P(selection[0])
     assert outcomes and outcomes[-1][0]
     menu.aboutToShow.emit()

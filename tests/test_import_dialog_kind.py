@@ -50,3 +50,26 @@ def test_a_switch_while_reading_shows_the_new_kinds_result(
     assert dialog.kind() == "profiles"
     assert dialog.error.isHidden() or dialog.error.text() == ""
     assert dialog.preview is not None and dialog.model.rowCount() == 2
+
+
+def test_a_garbage_row_says_what_the_row_should_hold(
+    qtbot: QtBot, demo_ws: Workspace, tmp_path: Path
+) -> None:
+    """Issue 15.14: a row that is neither an address nor a handle read "@not a url at all has no platform"."""
+    path = tmp_path / "mixed.csv"
+    path.write_text("url\nhttps://x.com/acme_news\nnot a url at all\n@bare_handle\n", encoding="utf-8")
+    dialog = ImportDialog(demo_ws, kind="profiles")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.previewReady, timeout=10000):
+        dialog.load(path)
+    skipped = {r.row: r.detail for r in dialog.model.preview_rows() if r.outcome == "skip"}
+    assert set(skipped) == {3, 4}  # file rows: the header is row 1
+    assert skipped[3] == "not a profile address or handle; paste the address from your browser"
+    assert "@not a url" not in skipped[3] and "has no platform" not in skipped[3]
+    assert skipped[4] == "@bare_handle has no platform; use the full address or a Platform column"
+    subjects = {r.row: r.subject for r in dialog.model.preview_rows()}
+    assert subjects[3] == "not a url at all"  # the row's own text stays in the Profile column
+    dialog.resize(860, 560)
+    qtbot.wait(50)  # the Import button grew to its new text
+    dialog.grab().save("/tmp/dialogs-import-garbage.png")

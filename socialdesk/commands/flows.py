@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, workspace_session
+from socialdesk.commands.common import Parser, open_workspace
 
 
 def register(commands: Any) -> None:
@@ -33,20 +34,19 @@ def register(commands: Any) -> None:
 
 
 def run_list(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import flows
+    from socialdesk.ops import flows
 
-    with workspace_session(data_dir, write=False) as session:
-        records: list[dict[str, Any]] = [
-            {
-                "id": flow.id,
-                "name": flow.name,
-                "description": flow.description,
-                "used_by": [
-                    {"profile_id": u.profile_id, "field": u.field} for u in flows.usages(session, flow)
-                ],
-            }
-            for flow in flows.list_flows(session)
-        ]
+    with closing(open_workspace(data_dir)) as workspace:
+        view = flows.flows(workspace)
+    records: list[dict[str, Any]] = [
+        {
+            "id": flow.id,
+            "name": flow.name,
+            "description": flow.description,
+            "used_by": [{"profile_id": u.profile_id, "field": u.field} for u in flow.uses],
+        }
+        for flow in view.flows
+    ]
     if args.format == "json":
         json.dump(records, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -62,30 +62,29 @@ def run_list(data_dir: Path, args: argparse.Namespace) -> int:
 
 
 def run_create(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import flows, members
+    from socialdesk.ops import flows
 
-    with workspace_session(data_dir) as session:
-        flow = flows.create(session, members.me_actor(session), args.name, args.description)
-        flow_id = flow.id
-    print(flow_id)
+    with closing(open_workspace(data_dir)) as workspace:
+        flow = flows.create_flow(workspace, args.name, args.description).value
+    print(flow.id)
     return 0
 
 
 def run_rename(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import flows, members
+    from socialdesk.ops import flows
 
-    with workspace_session(data_dir) as session:
-        flow, touched = flows.rename(session, members.me_actor(session), args.name, args.new_name)
-        name = flow.name
+    with closing(open_workspace(data_dir)) as workspace:
+        renamed = flows.rename_flow(workspace, args.name, args.new_name).value
+    name, touched = renamed.new, renamed.profiles
     profiles = "profile" if touched == 1 else "profiles"
     print(f"Renamed to {name!r}; settings of {touched} {profiles} now point at the new name")
     return 0
 
 
 def run_delete(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import flows, members
+    from socialdesk.ops import flows
 
-    with workspace_session(data_dir) as session:
-        name = flows.delete(session, members.me_actor(session), args.name)
+    with closing(open_workspace(data_dir)) as workspace:
+        name = flows.delete_flow(workspace, args.name).value
     print(f"Deleted the flow {name!r}")
     return 0

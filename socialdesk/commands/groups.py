@@ -1,7 +1,7 @@
 """``socialdesk groups``: list, create, add, remove, rename, colour, copy, delete, export and import groups.
 
-Groups are named by NAME (case-insensitive) or by id. The limits and messages are those of the
-services the GUI uses (``services.groups``): at most 20 groups, 20 items per group, no loops.
+Groups are named by NAME (case-insensitive) or by id. The operations, limits and messages are those
+the GUI uses (``ops.groups``): at most 20 groups, 20 items per group, no loops.
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, UsageError, positive_int, workspace_session
+from socialdesk.commands.common import Parser, UsageError, open_workspace, positive_int
 from socialdesk.services.cells import terminal_text
 from socialdesk.services.errors import SocialDeskError
 
@@ -74,10 +75,10 @@ def register(commands: Any) -> None:
 
 
 def run_list(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import groups, listing
+    from socialdesk.ops import groups
 
-    with workspace_session(data_dir, write=False) as session:
-        infos = groups.list_groups(session)
+    with closing(open_workspace(data_dir)) as workspace:
+        infos = groups.groups(workspace).groups
     if args.format == "json":
         json.dump([g.as_json() for g in infos], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -89,30 +90,29 @@ def run_list(data_dir: Path, args: argparse.Namespace) -> int:
             f"[{i.label}]" if i.kind == "group" else f"@{i.handle}" if i.handle else str(i.id) for i in shown
         )
         records.append((str(g.id), g.name, g.color, str(len(shown)), contents))
-    print(listing.format_table(("ID", "Name", "Colour", "Items", "Contents"), records, max_width=60))
+    print(groups.format_table(("ID", "Name", "Colour", "Items", "Contents"), records, max_width=60))
     print(f"\n{len(infos)} of at most {groups.MAX_GROUPS} groups")
     return 0
 
 
 def run_create(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import groups, members
+    from socialdesk.ops import groups
 
-    with workspace_session(data_dir) as session:
-        group = groups.create_group(session, members.me_actor(session), args.name, args.color)
-        group_id = group.id
-    print(group_id)
+    with closing(open_workspace(data_dir)) as workspace:
+        group = groups.create_group(workspace, args.name, args.color).value
+    print(group.id)
     return 0
 
 
-def _refs(session: Any, args: argparse.Namespace) -> list[Any]:
-    from socialdesk.services import groups
+def _refs(workspace: Any, args: argparse.Namespace) -> list[Any]:
+    from socialdesk.ops import groups
 
     if not args.profile_ids and not args.group:
         raise UsageError(
             f"socialdesk groups {args.groups_command}: give at least one PROFILE_ID or --group GROUP"
         )
     refs = [groups.ItemRef.profile(pid) for pid in args.profile_ids]
-    refs += [groups.ItemRef.group(groups.find_group(session, name).id) for name in args.group]
+    refs += [groups.ItemRef.group(groups.find_group(workspace, name).id) for name in args.group]
     return refs
 
 
@@ -121,73 +121,68 @@ def _count(n: int, what: str = "item") -> str:
 
 
 def run_add(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import groups, members
+    from socialdesk.ops import groups
 
-    with workspace_session(data_dir) as session:
-        group = groups.find_group(session, args.name)
-        result = groups.add_items(session, members.me_actor(session), group.id, _refs(session, args))
-        name = group.name
+    with closing(open_workspace(data_dir)) as workspace:
+        group = groups.find_group(workspace, args.name)
+        result = groups.add_items(workspace, group.id, _refs(workspace, args)).value
     if result.already:
-        print(f"{_count(len(result.already))} already in {name!r} (left where they are)", file=sys.stderr)
-    print(f"Added {_count(len(result.added))} to {name!r}")
+        print(
+            f"{_count(len(result.already))} already in {group.name!r} (left where they are)", file=sys.stderr
+        )
+    print(f"Added {_count(len(result.added))} to {group.name!r}")
     return 0
 
 
 def run_remove(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import groups, members
+    from socialdesk.ops import groups
 
-    with workspace_session(data_dir) as session:
-        group = groups.find_group(session, args.name)
-        removed = groups.remove_items(session, members.me_actor(session), group.id, _refs(session, args))
-        name = group.name
-    print(f"Removed {_count(removed)} from {name!r}")
+    with closing(open_workspace(data_dir)) as workspace:
+        group = groups.find_group(workspace, args.name)
+        removed = groups.remove_items(workspace, group.id, _refs(workspace, args)).value
+    print(f"Removed {_count(removed)} from {group.name!r}")
     return 0
 
 
 def run_rename(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import groups, members
+    from socialdesk.ops import groups
 
-    with workspace_session(data_dir) as session:
-        group = groups.find_group(session, args.name)
-        groups.rename_group(session, members.me_actor(session), group.id, args.new_name)
-        name = group.name
-    print(f"Renamed to {name!r}")
+    with closing(open_workspace(data_dir)) as workspace:
+        group = groups.find_group(workspace, args.name)
+        renamed = groups.rename_group(workspace, group.id, args.new_name).value
+    print(f"Renamed to {renamed.name!r}")
     return 0
 
 
 def run_color(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import groups, members
+    from socialdesk.ops import groups
 
-    with workspace_session(data_dir) as session:
-        group = groups.find_group(session, args.name)
-        groups.recolor_group(session, members.me_actor(session), group.id, args.color)
-        name, color = group.name, group.color
-    print(f"{name!r} is now {color}")
+    with closing(open_workspace(data_dir)) as workspace:
+        group = groups.find_group(workspace, args.name)
+        recoloured = groups.recolor_group(workspace, group.id, args.color).value
+    print(f"{recoloured.name!r} is now {recoloured.color}")
     return 0
 
 
 def run_copy(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import groups, members
+    from socialdesk.ops import groups
 
-    with workspace_session(data_dir) as session:
-        source = groups.find_group(session, args.name)
-        copy = groups.copy_group(session, members.me_actor(session), source.id, args.new_name)
-        copy_id, copy_name = copy.id, copy.name
-    print(f"created {copy_name!r}", file=sys.stderr)
-    print(copy_id)
+    with closing(open_workspace(data_dir)) as workspace:
+        source = groups.find_group(workspace, args.name)
+        copy = groups.copy_group(workspace, source.id, args.new_name).value
+    print(f"created {copy.name!r}", file=sys.stderr)
+    print(copy.id)
     return 0
 
 
 def run_delete(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import groups, members
+    from socialdesk.ops import groups
 
-    with workspace_session(data_dir) as session:
-        group = groups.find_group(session, args.name)
+    with closing(open_workspace(data_dir)) as workspace:
+        group = groups.find_group(workspace, args.name)
         name = group.name
         try:
-            taken_from = groups.delete_group(
-                session, members.me_actor(session), group.id, remove_from_containing=args.force
-            )
+            taken_from = groups.delete_group(workspace, group.id, remove_from_containing=args.force).value
         except groups.GroupContainedError as exc:
             where = ", ".join(repr(n) for n in exc.containers)
             raise SocialDeskError(
@@ -201,20 +196,20 @@ def run_delete(data_dir: Path, args: argparse.Namespace) -> int:
 
 
 def run_export(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import export
+    from socialdesk.ops import exports
 
-    with workspace_session(data_dir, write=False) as session:
-        result = export.export_groups(session, args.output, args.format)
+    with closing(open_workspace(data_dir)) as workspace:
+        result = exports.export_groups(workspace, args.output, args.format)
     print(f"Exported {_count(result.rows, 'row')} to {result.path}")
     return 0
 
 
 def run_import(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import importer, members
+    from socialdesk.ops import imports
     from socialdesk.services.errors import ValidationError
 
-    with workspace_session(data_dir) as session:
-        preview = importer.preview_groups_import(session, args.file)
+    with closing(open_workspace(data_dir)) as workspace:
+        preview = imports.preview_groups(workspace, args.file)
         for line in preview.lines():
             print(terminal_text(line))  # file text may hold control characters
         if preview.blocking:
@@ -223,7 +218,7 @@ def run_import(data_dir: Path, args: argparse.Namespace) -> int:
             if preview.has_changes:
                 print("Nothing was changed; run again with --apply to import.")
             return 0
-        result = importer.apply_groups_import(session, members.me_actor(session), preview)
+        result = imports.apply_groups(workspace, preview).value
     created, changed = _count(len(result.created), "new group"), _count(len(result.changed), "changed group")
     print(f"Imported: {created}, {changed}")
     return 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from socialdesk.commands.common import Parser, positive_int, workspace_session
+from socialdesk.commands.common import Parser, open_workspace, positive_int
 from socialdesk.services.clock import iso
 
 TABLE_HEADER = ("id", "created", "kind", "profile", "type", "read", "text")
@@ -27,15 +28,15 @@ def register(commands: Any) -> None:
 
 
 def run(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services import notifications
+    from socialdesk.ops import notifications
 
-    with workspace_session(data_dir, write=False) as session:
-        entries = notifications.list_notifications(session, unread_only=args.unread)
+    with closing(open_workspace(data_dir)) as workspace:
+        entries = notifications.notifications(workspace, unread_only=args.unread)
     if args.format == "json":
         json.dump([e.to_json() for e in entries], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
-    from socialdesk.services.listing import format_table
+    from socialdesk.ops.notifications import format_table
 
     rows = [
         (
@@ -58,14 +59,14 @@ def run(data_dir: Path, args: argparse.Namespace) -> int:
 
 def run_read(data_dir: Path, args: argparse.Namespace) -> int:
     from socialdesk.commands.common import UsageError
-    from socialdesk.services import notifications
+    from socialdesk.ops import notifications
 
     if not args.ids and not args.all:
         raise UsageError("socialdesk notifications read: give notification ids or --all (see --help)")
-    with workspace_session(data_dir) as session:
+    with closing(open_workspace(data_dir)) as workspace:
         if args.all:
-            changed = notifications.mark_all_read(session)
+            changed = notifications.mark_all_read(workspace).value
         else:
-            changed = notifications.mark_read(session, args.ids)
+            changed = notifications.mark_read(workspace, args.ids).value
     print(f"{changed} {'notification' if changed == 1 else 'notifications'} marked read")
     return 0

@@ -34,6 +34,33 @@ def list_flows(session: Session) -> Sequence[Flow]:
     return session.scalars(select(Flow).order_by(Flow.name_key)).all()
 
 
+@dataclass(frozen=True, slots=True)
+class FlowRecord:
+    """A flow as the flows dialog and ``flows list`` show it: with where it is used."""
+
+    id: int
+    name: str
+    description: str
+    uses: tuple[FlowUse, ...] = ()
+
+    @property
+    def used_by(self) -> int:
+        return len(self.uses)
+
+
+def record(session: Session, flow: Flow) -> FlowRecord:
+    return FlowRecord(flow.id, flow.name, flow.description or "", tuple(usages(session, flow)))
+
+
+def records(session: Session) -> list[FlowRecord]:
+    """Every flow by name, each with its uses (one settings scan per flow, narrowed by SQL)."""
+    return [record(session, f) for f in list_flows(session)]
+
+
+def flow_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Flow.name).order_by(Flow.name_key)))
+
+
 def find(session: Session, key: str | int) -> Flow:
     """A flow by id or by name (case-insensitive)."""
     if isinstance(key, int) or key.strip().isdigit():

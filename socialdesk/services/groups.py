@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from socialdesk.models.catalogue import PLATFORMS, Role
@@ -28,12 +28,21 @@ from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
 from socialdesk.services.names import control_problem
-from socialdesk.services.rules import ALLOW, READ_ONLY, Actor, Decision, deny
+from socialdesk.services.rules import (
+    ALLOW,
+    GROUP_ITEM_LIMIT,
+    READ_ONLY,
+    Actor,
+    Decision,
+    can_add_items,
+    deny,
+    item_limit_reason,
+)
 
 K = TypeVar("K")
 
 MAX_GROUPS = 20
-MAX_ITEMS = 20
+MAX_ITEMS = GROUP_ITEM_LIMIT  # the rule lives in services.rules (can_add_items)
 MAX_NAME = 100
 DEFAULT_COLOR = "#607D8B"
 COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -379,17 +388,8 @@ def cycle_message(graph: GroupGraph, parent: int, child: int, chain: Sequence[in
     )
 
 
-def item_limit_message(name: str, current: int, adding: int, deleted: int = 0) -> str:
-    hidden = ""
-    if deleted:
-        hidden = (
-            f" ({deleted} of them deleted profile{'s' if deleted != 1 else ''}; remove them to make room)"
-        )
-    room = MAX_ITEMS - current
-    return (
-        f"A group holds at most {MAX_ITEMS} items; {name!r} has {current}{hidden}, "
-        f"so {max(room, 0)} more fit{'s' if room == 1 else ''} and {adding} were given"
-    )
+#: The item limit in words (``rules.item_limit_reason``); the decision is ``rules.can_add_items``.
+item_limit_message = item_limit_reason
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -695,9 +695,11 @@ def add_items(session: Session, actor: Actor | None, group_id: int, refs: Iterab
     already = tuple(r for r in wanted if r in present)
     graph = GroupGraph.load(session)
     problems = check_new_items(session, graph, group.id, new)
-    if not problems and len(existing) + len(new) > MAX_ITEMS:
+    if not problems:
         hidden = sum(1 for i in existing if i.profile_id in graph.deleted_profiles)
-        problems.append(("items", item_limit_message(group.name, len(existing), len(new), hidden)))
+        fits = can_add_items(group.name, len(existing), len(new), hidden)
+        if not fits:
+            problems.append(("items", fits.reason))
     if problems:
         raise ValidationError(problems)
     for pos, ref in enumerate(new, start=len(existing)):
@@ -779,3 +781,63 @@ def move_item(session: Session, actor: Actor | None, group_id: int, ref: ItemRef
     order.remove(ref)
     order.insert(max(0, min(index, len(order))), ref)
     reorder_items(session, actor, group_id, order)
+
+
+# -- the profile picker's search and small counts -------------------------------------------------
+
+#: The profile picker shows at most this many matches; typing more narrows the list.
+PICKER_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileHit:
+    """A live profile the groups editor's picker lists."""
+
+    id: int
+    name: str
+    handle: str
+    platform: str
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_profiles(
+    session: Session, text: str, platform: str | None = None, limit: int = PICKER_LIMIT
+) -> tuple[list[ProfileHit], bool]:
+    """Live profiles whose name or handle contains every word of ``text`` (or whose id is a word).
+
+    Returns at most ``limit`` hits by name and whether more matched. Read-only: one SQL query with a
+    LIMIT, so it costs the same whether the workspace has 60 profiles or 100,000 (loading the whole
+    profile list to show 200 names would cost seconds at that size).
+    """
+    query = select(Profile.id, Profile.display_name, Profile.handle, Profile.platform).where(
+        Profile.deleted_at.is_(None)
+    )
+    for word in text.split():
+        bare = word.lstrip("@#")
+        if not bare:
+            continue
+        pattern = f"%{_like_escape(bare)}%"
+        condition = or_(
+            Profile.display_name.like(pattern, escape="\\"),
+            Profile.handle_key.like(pattern.casefold(), escape="\\"),
+        )
+        if bare.isdigit() and len(bare) <= 18:
+            condition = or_(condition, Profile.id == int(bare))
+        query = query.where(condition)
+    if platform:
+        query = query.where(Profile.platform == platform)
+    query = query.order_by(func.lower(Profile.display_name), Profile.id).limit(limit + 1)
+    hits = [ProfileHit(*row) for row in session.execute(query)]
+    return hits[:limit], len(hits) > limit
+
+
+def count_groups(session: Session) -> int:
+    return int(session.scalar(select(func.count(Group.id))) or 0)
+
+
+def group_names(session: Session) -> list[str]:
+    """Every group's name, in the order the lists show them (the main window's group filter)."""
+    return list(session.scalars(select(Group.name).order_by(Group.name_key)))

@@ -782,7 +782,11 @@ def _read_profile_row(row: SourceRow, cols: dict[str, int]) -> _ProfileSpec | Pr
             return ProfileRowPlan(row.number, "skip", handle=ref.handle, message=message)
         plat = named
     if plat is None:
-        message = f"@{ref.handle} has no platform; give the profile's address or a Platform column"
+        if not profiles_service.HANDLE_RE.match(ref.handle):
+            # Neither an address nor a handle (words, a sentence): say what the row should hold.
+            message = "not a profile address or handle; paste the address from your browser"
+            return ProfileRowPlan(row.number, "skip", handle=ref.handle, message=message)
+        message = f"@{ref.handle} has no platform; use the full address or a Platform column"
         return ProfileRowPlan(row.number, "skip", handle=ref.handle, message=message)
     info = PLATFORMS[plat]
     kind = ref.kind

@@ -3,20 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from socialdesk.models.catalogue import MEMBER_ADMIN_ROLES, GrantState, Role
+from socialdesk.models.catalogue import GrantState, Role
 from socialdesk.models.schema import Grant, Member, Meta, ProfileOwner, ProfileShare
 from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
 from socialdesk.services.names import control_problem
-from socialdesk.services.rules import Actor
+from socialdesk.services.rules import Actor, can_manage_team
 
 MAX_NAME = 200
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    """A team member as the windows and the command line show one."""
+
+    id: int
+    name: str
+    role: Role
+
+    @classmethod
+    def of(cls, member: Member) -> MemberRecord:
+        return cls(member.id, member.name, Role(member.role))
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What removing a member changed."""
+
+    ownerships: int
+    handed_over: int
+    shares: int
+    grants_revoked: int
 
 
 def name_key(name: str) -> str:
@@ -85,9 +109,10 @@ def _check_name(session: Session, name: str, exclude_id: int | None = None) -> s
 
 
 def _may_manage(actor: Actor | None) -> None:
-    # With no *me* yet (first run) anyone may set the team up.
-    if actor is not None and actor.role not in MEMBER_ADMIN_ROLES:
-        raise NotAllowedError("Only Administrators and Managers can change the team")
+    # With no *me* yet (first run) anyone may set the team up (rules.can_manage_team).
+    decision = can_manage_team(actor)
+    if not decision:
+        raise NotAllowedError(decision.reason)
 
 
 def add(session: Session, actor: Actor | None, name: str, role: Role, email: str | None = None) -> Member:
@@ -191,3 +216,23 @@ def remove(session: Session, actor: Actor | None, member_id: int, hand_over_to: 
 def _rowcount(result: Any) -> int:
     """Rows touched by a bulk UPDATE/DELETE (a CursorResult; typed loosely by SQLAlchemy)."""
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def records(session: Session) -> list[MemberRecord]:
+    """The active members by name, as records."""
+    return [MemberRecord.of(m) for m in active_members(session)]
+
+
+def owned_count(session: Session, member_id: int) -> int:
+    """How many profiles the member owns (what a removal hands over or releases)."""
+    count = session.scalar(
+        select(func.count()).select_from(ProfileOwner).where(ProfileOwner.member_id == member_id)
+    )
+    return int(count or 0)
+
+
+def member_names(session: Session) -> list[str]:
+    """The active members' names by name (the main window's owner filter)."""
+    return list(
+        session.scalars(select(Member.name).where(Member.removed_at.is_(None)).order_by(Member.name_key))
+    )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from socialdesk.models.catalogue import (
     INTERACTION_TYPES,
+    MEMBER_ADMIN_ROLES,
     SHAREABLE_ROLES,
     STATUS_NEUTRAL_TYPES,
     ConnectionState,
@@ -341,3 +342,48 @@ def can_push_now(waiting: bool, connection: ConnectionState | None, connection_n
     if connection is not ConnectionState.ACTIVE:
         return deny(f"Pushing needs an active {connection_name} connection; connect it first")
     return ALLOW
+
+
+# -- team, groups (the dialogs: members, groups) ---------------------------------------------------
+
+#: How many items (profiles and nested groups) one group holds.
+GROUP_ITEM_LIMIT = 20
+TEAM_ADMINS_ONLY = "Only Administrators and Managers can change the team"
+
+
+def can_manage_team(actor: Actor | None) -> Decision:
+    """Adding, renaming, re-roling and removing members: Administrators and Managers.
+
+    With nobody chosen as *me* yet (the first run) anyone may set the team up; the members dialog
+    disables its buttons with this reason instead of checking the role itself.
+    """
+    if actor is not None and actor.role not in MEMBER_ADMIN_ROLES:
+        return deny(TEAM_ADMINS_ONLY)
+    return ALLOW
+
+
+def item_limit_reason(group_name: str, current: int, adding: int, deleted: int = 0) -> str:
+    """The item limit in words: how many the group has (and how many of them are deleted), how many fit."""
+    hidden = ""
+    if deleted:
+        hidden = (
+            f" ({deleted} of them deleted profile{'s' if deleted != 1 else ''}; remove them to make room)"
+        )
+    room = GROUP_ITEM_LIMIT - current
+    return (
+        f"A group holds at most {GROUP_ITEM_LIMIT} items; {group_name!r} has {current}{hidden}, "
+        f"so {max(room, 0)} more fit{'s' if room == 1 else ''} and {adding} were given"
+    )
+
+
+def can_add_items(group_name: str, current: int, adding: int, deleted: int = 0) -> Decision:
+    """Whether ``adding`` new items fit into a group that holds ``current`` (``deleted`` of them
+    deleted profiles, which still take their place); a refusal says how many fit.
+
+    Asked before any id is looked up (a selection of 100,000 profiles is refused at once), by the
+    groups editor, the "Add to group" menu (a full group's entry is disabled with this reason) and
+    the groups service, which asks again inside its unit of work.
+    """
+    if current + adding <= GROUP_ITEM_LIMIT:
+        return ALLOW
+    return deny(item_limit_reason(group_name, current, adding, deleted))

@@ -1,6 +1,6 @@
 """The export dialog: all profile groups, or the profile list as filtered and sorted, to XLSX or CSV.
 
-The export runs in a worker thread (``run_in_thread``); the services report progress through a
+The export (``ops.exports``) runs in a worker thread (``run_in_thread``); it reports progress through a
 signal and poll a cancel flag, so the window stays responsive and no widget is touched from the
 worker. The progress bar appears only when an export lasts longer than ``PROGRESS_DELAY_MS``.
 The services write a temporary file and rename it at the end: a cancelled or failed export leaves
@@ -35,14 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from shiboken6 import isValid
-from sqlalchemy import func, select
 
-from socialdesk.models.schema import Group
-from socialdesk.services import export as export_service
+from socialdesk.ops import exports as ops_exports
+from socialdesk.ops import groups as ops_groups
+from socialdesk.ops.exports import ExportCancelled, ExportFormat, ExportResult, Workspace
 from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.export import ExportCancelled, ExportFormat, ExportResult
 from socialdesk.services.query import ProfileRows
-from socialdesk.services.workspace import Workspace
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.style import ERROR_STYLE
 from socialdesk.ui.workers import run_in_thread
@@ -107,8 +105,7 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
 
-        with workspace.session() as s:
-            n_groups = int(s.scalar(select(func.count(Group.id))) or 0)
+        n_groups = ops_groups.count_groups(workspace)
         what_box = QVBoxLayout()
         self.groups_radio = QRadioButton(
             plural(n_groups, "All profile groups ({n} group)", "All profile groups ({n} groups)"), self
@@ -331,11 +328,10 @@ class ExportDialog(QDialog):
         def job() -> ExportResult:
             if what == "profiles":
                 assert rows is not None
-                return export_service.export_profiles(
+                return ops_exports.export_profiles(
                     rows, selected, target, fmt, progress=progress, cancel=cancel
                 )
-            with workspace.session() as s:
-                return export_service.export_groups(s, target, fmt, progress=progress, cancel=cancel)
+            return ops_exports.export_groups(workspace, target, fmt, progress=progress, cancel=cancel)
 
         return job
 

@@ -1,6 +1,6 @@
 """The flows editor: the workspace's named automations that quick replies, ice breakers and menus start.
 
-Add, rename and delete go through ``services.flows``: a rename rewrites every setting that points at the
+Add, rename and delete are operations of ``ops.flows``: a rename rewrites every setting that points at the
 flow, and a flow in use is not deleted — the dialog lists where it is used instead. Only Administrators
 change flows (they are part of the profile manager); everyone else sees the list and the reason.
 """
@@ -22,17 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from socialdesk.models.schema import Flow
-from socialdesk.services import flows as flows_service
-from socialdesk.services import members as members_service
+from socialdesk.ops import flows as ops_flows
+from socialdesk.ops.flows import Workspace
 from socialdesk.services.errors import NotAllowedError, SocialDeskError
 from socialdesk.services.rules import Decision
-from socialdesk.services.settings import can_edit_settings
-from socialdesk.services.workspace import Workspace
 from socialdesk.ui.i18n import plural
-from socialdesk.ui.style import ERROR_STYLE
+from socialdesk.ui.ops_runner import changes
+from socialdesk.ui.style import ERROR_STYLE, MUTED_STYLE, WARNING_COLOR
 
-NOTICE_STYLE = "background:#FFF4E5;color:#7A4100;border:1px solid #F5C27A;border-radius:4px;padding:6px;"
+NOTICE_STYLE = (
+    f"background:#FFF4E5;color:{WARNING_COLOR};border:1px solid #F5C27A;border-radius:4px;padding:6px;"
+)
 #: Where-used lists longer than this are cut (the count says how many there are).
 MAX_USES_SHOWN = 200
 NameRole = Qt.ItemDataRole.UserRole + 1
@@ -79,7 +79,7 @@ class FlowsDialog(QDialog):
         layout.addWidget(self.list, 1)
         self.empty = QLabel(self.tr("No flows yet. Add one, then pick it in a profile's settings."), self)
         self.empty.setObjectName("flowsEmpty")
-        self.empty.setStyleSheet("color:#607D8B")
+        self.empty.setStyleSheet(MUTED_STYLE)
         self.empty.setWordWrap(True)
         layout.addWidget(self.empty)
         row = QHBoxLayout()
@@ -131,12 +131,9 @@ class FlowsDialog(QDialog):
 
     def reload(self, select_id: int | None = None) -> None:
         current = select_id if select_id is not None else self.current_id()
-        with self.workspace.session() as s:
-            self.decision = can_edit_settings(members_service.me_actor(s))
-            rows = [
-                (f.id, f.name, f.description, len(flows_service.usages(s, f)))
-                for f in flows_service.list_flows(s)
-            ]
+        view = ops_flows.flows(self.workspace)
+        self.decision = view.edit
+        rows = [(f.id, f.name, f.description, f.used_by) for f in view.flows]
         self.list.blockSignals(True)
         self.list.clear()
         for flow_id, name, description, uses in rows:
@@ -207,29 +204,27 @@ class FlowsDialog(QDialog):
     def add_flow(self, name: str) -> bool:
         self._clear_messages()
         try:
-            with self.workspace.session() as s:
-                flow = flows_service.create(s, members_service.me_actor(s), name)
-                flow_id = flow.id
+            done = ops_flows.create_flow(self.workspace, name)
         except SocialDeskError as exc:
             self._show_error(_message(exc))
             return False
-        self.reload(flow_id)
+        self.reload(done.value.id)
+        changes().publish(done.change)
         self.changed.emit(list(self.renames))
         return True
 
     def rename_flow(self, flow_id: int, new_name: str) -> bool:
         self._clear_messages()
         try:
-            with self.workspace.session() as s:
-                old = flows_service.find(s, flow_id).name
-                flow, profiles = flows_service.rename(s, members_service.me_actor(s), flow_id, new_name)
-                new = flow.name
+            done = ops_flows.rename_flow(self.workspace, flow_id, new_name)
         except SocialDeskError as exc:
             self._show_error(_message(exc))
             return False
+        old, new, profiles = done.value.old, done.value.new, done.value.profiles
         if new != old:
             self.renames.append((old, new))
         self.reload(flow_id)
+        changes().publish(done.change)
         if profiles:
             self.info.setText(
                 plural(profiles, "Renamed; {n} profile's settings now use the new name.",
@@ -242,27 +237,26 @@ class FlowsDialog(QDialog):
     def describe_flow(self, flow_id: int, description: str) -> bool:
         self._clear_messages()
         try:
-            with self.workspace.session() as s:
-                flows_service.describe(s, members_service.me_actor(s), flow_id, description)
+            done = ops_flows.describe_flow(self.workspace, flow_id, description)
         except SocialDeskError as exc:
             self._show_error(_message(exc))
             return False
         self.reload(flow_id)
+        changes().publish(done.change)
         return True
 
     def delete_flow(self, flow_id: int) -> bool:
         """Delete a flow nobody uses; when the service refuses because it is in use, list where."""
         self._clear_messages()
         try:
-            with self.workspace.session() as s:
-                flows_service.delete(s, members_service.me_actor(s), flow_id)
+            done = ops_flows.delete_flow(self.workspace, flow_id)
         except NotAllowedError as exc:
-            with self.workspace.session() as s:
-                flow = s.get(Flow, flow_id)
-                uses = [u.describe() for u in flows_service.usages(s, flow)] if flow is not None else []
-                name = flow.name if flow is not None else ""
-            if uses:
-                self._show_uses(name, uses)
+            try:
+                record = ops_flows.flow(self.workspace, flow_id)
+            except SocialDeskError:
+                record = None
+            if record is not None and record.uses:
+                self._show_uses(record.name, [u.describe() for u in record.uses])
             else:
                 self._show_error(str(exc))
             return False
@@ -270,6 +264,7 @@ class FlowsDialog(QDialog):
             self._show_error(_message(exc))
             return False
         self.reload()
+        changes().publish(done.change)
         self.changed.emit(list(self.renames))
         return True
 

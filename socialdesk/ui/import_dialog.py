@@ -1,6 +1,6 @@
 """The import dialog: groups from a file of the export's shape, or public profiles from a list.
 
-Choosing a file shows what the importer service would do (``preview_*``, read in a worker thread):
+Choosing a file shows what the import would do (``ops.imports.preview_*``, read in a worker thread):
 what would be created, changed or stay as it is, and every row that does not match or would break a
 limit, with the reason. Nothing changes until Import; ``apply_*`` then makes exactly the previewed
 changes, all or nothing. A file that cannot be read shows one message and changes nothing.
@@ -36,11 +36,10 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from socialdesk.models.catalogue import PLATFORMS
-from socialdesk.services import importer
-from socialdesk.services import members as members_service
-from socialdesk.services.errors import SocialDeskError, ValidationError
-from socialdesk.services.groups import MAX_ITEMS, can_change_groups
-from socialdesk.services.importer import (
+from socialdesk.ops import imports as ops_imports
+from socialdesk.ops.changes import Done
+from socialdesk.ops.groups import MAX_ITEMS
+from socialdesk.ops.imports import (
     GroupChange,
     GroupsImportPreview,
     GroupsImportResult,
@@ -48,11 +47,13 @@ from socialdesk.services.importer import (
     ProfileRowPlan,
     ProfilesImportPreview,
     ProfilesImportResult,
+    Workspace,
 )
-from socialdesk.services.workspace import Workspace
+from socialdesk.services.errors import SocialDeskError, ValidationError
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.ops_runner import run_op
 from socialdesk.ui.resources import platform_icon
-from socialdesk.ui.style import ERROR_STYLE
+from socialdesk.ui.style import ERROR_STYLE, MUTED_STYLE
 from socialdesk.ui.workers import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,7 @@ class ImportDialog(QDialog):
         self.untouched = QLabel(self)
         self.untouched.setObjectName("importUntouched")
         self.untouched.setWordWrap(True)
-        self.untouched.setStyleSheet("color:#607D8B")
+        self.untouched.setStyleSheet(MUTED_STYLE)
         self.untouched.hide()
         layout.addWidget(self.untouched)
         self.status = QLabel(self)
@@ -285,8 +286,7 @@ class ImportDialog(QDialog):
             else:
                 reason = self.tr("Nothing to import: everything in the file is already in the workspace")
         elif isinstance(preview, GroupsImportPreview):
-            with self.workspace.session() as s:
-                decision = can_change_groups(members_service.me_actor(s))
+            decision = ops_imports.can_import_groups(self.workspace)
             allowed, reason = bool(decision), decision.reason
         self.apply_button.setEnabled(allowed and not self.busy)
         self.apply_button.setToolTip("" if allowed else reason)
@@ -337,10 +337,9 @@ class ImportDialog(QDialog):
         self._set_busy(True)
 
         def work() -> Preview:
-            with workspace.session() as s:
-                if kind == "groups":
-                    return importer.preview_groups_import(s, path)
-                return importer.preview_profiles_import(s, path)
+            if kind == "groups":
+                return ops_imports.preview_groups(workspace, path)
+            return ops_imports.preview_profiles(workspace, path)
 
         def done(preview: Preview) -> None:
             if isValid(self) and request == self._request:
@@ -464,14 +463,15 @@ class ImportDialog(QDialog):
         self._set_busy(True)
         self.apply_button.setEnabled(False)
 
-        def work() -> GroupsImportResult | ProfilesImportResult:
-            with workspace.session() as s:
-                actor = members_service.me_actor(s)
-                if isinstance(preview, GroupsImportPreview):
-                    return importer.apply_groups_import(s, actor, preview)
-                return importer.apply_profiles_import(s, actor, preview, progress=emit)
+        def work() -> Done[GroupsImportResult | ProfilesImportResult]:
+            done: Done[GroupsImportResult] | Done[ProfilesImportResult]
+            if isinstance(preview, GroupsImportPreview):
+                done = ops_imports.apply_groups(workspace, preview)
+            else:
+                done = ops_imports.apply_profiles(workspace, preview, progress=emit)
+            return Done(done.value, done.change)
 
-        run_in_thread(work, self._applied, self._apply_failed)
+        run_op(work, self._applied, self._apply_failed)
         return True
 
     def _on_progress(self, done: int, total: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,14 +22,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import func, select
 
 from socialdesk.models.catalogue import Role
-from socialdesk.models.schema import ProfileOwner
-from socialdesk.services import members as members_service
+from socialdesk.ops import members as ops_members
+from socialdesk.ops.changes import Done
+from socialdesk.ops.members import Workspace
 from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.workspace import Workspace
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.ops_runner import changes
+from socialdesk.ui.style import ERROR_STYLE, MUTED_STYLE
 
 
 def _role_combo(parent: QWidget, current: Role = Role.MANAGER) -> QComboBox:
@@ -79,7 +81,7 @@ class WhoAreYouPage(QWidget):
         )
         self.empty_hint.setObjectName("whoAreYouEmpty")
         self.empty_hint.setWordWrap(True)
-        self.empty_hint.setStyleSheet("color:#607D8B")
+        self.empty_hint.setStyleSheet(MUTED_STYLE)
         layout.addWidget(self.empty_hint)
         self.pick_button = QPushButton(self.tr("That's me"), box)
         self.pick_button.setObjectName("pickMeButton")
@@ -102,7 +104,7 @@ class WhoAreYouPage(QWidget):
         layout.addLayout(row)
         self.error = QLabel(box)
         self.error.setObjectName("whoAreYouError")
-        self.error.setStyleSheet("color:#A1160A")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         # Centred with stretches, not an alignment flag: an aligned widget gets its size hint and the
@@ -121,10 +123,9 @@ class WhoAreYouPage(QWidget):
 
     def reload(self) -> None:
         self.list.clear()
-        with self.workspace.session() as s:
-            for m in members_service.active_members(s):
-                item = QListWidgetItem(f"{m.name} — {Role(m.role).label}", self.list)
-                item.setData(Qt.ItemDataRole.UserRole, m.id)
+        for m in ops_members.members(self.workspace):
+            item = QListWidgetItem(f"{m.name} — {m.role.label}", self.list)
+            item.setData(Qt.ItemDataRole.UserRole, m.id)
         has_members = self.list.count() > 0
         self.pick_button.setEnabled(has_members)
         self.list.setVisible(has_members)
@@ -148,22 +149,19 @@ class WhoAreYouPage(QWidget):
         if item is None:
             return
         member_id = int(item.data(Qt.ItemDataRole.UserRole))
-        with self.workspace.session() as s:
-            members_service.set_me(s, member_id)
+        changes().publish(ops_members.set_me(self.workspace, member_id).change)
         self.chosen.emit(member_id)
 
     def _add(self) -> None:
         if not self.name.text().strip():
             return
         try:
-            with self.workspace.session() as s:
-                member = members_service.add(s, None, self.name.text(), Role(self.role.currentData()))
-                members_service.set_me(s, member.id)
-                member_id = member.id
+            done = ops_members.add_me(self.workspace, self.name.text(), Role(self.role.currentData()))
         except SocialDeskError as exc:
             self.error.setText(str(exc))
             return
-        self.chosen.emit(member_id)
+        changes().publish(done.change)
+        self.chosen.emit(done.value.id)
 
 
 class RemoveMemberDialog(QDialog):
@@ -239,7 +237,7 @@ class AddMemberDialog(QDialog):
         layout.addWidget(self.role_help)
         self.error = QLabel(self)
         self.error.setObjectName("addMemberError")
-        self.error.setStyleSheet("color:#A1160A")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
@@ -321,7 +319,7 @@ class MembersDialog(QDialog):
         layout.addLayout(row)
         self.error = QLabel(self)
         self.error.setObjectName("membersError")
-        self.error.setStyleSheet("color:#A1160A")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
@@ -337,11 +335,10 @@ class MembersDialog(QDialog):
         self.reload()
 
     def reload(self, select_id: int | None = None) -> None:
-        with self.workspace.session() as s:
-            actor = members_service.me_actor(s)
-            me_id = actor.id if actor else None
-            rows = [(m.id, m.name, Role(m.role)) for m in members_service.active_members(s)]
-        self.can_manage = actor is None or actor.role in (Role.ADMINISTRATOR, Role.MANAGER)
+        team = ops_members.team(self.workspace)
+        me_id = team.me_id
+        rows = [(m.id, m.name, m.role) for m in team.members]
+        self.can_manage = bool(team.manage)
         current = select_id if select_id is not None else self.current_id()
         self.list.blockSignals(True)
         self.list.clear()
@@ -356,9 +353,7 @@ class MembersDialog(QDialog):
         if self.list.currentRow() < 0 and self.list.count():
             self.list.setCurrentRow(0)
         if not self.can_manage:
-            self.notice.setText(
-                self.tr("Only Administrators and Managers can change the team; you can look.")
-            )
+            self.notice.setText(self.tr("{0}; you can look.").format(team.manage.reason))
         for widget in (self.add_button, self.rename_button, self.remove_button, self.role):
             widget.setEnabled(self.can_manage)
             widget.setToolTip("" if self.can_manage else self.notice.text())
@@ -373,40 +368,42 @@ class MembersDialog(QDialog):
         if item is not None:
             self.role.setCurrentIndex(self.role.findData(item.data(Qt.ItemDataRole.UserRole + 1)))
 
-    def _run(self, change: Callable[..., object], select_id: int | None = None) -> bool:
+    def _run(self, operation: Callable[[], Done[Any]], select_id: int | None = None) -> Any:
+        """Run one operation of ``ops.members``: its value, or None with the refusal shown."""
         self.error.clear()
         try:
-            with self.workspace.session() as s:
-                change(s, members_service.me_actor(s))
+            done = operation()
         except SocialDeskError as exc:
             self.error.setText(str(exc))
-            return False
+            return None
         self.reload(select_id)
+        changes().publish(done.change)
         if self.on_change is not None:
             self.on_change()
-        return True
+        return done.value
 
     # The dialog's operations, callable without the small input dialogs (tests use them directly).
 
     def add_member(self, name: str, role: Role) -> bool:
-        return self._run(lambda s, actor: members_service.add(s, actor, name, role))
+        return self._run(lambda: ops_members.add_member(self.workspace, name, role)) is not None
 
     def rename_member(self, member_id: int, name: str) -> bool:
-        return self._run(lambda s, actor: members_service.rename(s, actor, member_id, name), member_id)
+        done = self._run(lambda: ops_members.rename_member(self.workspace, member_id, name), member_id)
+        return done is not None
 
     def remove_member(self, member_id: int, heir: int | None) -> bool:
-        counts: dict[str, int] = {}
-        ok = self._run(lambda s, actor: counts.update(members_service.remove(s, actor, member_id, heir)))
-        if ok:
-            self.notice.setText(
-                self.tr("Removed: {0} ownerships {1}, {2} shares ended, {3} grants revoked.").format(
-                    counts["ownerships"],
-                    self.tr("handed over") if heir is not None else self.tr("released"),
-                    counts["shares"],
-                    counts["grants_revoked"],
-                )
+        removal = self._run(lambda: ops_members.remove_member(self.workspace, member_id, heir))
+        if removal is None:
+            return False
+        self.notice.setText(
+            self.tr("Removed: {0} ownerships {1}, {2} shares ended, {3} grants revoked.").format(
+                removal.ownerships,
+                self.tr("handed over") if heir is not None else self.tr("released"),
+                removal.shares,
+                removal.grants_revoked,
             )
-        return ok
+        )
+        return True
 
     def add_dialog(self) -> AddMemberDialog:
         def submit(name: str, role: Role) -> str | None:
@@ -436,22 +433,16 @@ class MembersDialog(QDialog):
         if member_id is None:
             return
         role = Role(self.role.currentData())
-        self._run(lambda s, actor: members_service.set_role(s, actor, member_id, role), member_id)
+        self._run(lambda: ops_members.set_role(self.workspace, member_id, role), member_id)
 
     def _set_me(self) -> None:
         member_id = self.current_id()
         if member_id is not None:
-            self._run(lambda s, _actor: members_service.set_me(s, member_id), member_id)
+            self._run(lambda: ops_members.set_me(self.workspace, member_id), member_id)
 
     def remove_dialog(self, member_id: int) -> RemoveMemberDialog:
-        with self.workspace.session() as s:
-            member = members_service.get(s, member_id)
-            owned = s.scalar(
-                select(func.count()).select_from(ProfileOwner).where(ProfileOwner.member_id == member_id)
-            )
-            heirs = [(m.id, m.name) for m in members_service.active_members(s) if m.id != member_id]
-            name = member.name
-        return RemoveMemberDialog(self, name, int(owned or 0), heirs)
+        facts = ops_members.removal_facts(self.workspace, member_id)
+        return RemoveMemberDialog(self, facts.name, facts.owned, [(m.id, m.name) for m in facts.heirs])
 
     def _remove(self) -> None:
         member_id = self.current_id()

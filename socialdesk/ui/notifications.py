@@ -8,7 +8,9 @@ system tray where one exists and skips them silently where none does.
 from __future__ import annotations
 
 import html
+import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import QDate, QEvent, QLocale, QObject, QSize, Qt, QTime, Signal
@@ -24,13 +26,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
-from socialdesk.services import notifications as notifications_service
-from socialdesk.services.notifications import NotificationView
-from socialdesk.services.workspace import Workspace
+from socialdesk.ops import notifications as ops_notifications
+from socialdesk.ops.changes import Done
+from socialdesk.ops.notifications import NotificationView, Workspace
 from socialdesk.ui.i18n import plural
+from socialdesk.ui.ops_runner import changes, run_op
 from socialdesk.ui.resources import icon
 from socialdesk.ui.style import MUTED
+
+log = logging.getLogger(__name__)
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 ProfileRole = Qt.ItemDataRole.UserRole + 2
@@ -124,9 +130,8 @@ class NotificationCentre(QDialog):
         return [item for item in items if item.data(IdRole) is not None]
 
     def reload(self) -> None:
-        with self.workspace.session() as s:
-            entries = notifications_service.list_notifications(s)
-            unread = notifications_service.unread_count(s)
+        entries = ops_notifications.notifications(self.workspace)
+        unread = sum(1 for n in entries if not n.read)
         self.list.clear()
         today = datetime.now().astimezone().date()
         current_day: date | None = None
@@ -193,24 +198,33 @@ class NotificationCentre(QDialog):
     def mark_selected_read(self) -> None:
         ids = self._selected_ids()
         if ids:
-            with self.workspace.session() as s:
-                notifications_service.mark_read(s, ids)
-            self.reload()
-            self.changed.emit()
+            self._apply(lambda: ops_notifications.mark_read(self.workspace, ids))
 
     def mark_all_read(self) -> None:
-        with self.workspace.session() as s:
-            notifications_service.mark_all_read(s)
-        self.reload()
-        self.changed.emit()
+        self._apply(lambda: ops_notifications.mark_all_read(self.workspace))
+
+    def _apply(self, operation: Callable[[], Done[int]]) -> None:
+        """Mark read off the GUI thread; the list shows it when written (``changed`` then)."""
+
+        def done(_count: int) -> None:
+            if isValid(self):
+                self.reload()
+                self.changed.emit()
+
+        run_op(operation, done, self._failed)
+
+    def _failed(self, exc: BaseException, details: str) -> None:
+        log.error("Marking notifications read failed: %s\n%s", exc, details)
+        if isValid(self):
+            self.summary.setText(self.tr("Could not mark as read: {0}").format(exc))
 
     def _open(self, item: QListWidgetItem | None) -> None:
         if item is None or item.data(ProfileRole) is None:
             return
         notification_id = item.data(IdRole)
         if notification_id is not None:
-            with self.workspace.session() as s:
-                notifications_service.mark_read(s, [int(notification_id)])
+            # One row, written before the centre closes (a worker's answer would find it gone).
+            changes().publish(ops_notifications.mark_read(self.workspace, [int(notification_id)]).change)
             self.changed.emit()
         self.profileRequested.emit(int(item.data(ProfileRole)))
         self.accept()
@@ -231,7 +245,7 @@ class DesktopNotifier(QObject):
             self.tray.setToolTip("SocialDesk")
             self.tray.show()
         self._arrived.connect(self._show, Qt.ConnectionType.QueuedConnection)
-        self._unregister = notifications_service.register_desktop_hook(self._hook)
+        self._unregister = ops_notifications.register_desktop_hook(self._hook)
 
     def _hook(self, view: NotificationView) -> None:
         # Any thread: hand over to the GUI thread.
