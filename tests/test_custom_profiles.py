@@ -251,8 +251,8 @@ def test_privacy_policy_url_stays_while_custom_profiles_exist(x_account: XAccoun
     assert err.value.problems == [
         (
             "privacy_policy_url",
-            "The profile has 1 custom profile(s), which need a privacy policy URL; "
-            "delete them first or keep the URL",
+            "The profile has 1 custom profile, which needs a privacy policy URL; "
+            "delete it first or keep the URL",
         )
     ]
     custom_profiles.delete(x_account.ws, x_account.admin, custom.id)

@@ -62,7 +62,7 @@ def test_a_flow_in_use_cannot_be_deleted_and_the_refusal_says_where(demo_ws: Wor
         with pytest.raises(NotAllowedError) as err:
             flows.delete(s, me, "opening hours")
         message = str(err.value)
-        assert message.startswith(f"The flow 'Opening hours' is used in {len(used)} place(s): ")
+        assert message.startswith(f"The flow 'Opening hours' is used in {len(used)} places: ")
         first = used[0]
         assert f"(@{first.handle}, id {first.profile_id}" in message and first.field in message
         assert message.endswith("Point those settings at another flow first")

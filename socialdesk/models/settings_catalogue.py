@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from socialdesk.models.catalogue import PLATFORMS, ConnectionType, Visibility
+from socialdesk.models.wording import counted
 
 Problem = tuple[str, str]
 """``(field, message)``: where the problem is and what to do about it."""
@@ -544,10 +545,11 @@ class KeptWhileCustomProfiles:
 
     field: str
     message: str
+    message_many: str
 
     def check(self, spec: SettingsSpec, values: Mapping[str, Any], ctx: ValidationContext) -> list[Problem]:
         if ctx.custom_profiles and not spec.field(self.field).is_set(values.get(self.field)):
-            return [(self.field, self.message.format(n=ctx.custom_profiles))]
+            return [(self.field, counted(ctx.custom_profiles, self.message, self.message_many))]
         return []
 
 
@@ -911,8 +913,10 @@ X_SPEC = SettingsSpec(
         ),
         KeptWhileCustomProfiles(
             "privacy_policy_url",
-            "The profile has {n} custom profile(s), which need a privacy policy URL; delete them first "
-            "or keep the URL",
+            "The profile has {n} custom profile, which needs a privacy policy URL; delete it first or keep "
+            "the URL",
+            "The profile has {n} custom profiles, which need a privacy policy URL; delete them first or "
+            "keep the URL",
         ),
     ),
     warning_rules=(

@@ -392,7 +392,7 @@ def record_sign_in(
     unknown = wanted - {a.platform_id for a in accounts}
     if unknown:
         raise ValidationError(
-            {"accounts": "This sign-in does not manage the chosen account(s); sign in again"}
+            {"accounts": "This sign-in does not manage the chosen accounts; sign in again"}
         )
     if discovery.page_tokens:
         # Only the chosen accounts' Page tokens, in the sign-in's one keyring entry.

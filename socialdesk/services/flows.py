@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from socialdesk.models.catalogue import PLATFORMS
 from socialdesk.models.schema import Flow, PlatformSettings, Profile
 from socialdesk.models.settings_catalogue import flow_key, full_spec
+from socialdesk.models.wording import counted
 from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
@@ -212,7 +213,8 @@ def delete(session: Session, actor: Actor | None, key: str | int) -> str:
         shown = "; ".join(u.describe() for u in used[:10])
         more = f"; and {len(used) - 10} more" if len(used) > 10 else ""
         raise NotAllowedError(
-            f"The flow {flow.name!r} is used in {len(used)} place(s): {shown}{more}. "
+            f"The flow {flow.name!r} is used in {counted(len(used), '{n} place', '{n} places')}: "
+            f"{shown}{more}. "
             "Point those settings at another flow first"
         )
     name = flow.name

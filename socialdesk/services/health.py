@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from socialdesk.models.catalogue import KIND_LABELS, ConnectionType, GrantState, platform
 from socialdesk.models.schema import Grant, Meta
+from socialdesk.models.wording import counted
 from socialdesk.services import notifications
 from socialdesk.services.clock import iso, utcnow
 from socialdesk.services.errors import ValidationError
@@ -192,7 +193,8 @@ class HealthReport:
     def lines(self) -> list[str]:
         """The report as text (``socialdesk check``)."""
         out = [
-            f"Connection health check at {iso(self.started_at)}: {self.checked} grant(s) checked in "
+            f"Connection health check at {iso(self.started_at)}: "
+            f"{counted(self.checked, '{n} grant', '{n} grants')} checked in "
             f"{self.seconds:.1f} s; {self.ok} fine, {len(self.refreshed)} refreshed, "
             f"{len(self.expired)} expired, "
             f"{len(self.failed)} could not be checked (will retry)."
@@ -218,7 +220,8 @@ class HealthReport:
             for g in self.expiring_soon:
                 out.append(f"  {iso(g.expires_at)}: {g.describe()}")
         if self.notifications:
-            out.append(f"{len(self.notifications)} new notification(s): see `socialdesk notifications`.")
+            new = counted(len(self.notifications), "{n} new notification", "{n} new notifications")
+            out.append(f"{new}: see `socialdesk notifications`.")
         return out
 
 

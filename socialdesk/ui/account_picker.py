@@ -286,7 +286,7 @@ class AccountPickerDialog(QDialog):
     def _update(self, *_args: object) -> None:
         n = len(self.chosen())
         self.add_button.setEnabled(n > 0)
-        self.add_button.setText(plural(n, "Add {n} profile", "Add {n} profiles") if n else self.tr("Add"))
+        self.add_button.setText(plural("Add %Ln profile(s)", n) if n else self.tr("Add"))
         self.count.setText(
             self.tr("{0} of {1} chosen").format(n, len(self.items)) if len(self.items) > 1 else ""
         )

@@ -118,11 +118,9 @@ class BulkReconnectDialog(QDialog):
         self.intro.setWordWrap(True)
         self.intro.setText(
             plural(
+                "Re-connect %Ln selected profile(s). Choose one connection type, then press Connect for "
+                "each platform: one sign-in serves all of that platform's profiles.",
                 len(self.profile_ids),
-                "Re-connect {n} selected profile. Choose one connection type, then press Connect for each "
-                "platform: one sign-in serves all of that platform's profiles.",
-                "Re-connect {n} selected profiles. Choose one connection type, then press Connect for each "
-                "platform: one sign-in serves all of that platform's profiles.",
             )
         )
         layout.addWidget(self.intro)
@@ -276,7 +274,7 @@ class BulkReconnectDialog(QDialog):
         bold.setBold(True)
         for row, (key, items) in enumerate(plan.by_platform.items()):
             label = PLATFORMS[key].label
-            status = plural(len(items), "{n} profile to re-connect", "{n} profiles to re-connect")
+            status = plural("%Ln profile(s) to re-connect", len(items))
             top = QTreeWidgetItem(self.tree, [label, status])
             top.setIcon(0, platform_icon(key))
             top.setFont(0, bold)
@@ -421,11 +419,11 @@ class BulkReconnectDialog(QDialog):
             [ctype],
             self,
             purpose=plural(
+                "Re-connect {type} of %Ln {platform} profile(s). Sign in with the account that manages "
+                "it/them.",
                 len(ids),
-                f"Re-connect {ctype.label} of {{n}} {label} profile. Sign in with the account that manages "
-                "it.",
-                f"Re-connect {ctype.label} of {{n}} {label} profiles. Sign in with the account that manages "
-                "them.",
+                type=ctype.label,
+                platform=label,
             ),
             finish=finish,
             timeout_ms=services.timeout_ms,
@@ -493,9 +491,9 @@ class BulkReconnectDialog(QDialog):
         # The platform's totals over every sign-in so far (a retry only covers the failed ones).
         ids = [i.target.profile_id for i in self.plan.by_platform[platform_key]] if self.plan else []
         left = [pid for pid in ids if (r := self.results.get(pid)) is None or not r.ok]
-        parts = [plural(len(ids) - len(left), "{n} re-connected", "{n} re-connected")]
+        parts = [plural("%Ln re-connected", len(ids) - len(left))]
         if left:
-            parts.append(plural(len(left), "{n} failed", "{n} failed"))
+            parts.append(plural("%Ln failed", len(left)))
         self._set_platform_text(
             platform_key,
             self.tr("{0} (signed in as {1})").format(", ".join(parts), outcome.signed_in_as),
@@ -551,7 +549,7 @@ class BulkReconnectDialog(QDialog):
         if failed:
             text += self.tr(", {0} failed").format(f"{failed:,}")
         if left:
-            text += ". " + plural(len(left), "{n} platform left.", "{n} platforms left.")
+            text += ". " + plural("%Ln platform(s) left.", len(left))
         else:
             text += ". " + self.tr("All platforms done.")
             self.done_button.setDefault(True)

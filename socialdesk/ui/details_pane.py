@@ -447,7 +447,7 @@ class DetailsPane(QScrollArea):
         self.history_button.hide()
         status = Counter(rows.status[r] for r in source_rows)
         platforms = Counter(PLATFORMS[rows.platform[r]].label for r in source_rows)
-        title = plural(len(source_rows), "{n} profile selected", "{n} profiles selected")
+        title = plural("%Ln profile(s) selected", len(source_rows))
         self.title.setText(f"<b style='font-size:13pt'>{escape(title)}</b>")
         parts = [
             "<p>"

@@ -203,18 +203,13 @@ class PlanDialog(QDialog):
                 self._add_warning(layout, text, [])
             else:
                 text = plural(
+                    "{shared} profiles are shared with %Ln member(s): they lose access.",
                     len(names),
-                    "{shared} profiles are shared with {n} member: they lose access.",
-                    "{shared} profiles are shared with {n} members: they lose access.",
                 ).replace("{shared}", f"{impact.shared_profiles:,}")
                 if impact.shared_profiles == 1:
-                    text = plural(
-                        len(names),
-                        "1 profile is shared with {n} member: they lose access.",
-                        "1 profile is shared with {n} members: they lose access.",
-                    )
+                    text = plural("1 profile is shared with %Ln member(s): they lose access.", len(names))
                 details = [
-                    plural(count, "{name} — {n} profile", "{name} — {n} profiles").replace("{name}", name)
+                    plural("{name} — %Ln profile(s)", count).replace("{name}", name)
                     for name, count in impact.losing_access
                 ]
                 self._add_warning(layout, text, details)
@@ -225,12 +220,11 @@ class PlanDialog(QDialog):
                 self._add_warning(layout, text, [])
             else:
                 text = plural(
+                    "{grouped} profiles are in %Ln groups: they leave them.",
                     len(groups),
-                    "{grouped} profiles are in {n} group: they leave it.",
-                    "{grouped} profiles are in {n} groups: they leave them.",
                 ).replace("{grouped}", f"{impact.grouped_profiles:,}")
                 details = [
-                    plural(count, "{name} — loses {n} profile", "{name} — loses {n} profiles").replace(
+                    plural("{name} — loses %Ln profile(s)", count).replace(
                         "{name}", name
                     )
                     for name, count in impact.groups

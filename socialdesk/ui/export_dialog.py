@@ -108,7 +108,7 @@ class ExportDialog(QDialog):
         n_groups = ops_groups.count_groups(workspace)
         what_box = QVBoxLayout()
         self.groups_radio = QRadioButton(
-            plural(n_groups, "All profile groups ({n} group)", "All profile groups ({n} groups)"), self
+            plural("All profile groups (%Ln group(s))", n_groups), self
         )
         self.groups_radio.setObjectName("exportGroupsRadio")
         self.groups_radio.setToolTip(
@@ -122,9 +122,8 @@ class ExportDialog(QDialog):
         if rows is not None:
             self.profiles_radio.setText(
                 plural(
+                    "The profile list as shown (%Ln profile(s), filtered and sorted as in the table)",
                     len(self.selected_rows),
-                    "The profile list as shown ({n} profile, filtered and sorted as in the table)",
-                    "The profile list as shown ({n} profiles, filtered and sorted as in the table)",
                 )
             )
         else:
@@ -383,7 +382,7 @@ class ExportDialog(QDialog):
         self.outcome = result
         self._finish()
         self.status.setText(
-            plural(result.rows, "Exported {n} row to {path}", "Exported {n} rows to {path}").replace(
+            plural("Exported %Ln row(s) to {path}", result.rows).replace(
                 "{path}", str(result.path)
             )
         )

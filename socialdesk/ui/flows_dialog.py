@@ -138,7 +138,7 @@ class FlowsDialog(QDialog):
         self.list.clear()
         for flow_id, name, description, uses in rows:
             used = (
-                plural(uses, "used in {n} place", "used in {n} places") if uses else self.tr("not used yet")
+                plural("used in %Ln place(s)", uses) if uses else self.tr("not used yet")
             )
             second = f"{used} · {description}" if description else used
             item = QListWidgetItem(f"{name}\n{second}", self.list)
@@ -227,8 +227,7 @@ class FlowsDialog(QDialog):
         changes().publish(done.change)
         if profiles:
             self.info.setText(
-                plural(profiles, "Renamed; {n} profile's settings now use the new name.",
-                       "Renamed; {n} profiles' settings now use the new name.")
+                plural("Renamed; %Ln profiles' settings now use the new name.", profiles)
             )  # fmt: skip
             self.info.setVisible(True)
         self.changed.emit(list(self.renames))
@@ -271,11 +270,9 @@ class FlowsDialog(QDialog):
     def _show_uses(self, name: str, uses: list[str]) -> None:
         self._show_error(
             plural(
+                "“{name}” is used in %Ln places, so it cannot be deleted. Point those settings at another "
+                "flow first:",
                 len(uses),
-                "“{name}” is used in {n} place, so it cannot be deleted. "
-                "Point that setting at another flow first:",
-                "“{name}” is used in {n} places, so it cannot be deleted. "
-                "Point those settings at another flow first:",
             ).replace("{name}", name)
         )
         for text in uses[:MAX_USES_SHOWN]:

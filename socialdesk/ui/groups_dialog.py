@@ -278,9 +278,8 @@ class GroupsDialog(GroupsPanes):
         if parents:
             listed = ", ".join(f"“{p}”" for p in parents)
             text += "\n\n" + plural(
+                "It is inside %Ln other groups: {groups}. Deleting it also takes it out of them.",
                 len(parents),
-                "It is inside another group: {groups}. Deleting it also takes it out of that group.",
-                "It is inside {n} other groups: {groups}. Deleting it also takes it out of them.",
             ).replace("{groups}", listed)
         text += "\n\n" + self.tr("The profiles themselves stay in the workspace.")
         return text
@@ -333,12 +332,10 @@ class GroupsDialog(GroupsPanes):
         if result is None:
             return message
         name = group.name if group is not None else ""
-        notice = plural(len(result.added), "Added {n} item to {group}.", "Added {n} items to {group}.")
+        notice = plural("Added %Ln item(s) to {group}.", len(result.added))
         notice = notice.replace("{group}", f"“{name}”")
         if result.already:
-            notice += " " + plural(
-                len(result.already), "{n} was in the group already.", "{n} were in the group already."
-            )
+            notice += " " + plural("%Ln were in the group already.", len(result.already))
         self._done(notice, group_id)
         return None
 
@@ -368,7 +365,7 @@ class GroupsDialog(GroupsPanes):
         if removed is None:
             show_text(self.items_error, message)
             return False
-        self._done(plural(removed, "Removed {n} item.", "Removed {n} items."), group_id)
+        self._done(plural("Removed %Ln item(s).", removed), group_id)
         return True
 
     def move_item(self, row: int, to_row: int) -> bool:

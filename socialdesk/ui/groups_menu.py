@@ -22,10 +22,10 @@ def _tr(text: str) -> str:
 
 
 def _added_text(name: str, result: ops_groups.AddResult) -> str:
-    text = plural(len(result.added), "Added {n} profile to {group}.", "Added {n} profiles to {group}.")
+    text = plural("Added %Ln profile(s) to {group}.", len(result.added))
     text = text.replace("{group}", f"“{name}”")
     if result.already:
-        text += " " + plural(len(result.already), "{n} was there already.", "{n} were there already.")
+        text += " " + plural("%Ln were there already.", len(result.already))
     return text
 
 

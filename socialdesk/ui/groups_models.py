@@ -136,7 +136,7 @@ class GroupListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and count >= MAX_ITEMS:
             return FULL
         if role == Qt.ItemDataRole.ToolTipRole:
-            return plural(count, "{n} item", "{n} items") + self.tr(" (at most {0})").format(MAX_ITEMS)
+            return plural("%Ln item(s)", count) + self.tr(" (at most {0})").format(MAX_ITEMS)
         return None
 
 
@@ -196,7 +196,7 @@ class GroupItemsModel(QAbstractListModel):
     def _display(self, item: ItemInfo) -> str:
         if item.kind == "group":
             size = self._sizes.get(item.id, 0)
-            return self.tr("{0}  — group, {1}").format(item.label, plural(size, "{n} item", "{n} items"))
+            return self.tr("{0}  — group, {1}").format(item.label, plural("%Ln item(s)", size))
         text = item.label
         if item.handle and item.handle.casefold() != item.label.casefold():
             text += f"  @{item.handle}"

@@ -213,7 +213,7 @@ class GroupsPanes(QDialog):
         rows = self._selected_rows()
         n_selected = len(self.selected_profile_ids)
         self.add_selected_button.setText(
-            plural(n_selected, "Add {n} selected profile", "Add {n} selected profiles")
+            plural("Add %Ln selected profile(s)", n_selected)
             if n_selected
             else self.tr("Add selected profiles")
         )

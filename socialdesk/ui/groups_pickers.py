@@ -229,7 +229,7 @@ class ProfilePickerDialog(QDialog):
             note = self.tr("Showing the first {0} matches; type more of a name or handle to narrow the list.")
             note = note.format(PICKER_LIMIT)
         else:
-            note = plural(len(hits), "{n} match", "{n} matches")
+            note = plural("%Ln match(es)", len(hits))
         self.note.setText(note)
         self._update()
 
@@ -249,7 +249,7 @@ class ProfilePickerDialog(QDialog):
     def _update(self) -> None:
         n = len(self.chosen_ids())
         self.add_button.setEnabled(n > 0)
-        self.add_button.setText(plural(n, "Add {n} profile", "Add {n} profiles") if n else self.tr("Add"))
+        self.add_button.setText(plural("Add %Ln profile(s)", n) if n else self.tr("Add"))
         show_text(self.error, "")
 
     def submit(self) -> bool:

@@ -385,11 +385,9 @@ class ImportDialog(QDialog):
             parts.append(self.tr("changes the order"))
         if change.color:
             parts.append(self.tr("colour {0}").format(change.color))
-        count = plural(change.items, "{n} item", "{n} items")
+        count = plural("%Ln item(s)", change.items)
         if change.kept_deleted:
-            count += " " + plural(
-                change.kept_deleted, "+ {n} deleted profile kept", "+ {n} deleted profiles kept"
-            )
+            count += " " + plural("+ %Ln deleted profile(s) kept", change.kept_deleted)
         if change.action == "unchanged":
             return self.tr("{0}, as now").format(count)
         if not parts:
@@ -404,10 +402,10 @@ class ImportDialog(QDialog):
         c = preview.counts()
         text = self.tr("<b>{0}</b>: {1}, {2} changed, {3} unchanged; {4}.").format(
             preview.source,
-            plural(c["create"], "{n} new group", "{n} new groups"),
+            plural("%Ln new group(s)", c["create"]),
             c["change"],
             c["unchanged"],
-            plural(len(preview.skipped), "{n} row skipped", "{n} rows skipped"),
+            plural("%Ln row(s) skipped", len(preview.skipped)),
         )
         if preview.blocking:
             text += " " + self.tr("<b>It cannot be imported as it is:</b> see the first rows below.")
@@ -438,16 +436,16 @@ class ImportDialog(QDialog):
         self.summary.setText(
             self.tr("<b>{0}</b>: {1} to add, {2} to restore, {3} already in the workspace; {4}.").format(
                 preview.source,
-                plural(c["add"], "{n} profile", "{n} profiles"),
+                plural("%Ln profile(s)", c["add"]),
                 c["restore"],
                 c["exists"],
-                plural(c["skip"], "{n} row skipped", "{n} rows skipped"),
+                plural("%Ln row(s) skipped", c["skip"]),
             )
         )
         self._set_label(self.untouched, "")
         todo = c["add"] + c["restore"]
         self.apply_button.setText(
-            plural(todo, "Import {n} profile", "Import {n} profiles") if todo else self.tr("Import")
+            plural("Import %Ln profile(s)", todo) if todo else self.tr("Import")
         )
 
     # -- applying --------------------------------------------------------------------------------------
@@ -484,12 +482,12 @@ class ImportDialog(QDialog):
         self._set_busy(False)
         if isinstance(result, GroupsImportResult):
             text = self.tr("Imported: {0} created, {1} changed.").format(
-                plural(len(result.created), "{n} group", "{n} groups"), len(result.changed)
+                plural("%Ln group(s)", len(result.created)), len(result.changed)
             )
             kind = "groups"
         else:
             text = self.tr("Imported: {0} added, {1} restored.").format(
-                plural(len(result.added), "{n} profile", "{n} profiles"), len(result.restored)
+                plural("%Ln profile(s)", len(result.added)), len(result.restored)
             )
             kind = "profiles"
         self._set_label(self.status, text)

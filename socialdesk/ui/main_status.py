@@ -94,13 +94,13 @@ def check_result_text(s: CheckSummary) -> str:
         return _tr("Connection check stopped; what it had checked is kept.")
     head = _tr("Connection check stopped") if s.cancelled else _tr("Connections checked")
     parts = [
-        plural(s.checked, "{n} connection checked", "{n} connections checked"),
-        plural(s.refreshed, "{n} refreshed", "{n} refreshed"),
-        plural(s.expired, "{n} expired", "{n} expired"),
-        plural(s.failed, "{n} could not be checked (will retry)", "{n} could not be checked (will retry)"),
+        plural("%Ln connection(s) checked", s.checked),
+        plural("%Ln refreshed", s.refreshed),
+        plural("%Ln expired", s.expired),
+        plural("%Ln could not be checked (will retry)", s.failed),
     ]
     if s.not_checked:
-        parts.append(plural(s.not_checked, "{n} not checkable here", "{n} not checkable here"))
-    soon = plural(s.expiring_soon, "{n} expires within {days} days", "{n} expire within {days} days")
+        parts.append(plural("%Ln not checkable here", s.not_checked))
+    soon = plural("%Ln expire within {days} days", s.expiring_soon)
     soon = soon.replace("{days}", str(s.expiring_days))
     return f"{head}: {', '.join(parts)}; {soon}."

@@ -411,7 +411,7 @@ class MainWindow(QMainWindow):
             return
         rows = self.table.selected_rows()
         n = len(rows)
-        self.selection_label.setText(plural(n, "{n} selected", "{n} selected") if n else "")
+        self.selection_label.setText(plural("%Ln selected", n) if n else "")
         self.action("actionExportSelected").setEnabled(n > 0 and self.workspace is not None)
         if self.workspace is None:
             return
@@ -501,7 +501,7 @@ class MainWindow(QMainWindow):
     def _set_unread(self, unread: int) -> None:
         self.notification_button.setText(f"{unread:,}" if unread else "")
         self.notification_button.setToolTip(
-            plural(unread, "{n} unread notification", "{n} unread notifications")
+            plural("%Ln unread notification(s)", unread)
         )
 
     def resizeEvent(self, event: Any) -> None:

@@ -174,9 +174,8 @@ class RemoveMemberDialog(QDialog):
         layout = QVBoxLayout(self)
         text = QLabel(
             plural(
+                "{name} owns %Ln profile(s). Their shares end and the connections they made are revoked.",
                 owned,
-                "{name} owns {n} profile. Their shares end and the connections they made are revoked.",
-                "{name} owns {n} profiles. Their shares end and the connections they made are revoked.",
             ).replace("{name}", name),
             self,
         )

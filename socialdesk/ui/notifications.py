@@ -168,7 +168,7 @@ class NotificationCentre(QDialog):
             )
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
         self.summary.setText(
-            plural(unread, "{n} unread notification", "{n} unread notifications") if entries else ""
+            plural("%Ln unread notification(s)", unread) if entries else ""
         )
         self.mark_all_button.setEnabled(unread > 0)
         self._selection_changed()

@@ -157,7 +157,7 @@ class ProfileActions(QObject):
 
     def _plan_then(self, action: str, then: Callable[[BulkPlan], BulkTask | None]) -> BulkTask:
         ids = list(self.selection)
-        label = plural(len(ids), "Checking {n} profile…", "Checking {n} profiles…")
+        label = plural("Checking %Ln profile(s)…", len(ids))
 
         def planned(plan: BulkPlan) -> BulkTask | None:
             log.info("Bulk %s: planned %d profiles", action, plan.will_count + plan.wont_count)
@@ -169,11 +169,7 @@ class ProfileActions(QObject):
     def _said(self, result: BulkResult, done_message: Callable[[int], str]) -> None:
         message = done_message(len(result.done))
         if result.skipped:
-            message += " " + plural(
-                result.skipped,
-                "{n} profile was skipped: it changed meanwhile.",
-                "{n} profiles were skipped: they changed meanwhile.",
-            )
+            message += " " + plural("%Ln profiles were skipped: they changed meanwhile.", result.skipped)
         self.message.emit(message)
 
     def _apply_bulk(
@@ -184,7 +180,7 @@ class ProfileActions(QObject):
         **options: Any,
     ) -> BulkTask:
         ids = list(plan.ids_to_apply)
-        label = plural(len(ids), "Changing {n} profile…", "Changing {n} profiles…")
+        label = plural("Changing %Ln profile(s)…", len(ids))
 
         def finished(result: BulkResult) -> None:
             self.changed.emit(list(result.done), membership)
@@ -232,7 +228,7 @@ class ProfileActions(QObject):
         return self._apply_bulk(
             plan,
             False,
-            lambda n: plural(n, "Shared {n} profile", "Shared {n} profiles"),
+            lambda n: plural("Shared %Ln profile(s)", n),
             member_ids=tuple(dialog.chosen()),
             all_users=dialog.all_users.isChecked(),
         )
@@ -242,9 +238,8 @@ class ProfileActions(QObject):
 
     def _confirm_stop_sharing(self, plan: BulkPlan) -> BulkTask | None:
         intro = plural(
-            plan.will_count + plan.wont_count,
-            "Stop sharing this profile? The people below lose access to it.",
             "Stop sharing these profiles? The people below lose access to them.",
+            plan.will_count + plan.wont_count,
         )
         dialog = PlanDialog(
             self.window,
@@ -259,7 +254,7 @@ class ProfileActions(QObject):
         if not self.exec_dialog(dialog):
             return None
         return self._apply_bulk(
-            plan, False, lambda n: plural(n, "Stopped sharing {n} profile", "Stopped sharing {n} profiles")
+            plan, False, lambda n: plural("Stopped sharing %Ln profile(s)", n)
         )
 
     # -- ownership ---------------------------------------------------------------------------------
@@ -300,12 +295,10 @@ class ProfileActions(QObject):
 
     def _confirm_delete(self, plan: BulkPlan) -> BulkTask | None:
         intro = plural(
+            "Delete these %Ln profiles? They disappear from the list; their acquired data and private "
+            "messages stay stored, hidden, and a deleted profile can be restored from the deleted profiles "
+            "view.",
             plan.will_count + plan.wont_count,
-            "Delete this profile? It disappears from the list; its acquired data and private messages stay "
-            "stored, hidden, and it can be restored from the deleted profiles view.",
-            "Delete these {n} profiles? They disappear from the list; their acquired data and private "
-            "messages stay stored, hidden, and a deleted profile can be restored from the deleted "
-            "profiles view.",
         )
         dialog = PlanDialog(
             self.window,
@@ -320,7 +313,7 @@ class ProfileActions(QObject):
         if not self.exec_dialog(dialog):
             return None
         return self._apply_bulk(
-            plan, True, lambda n: plural(n, "Deleted {n} profile", "Deleted {n} profiles")
+            plan, True, lambda n: plural("Deleted %Ln profile(s)", n)
         )
 
     def restore(self) -> None:
@@ -331,7 +324,7 @@ class ProfileActions(QObject):
             self.message.emit(plan.items[0].decision.reason if plan.items else "")
             return None
         return self._apply_bulk(
-            plan, True, lambda n: plural(n, "Restored {n} profile", "Restored {n} profiles")
+            plan, True, lambda n: plural("Restored %Ln profile(s)", n)
         )
 
     # -- adding ------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ class FormProblems(PageCheckError):
     """The form breaks rules: each problem is shown at its field."""
 
     def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
-        super().__init__(plural(len(problems), "{n} problem", "{n} problems"))
+        super().__init__(plural("%Ln problem(s)", len(problems)))
         self.problems = list(problems)
 
 
@@ -210,10 +210,10 @@ class ProfileManagerWindow(ProfileManagerBase):
             return
         shown, total = self.model.rowCount(), self.model.total
         if shown == total:
-            self.count_label.setText(plural(total, "{n} profile", "{n} profiles"))
+            self.count_label.setText(plural("%Ln profile(s)", total))
         else:
             self.count_label.setText(
-                self.tr("{0} of {1}").format(f"{shown:,}", plural(total, "{n} profile", "{n} profiles"))
+                self.tr("{0} of {1}").format(f"{shown:,}", plural("%Ln profile(s)", total))
             )
         self.no_match.setText(
             self.tr("No profile matches “{0}”.").format(self.search.text().strip()) if total else
@@ -382,7 +382,7 @@ class ProfileManagerWindow(ProfileManagerBase):
         n = len(self.problems)
         if n:
             self.summary.setText(
-                plural(n, "{n} problem to fix before saving", "{n} problems to fix before saving")
+                plural("%Ln problem(s) to fix before saving", n)
             )
             self.summary.setStyleSheet(f"color:{ERROR_COLOR};font-weight:bold")
         elif self.dirty:
@@ -453,11 +453,7 @@ class ProfileManagerWindow(ProfileManagerBase):
             label = translate(self.form.editors[key].field.label) if key in self.form.editors else key
             if label not in fields:
                 fields.append(label)
-        text = plural(
-            len(problems),
-            "Not saved: {n} problem must be fixed first",
-            "Not saved: {n} problems must be fixed first",
-        )
+        text = plural("Not saved: %Ln problem(s) must be fixed first", len(problems))
         text += " (" + ", ".join(fields) + "). " + self.tr("Each is shown in red at its field.")
         for path, message in self.form.unplaced:
             text += f"\n{path}: {message}"

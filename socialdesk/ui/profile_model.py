@@ -267,7 +267,7 @@ class ProfileTableModel(QAbstractTableModel):
             return None
         if days == 0:
             return self.tr("expires today")
-        return plural(days, "expires in {n} day", "expires in {n} days")
+        return plural("expires in %Ln day(s)", days)
 
     def _short_hint(self, rows: ProfileRows, r: int) -> str | None:
         days = rows.expires_in_days(r)

@@ -325,11 +325,7 @@ class SignInPage(QWidget):
             button.setEnabled(True)
             field.clear()
             status.setText(
-                plural(
-                    count,
-                    "Connected {n} phone number with this token.",
-                    "Connected {n} phone numbers with this token.",
-                )
+                plural("Connected %Ln phone number(s) with this token.", count)
             )
             self.tokenConnected.emit(count)
 

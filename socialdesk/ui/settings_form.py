@@ -266,9 +266,8 @@ class ListEditor(FieldEditor):
         if full and limit is not None:
             self.add_button.setToolTip(
                 plural(
+                    "At most %Ln {items} (the platform's limit); remove one to add another",
                     limit,
-                    "At most {n} {item} (the platform's limit); remove one to add another",
-                    "At most {n} {items} (the platform's limit); remove one to add another",
                 ).format(item=noun, items=_plural_noun(noun))
             )
         else:

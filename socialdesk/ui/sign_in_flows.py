@@ -89,9 +89,9 @@ def outcome_message(outcome: ConnectOutcome, verb: str = "Re-connected") -> str:
                 f"{types_text([t for t, _ in result.failed])} ({result.reason})"
             )
         return f"{result.name} was not connected: {result.reason}"
-    text = plural(len(ok), f"{verb} {{n}} profile", f"{verb} {{n}} profiles")
+    text = plural("{verb} %Ln profile(s)", len(ok), verb=verb)
     if failed:
-        text += plural(len(failed), "; {n} failed", "; {n} failed")
+        text += plural("; %Ln failed", len(failed))
     return text
 
 
@@ -436,9 +436,9 @@ class AddProfilesFlow(SignInFlow):
                 again = len(outcome.results) - added
                 parts = []
                 if added:
-                    parts.append(plural(added, "Added {n} profile", "Added {n} profiles"))
+                    parts.append(plural("Added %Ln profile(s)", added))
                 if again:
-                    parts.append(plural(again, "re-connected {n}", "re-connected {n}"))
+                    parts.append(plural("re-connected %Ln", again))
                 skipped = [r for r in outcome.results if r.failed]
                 if skipped:
                     parts.append(
