@@ -336,3 +336,31 @@ def test_public_profiles_import_preview_and_apply(
         assert s.scalar(select(func.count(Profile.id))) == (count or 0) + 2
         added = s.scalars(select(Profile).where(Profile.handle == "acme_new")).one()
         assert (added.platform, added.display_name, added.visibility) == ("instagram", "Acme", "public")
+
+
+def test_only_the_selected_profiles_is_a_third_choice_that_writes_just_them(
+    qtbot: QtBot, demo_ws: Workspace, tmp_path: Path
+) -> None:
+    rows = _rows(demo_ws)
+    shown = list(range(len(rows)))[::-1]
+    chosen = shown[3:7]
+    dialog = _export_dialog(qtbot, demo_ws, rows=rows, selected_rows=shown, chosen_rows=chosen)
+    assert dialog.what() == "profiles"  # the list as shown stays the default
+    assert dialog.selected_radio.isEnabled()
+    assert dialog.selected_radio.text() == "Only the selected profiles (4 profiles, in the table's order)"
+    dialog.set_choice("selected", "csv", tmp_path / "chosen.csv")
+    assert dialog.what() == "selected" and dialog.rows_to_export() == chosen
+    assert _run(qtbot, dialog) == "done"
+    body = _read_csv(tmp_path / "chosen.csv")
+    assert [int(r[0]) for r in body[1:]] == [rows.ids[r] for r in chosen]
+    assert "Exported 4 rows" in dialog.status.text()
+
+
+def test_without_a_selection_the_selected_only_choice_says_why_not(qtbot: QtBot, demo_ws: Workspace) -> None:
+    dialog = _export_dialog(qtbot, demo_ws, rows=_rows(demo_ws))
+    assert not dialog.selected_radio.isEnabled()
+    assert dialog.selected_radio.toolTip() == "Select profiles in the table first."
+    dialog.set_choice("selected", "xlsx")
+    assert dialog.what() == "profiles"  # nothing selected: the list as shown
+    one = _export_dialog(qtbot, demo_ws, rows=_rows(demo_ws), chosen_rows=[5])
+    assert one.selected_radio.text() == "Only the selected profiles (1 profile, in the table's order)"

@@ -383,10 +383,12 @@ def test_export_selected_profiles_passes_only_the_selection(
     )
     assert action.isEnabled()
     dialog = window.export_selected()
-    assert dialog is not None
-    assert dialog.selected_rows == [window.model.source_row(2), window.model.source_row(4)]
+    assert dialog is not None and dialog.what() == "selected"
+    assert dialog.rows_to_export() == [window.model.source_row(2), window.model.source_row(4)]
     everything = window.open_export()
-    assert everything is not None and len(everything.selected_rows) == window.model.rowCount()
+    assert everything is not None and everything.what() == "profiles"
+    assert len(everything.rows_to_export()) == window.model.rowCount()
+    assert everything.selected_radio.isEnabled() and "(2 profiles," in everything.selected_radio.text()
 
 
 # -- 15: the details pane at its narrowest ----------------------------------------------------------------

@@ -618,7 +618,7 @@ def test_custom_profiles_terms_add_refuse_oversized_and_delete(
     assert panel.name_error.text() == "This account already has a custom profile named 'ada'"
     # The privacy policy URL cannot be emptied while custom profiles exist.
     window.form.editor("privacy_policy_url").widget.clear()
-    assert "delete them first" in window.form.errors()["privacy_policy_url"][0]
+    assert "delete it first" in window.form.errors()["privacy_policy_url"][0]
     window.revert()
     assert panel.delete_custom_profile(panel.custom_ids()[0])
     assert panel.names() == [] and not stored.exists()

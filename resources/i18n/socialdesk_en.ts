@@ -437,5 +437,12 @@
             <numerusform>“{name}” is used in %Ln places, so it cannot be deleted. Point those settings at another flow first:</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Only the selected profiles (%Ln profile(s), in the table's order)</source>
+        <translation>
+            <numerusform>Only the selected profiles (%Ln profile, in the table's order)</numerusform>
+            <numerusform>Only the selected profiles (%Ln profiles, in the table's order)</numerusform>
+        </translation>
+    </message>
 </context>
 </TS>

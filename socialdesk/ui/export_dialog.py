@@ -1,4 +1,4 @@
-"""The export dialog: all profile groups, or the profile list as filtered and sorted, to XLSX or CSV.
+"""The export dialog: all profile groups, the profile list as shown, or its selected profiles; XLSX or CSV.
 
 The export (``ops.exports``) runs in a worker thread (``run_in_thread``); it reports progress through a
 signal and poll a cancel flag, so the window stays responsive and no widget is touched from the
@@ -54,7 +54,7 @@ PROGRESS_DELAY_MS = 500
 #: on 100,000 profiles, the longest the GUI thread waited: XLSX 1.2 s without the pause, 0.12 s with it;
 #: CSV 0.55 s and 0.025 s. It costs 200 pauses of 1 ms per 100,000 rows.
 GUI_YIELD_S = 0.001
-What = Literal["groups", "profiles"]
+What = Literal["groups", "profiles", "selected"]
 
 
 class _ProgressRelay(QObject):
@@ -87,13 +87,17 @@ class ExportDialog(QDialog):
         rows: ProfileRows | None = None,
         selected_rows: Sequence[int] | None = None,
         what: What | None = None,
+        chosen_rows: Sequence[int] = (),
     ) -> None:
+        """``selected_rows``: the rows as the table shows them (filtered and sorted; all rows by default);
+        ``chosen_rows``: the rows the user selected, in the table's order ("only the selected profiles")."""
         super().__init__(parent)
         self.workspace = workspace
         self.rows = rows
         self.selected_rows: list[int] = (
             list(selected_rows) if selected_rows is not None else list(range(len(rows))) if rows else []
         )
+        self.chosen_rows: list[int] = list(chosen_rows) if rows is not None else []
         self.outcome: ExportResult | None = None
         self.running = False
         self._cancel = threading.Event()
@@ -132,15 +136,25 @@ class ExportDialog(QDialog):
             self.profiles_radio.setToolTip(
                 self.tr("Open Export from the profiles window to export its list.")
             )
+        self.selected_radio = QRadioButton(self)
+        self.selected_radio.setObjectName("exportSelectedRadio")
+        if self.chosen_rows:
+            self.selected_radio.setText(
+                plural(
+                    "Only the selected profiles (%Ln profile(s), in the table's order)", len(self.chosen_rows)
+                )
+            )
+        else:
+            self.selected_radio.setText(self.tr("Only the selected profiles"))
+            self.selected_radio.setToolTip(self.tr("Select profiles in the table first."))
+        self.selected_radio.setEnabled(bool(self.chosen_rows))
         what_box.addWidget(self.groups_radio)
         what_box.addWidget(self.profiles_radio)
+        what_box.addWidget(self.selected_radio)
         self.what_group = QButtonGroup(self)
-        self.what_group.addButton(self.groups_radio)
-        self.what_group.addButton(self.profiles_radio)
-        wanted: What = what or ("profiles" if rows is not None else "groups")
-        (self.profiles_radio if wanted == "profiles" and rows is not None else self.groups_radio).setChecked(
-            True
-        )
+        for radio in (self.groups_radio, self.profiles_radio, self.selected_radio):
+            self.what_group.addButton(radio)
+        self._radio(what or ("profiles" if rows is not None else "groups")).setChecked(True)
         form.addRow(self.tr("Export"), what_box)
 
         format_box = QHBoxLayout()
@@ -232,14 +246,28 @@ class ExportDialog(QDialog):
     # -- choices -------------------------------------------------------------------------------------
 
     def what(self) -> What:
+        if self.selected_radio.isChecked():
+            return "selected"
         return "profiles" if self.profiles_radio.isChecked() else "groups"
+
+    def _radio(self, what: What) -> QRadioButton:
+        """The button for ``what``, falling back to what this dialog can export."""
+        if what == "selected" and self.chosen_rows:
+            return self.selected_radio
+        if what in ("profiles", "selected") and self.rows is not None:
+            return self.profiles_radio
+        return self.groups_radio
+
+    def rows_to_export(self) -> list[int]:
+        """The rows an export of the current choice writes (empty for the groups export)."""
+        return {"selected": self.chosen_rows, "profiles": self.selected_rows}.get(self.what(), [])
 
     def format(self) -> ExportFormat:
         return ExportFormat.CSV if self.csv_radio.isChecked() else ExportFormat.XLSX
 
     def set_choice(self, what: What, fmt: ExportFormat | str, path: Path | str | None = None) -> None:
         """Choose what, the format and (optionally) the file, as the user would."""
-        (self.profiles_radio if what == "profiles" else self.groups_radio).setChecked(True)
+        self._radio(what).setChecked(True)
         (self.csv_radio if ExportFormat(fmt) is ExportFormat.CSV else self.xlsx_radio).setChecked(True)
         if path is not None:
             self._auto_name = False
@@ -316,7 +344,7 @@ class ExportDialog(QDialog):
 
     def _job(self, target: Path) -> Callable[[], ExportResult]:
         """The work for the worker thread: only plain data and thread-safe objects, no widget."""
-        workspace, rows, selected, fmt = self.workspace, self.rows, self.selected_rows, self.format()
+        workspace, rows, selected, fmt = self.workspace, self.rows, self.rows_to_export(), self.format()
         what, emit, cancel = self.what(), self.relay.progress.emit, self._cancel.is_set
 
         def progress(done: int, total: int) -> None:
@@ -325,7 +353,7 @@ class ExportDialog(QDialog):
             time.sleep(GUI_YIELD_S)
 
         def job() -> ExportResult:
-            if what == "profiles":
+            if what in ("profiles", "selected"):
                 assert rows is not None
                 return ops_exports.export_profiles(
                     rows, selected, target, fmt, progress=progress, cancel=cancel
@@ -352,6 +380,7 @@ class ExportDialog(QDialog):
         ):
             widget.setEnabled(not running)
         self.profiles_radio.setEnabled(not running and self.rows is not None)
+        self.selected_radio.setEnabled(not running and bool(self.chosen_rows))
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText(self.tr("Cancel") if running or self.outcome is None else self.tr("Close"))
         self.folder_button.setVisible(not running and self.outcome is not None)

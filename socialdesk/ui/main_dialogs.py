@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from socialdesk.models.catalogue import Ownership
 from socialdesk.ops import workspace as ops_workspace
 from socialdesk.services.query import ProfileFilter
-from socialdesk.ui.export_dialog import ExportDialog
+from socialdesk.ui.export_dialog import ExportDialog, What
 from socialdesk.ui.groups_dialog import GroupsDialog
 from socialdesk.ui.import_dialog import ImportDialog
 from socialdesk.ui.notifications import NotificationCentre
@@ -50,19 +50,28 @@ def open_profile_manager(window: MainWindow, profile_id: int | None = None) -> N
 
 
 def open_export(window: MainWindow) -> ExportDialog | None:
-    return window._export(window.model.source_rows())
+    """Export, on the list as shown; "only the selected profiles" is offered when some are selected."""
+    return window._export("profiles")
 
 
 def export_selected(window: MainWindow) -> ExportDialog | None:
-    """Export only the selected profiles (in the table's order)."""
-    return window._export([window.model.source_row(r) for r in window.table.selected_rows()])
+    """Export with "only the selected profiles" (in the table's order) chosen."""
+    return window._export("selected")
 
 
-def _export(window: MainWindow, source_rows: list[int]) -> ExportDialog | None:
+def _export(window: MainWindow, what: What) -> ExportDialog | None:
     if window.workspace is None:
         return None
+    chosen = [window.model.source_row(r) for r in window.table.selected_rows()]
     # Modal: the rows must not be refreshed in place while the export reads them.
-    dialog = ExportDialog(window.workspace, window, rows=window.model.rows, selected_rows=source_rows)
+    dialog = ExportDialog(
+        window.workspace,
+        window,
+        rows=window.model.rows,
+        selected_rows=window.model.source_rows(),
+        what=what,
+        chosen_rows=chosen,
+    )
     dialog.exec()
     return dialog
 
