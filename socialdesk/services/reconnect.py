@@ -355,13 +355,30 @@ class KnownAccount:
 
 
 def known_accounts(session: Session, me_id: int | None, discovery: Discovery) -> dict[str, KnownAccount]:
-    """platform id → the workspace's profile for each discovered account that is already there."""
+    """platform id → the workspace's profile for each discovered account that is already there.
+
+    A few indexed queries per chunk of accounts (``ix_profiles_platform_pid``, then the found ids'
+    owners, shares and names): the cost follows the accounts the sign-in found, never the workspace's
+    size (an agency's sign-in can find hundreds of pages in a workspace of a million profiles).
+    """
     found = discovery_service.existing_profiles(session, discovery.accounts)
+    if not found:
+        return {}
+    ids = list(dict.fromkeys(found.values()))
+    views = profiles_service.views(session, ids)
+    names: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for profile_id, name in session.execute(
+            select(Profile.id, Profile.display_name).where(Profile.id.in_(chunk))
+        ):
+            names[profile_id] = name
     out: dict[str, KnownAccount] = {}
     for pid, profile_id in found.items():
-        view = profiles_service.view(session, profile_id)
-        profile = profiles_service.get_profile(session, profile_id, include_deleted=True)
-        out[pid] = KnownAccount(profile_id, profile.display_name, view.relative_to(me_id), view.deleted)
+        view = views.get(profile_id)
+        if view is None:
+            continue
+        out[pid] = KnownAccount(profile_id, names[profile_id], view.relative_to(me_id), view.deleted)
     return out
 
 
