@@ -21,9 +21,7 @@ LINT = Path(sys.executable).with_name("lint-imports")
 #: Files of socialdesk/ui still over the limit, each with its size when the limit came in; being split
 #: into pieces (the house issue). The list only shrinks and a listed file only gets shorter.
 MAX_UI_LINES = 600
-OVERSIZED: dict[str, int] = {
-    "sign_in.py": 970,
-}
+OVERSIZED: dict[str, int] = {}
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess[str]:

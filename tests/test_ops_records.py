@@ -23,13 +23,17 @@ from typing import Any
 
 import socialdesk.ops
 from socialdesk.models.schema import Base, Profile
+from socialdesk.services.loopback import LoopbackListener
+from socialdesk.services.oauth import OAuthService
 from socialdesk.services.query import ProfileRows
 from socialdesk.services.tokens import TokenStore
 from socialdesk.services.workspace import Workspace
 
 #: Not rows but handles an operation gives back for the next operation to take (the opened workspace,
-#: its keyring store), and the shared read model's column arrays (numpy, built to be handed over whole).
-HANDLES = (Workspace, TokenStore, ProfileRows)
+#: its keyring store, the sign-in service that holds a sign-in between its start and its answer), the
+#: running loopback listener its caller stops, and the shared read model's column arrays (numpy, built
+#: to be handed over whole).
+HANDLES = (Workspace, TokenStore, OAuthService, LoopbackListener, ProfileRows)
 #: Catalogue data (platforms, settings fields with their counting and warning functions): static
 #: declarations, not rows of the database.
 CATALOGUE_MODULES = ("socialdesk.models.catalogue", "socialdesk.models.settings_catalogue")

@@ -26,20 +26,16 @@ def register(commands: Any) -> None:
 
 
 def run(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.services.health import run_health_check
-    from socialdesk.services.oauth import OAuthService
-    from socialdesk.services.providers import load_providers
-    from socialdesk.services.tokens import TokenStore
+    from socialdesk.ops import health
 
     workspace = open_workspace(data_dir)
     try:
-        catalogue = load_providers(workspace.data_dir)
-        for warning in catalogue.warnings:
+        for warning in health.provider_warnings(workspace):
             print(f"socialdesk: warning: {warning}", file=sys.stderr)
-        service = OAuthService(catalogue, TokenStore(workspace.workspace_id))
-        report = run_health_check(workspace, service, force=not args.respect_backoff)
+        summary = health.run_check(workspace, force=not args.respect_backoff).value
     finally:
         workspace.close()
-    for line in report.lines():
+    assert summary.report is not None  # never cancelled here
+    for line in summary.report.lines():
         print(line)
     return 0

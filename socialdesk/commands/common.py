@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
-
-from sqlalchemy.orm import Session
 
 from socialdesk.ops.workspace import Workspace, open_for_command
 from socialdesk.services.errors import MAX_ID
@@ -29,21 +25,6 @@ def open_workspace(data_dir: Path, *, create: bool = False) -> Workspace:
     """The workspace for a command. A command line can wait longer for another writer than the GUI
     (``CLI_BUSY_TIMEOUT_S``); after that it says "another SocialDesk is writing this workspace; try again"."""
     return open_for_command(data_dir, create=create)
-
-
-@contextmanager
-def workspace_session(data_dir: Path, *, write: bool = True) -> Iterator[Session]:
-    """One unit of work on the workspace in ``data_dir`` (committed at the end), then the workspace closes.
-
-    ``write=True`` (the default) begins IMMEDIATE: the write lock is taken first, so rules checked inside
-    (group and item limits, cycles) hold against parallel commands. A listing passes ``write=False``: a
-    deferred read that never waits for a writer and never makes one wait."""
-    workspace = open_workspace(data_dir)
-    try:
-        with workspace.session() if write else workspace.reading() as session:
-            yield session
-    finally:
-        workspace.close()
 
 
 def positive_int(value: str) -> int:

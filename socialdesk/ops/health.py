@@ -28,6 +28,7 @@ __all__ = [
     "HealthReport",
     "TokenStore",
     "check_interval",
+    "provider_warnings",
     "run_check",
     "token_store",
 ]
@@ -92,6 +93,12 @@ def check_interval(workspace: Workspace) -> int:
     """Minutes between two automatic checks (a workspace setting)."""
     with workspace.reading() as s:
         return health_service.check_interval(s)
+
+
+def provider_warnings(workspace: Workspace) -> tuple[str, ...]:
+    """What ``providers.toml`` ignored (unknown keys, a client secret), said before a check from the command
+    line; a broken file raises ``ProvidersFileError``."""
+    return tuple(load_providers(workspace.data_dir).warnings)
 
 
 def summarise(report: HealthReport, *, cancelled: bool = False) -> CheckSummary:

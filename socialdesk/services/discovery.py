@@ -229,21 +229,31 @@ def _detailed(
     return named or account
 
 
+#: Platform ids looked up per query (SQLite's bound-parameter limit; the lookup stays on the index).
+_LOOKUP_CHUNK = 900
+
+
 def existing_profiles(session: Session, accounts: Iterable[Account]) -> dict[str, int]:
-    """platform id → id of the profile already in the workspace for it (deleted ones too)."""
+    """platform id → id of the profile already in the workspace for it (deleted ones too).
+
+    One indexed query (``ix_profiles_platform_pid``) per chunk of the accounts' ids; a live profile
+    wins over a deleted one with the same id."""
     accounts = list(accounts)
     if not accounts:
         return {}
     platform_key = accounts[0].platform
-    ids = [a.platform_id for a in accounts]
-    rows = session.execute(
-        select(Profile.platform_id, Profile.id)
-        .where(Profile.platform == platform_key, Profile.platform_id.in_(ids))
-        .order_by(Profile.deleted_at.is_not(None), Profile.id)
-    ).all()
+    ids = list(dict.fromkeys(a.platform_id for a in accounts))
     out: dict[str, int] = {}
-    for pid, profile_id in rows:
-        out.setdefault(str(pid), profile_id)
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        rows = session.execute(
+            select(Profile.platform_id, Profile.id)
+            .where(
+                Profile.platform == platform_key, Profile.platform_id.in_(ids[start : start + _LOOKUP_CHUNK])
+            )
+            .order_by(Profile.deleted_at.is_not(None), Profile.id)
+        ).all()
+        for pid, profile_id in rows:
+            out.setdefault(str(pid), profile_id)
     return out
 
 

@@ -53,6 +53,7 @@ from socialdesk.services.rules import (
     claim_needs_sign_in,
     connection_state,
     deny,
+    ownership,
 )
 from socialdesk.services.tokens import TokenSet, TokenStore
 from socialdesk.services.workspace import Workspace
@@ -355,13 +356,41 @@ class KnownAccount:
 
 
 def known_accounts(session: Session, me_id: int | None, discovery: Discovery) -> dict[str, KnownAccount]:
-    """platform id → the workspace's profile for each discovered account that is already there."""
+    """platform id → the workspace's profile for each discovered account that is already there.
+
+    Four indexed queries per chunk of accounts (``ix_profiles_platform_pid`` for the ids, then the found
+    profiles' names, owners and shares by primary key), and only what the picker shows (name,
+    ownership, deleted): the cost follows the accounts the sign-in found, never the workspace's size (an
+    agency's sign-in can find hundreds of pages in a workspace of a million profiles).
+    """
     found = discovery_service.existing_profiles(session, discovery.accounts)
+    ids = list(dict.fromkeys(found.values()))
+    rows: dict[int, tuple[str, bool, bool]] = {}
+    owners: dict[int, set[int]] = defaultdict(set)
+    shares: dict[int, set[int]] = defaultdict(set)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for profile_id, name, shared_with_all, deleted_at in session.execute(
+            select(Profile.id, Profile.display_name, Profile.shared_with_all, Profile.deleted_at).where(
+                Profile.id.in_(chunk)
+            )
+        ):
+            rows[profile_id] = (name, bool(shared_with_all), deleted_at is not None)
+        for profile_id, member_id in session.execute(
+            select(ProfileOwner.profile_id, ProfileOwner.member_id).where(ProfileOwner.profile_id.in_(chunk))
+        ):
+            owners[profile_id].add(member_id)
+        for profile_id, member_id in session.execute(
+            select(ProfileShare.profile_id, ProfileShare.member_id).where(ProfileShare.profile_id.in_(chunk))
+        ):
+            shares[profile_id].add(member_id)
     out: dict[str, KnownAccount] = {}
     for pid, profile_id in found.items():
-        view = profiles_service.view(session, profile_id)
-        profile = profiles_service.get_profile(session, profile_id, include_deleted=True)
-        out[pid] = KnownAccount(profile_id, profile.display_name, view.relative_to(me_id), view.deleted)
+        if (row := rows.get(profile_id)) is None:
+            continue
+        name, shared_with_all, deleted = row
+        relation = ownership(me_id, owners[profile_id], shares[profile_id], shared_with_all)
+        out[pid] = KnownAccount(profile_id, name, relation, deleted)
     return out
 
 

@@ -2,7 +2,8 @@
 
 :class:`PlatformChoiceDialog` comes before the sign-in, :class:`AccountPickerDialog` after it. Both
 only collect choices (methods callable from tests without the modal loop); the flow in
-``sign_in_flows`` applies them through ``services.reconnect``.
+``sign_in_flows`` reads which accounts are known (``ops.connections.known_accounts``: indexed on the
+discovered ids) and applies the choice (``ops.connections.add_accounts``).
 """
 
 from __future__ import annotations
@@ -30,9 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialdesk.models.catalogue import KIND_LABELS, PLATFORMS, ConnectionType, Ownership
-from socialdesk.services.discovery import Account, Discovery
-from socialdesk.services.providers import BUILT_IN, KIND_APP_LABELS
-from socialdesk.services.reconnect import KnownAccount, addable_types
+from socialdesk.ops.connections import Account, Discovery, KnownAccount, addable_types, kind_apps
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
 from socialdesk.ui.style import ERROR_STYLE, muted_color
@@ -68,10 +67,9 @@ class PlatformChoiceDialog(QDialog):
             if info.signs_in and info.connections:
                 self.platform.addItem(platform_icon(key), info.label, key)
         # Kinds that sign in with their own app (LinkedIn organization pages) are their own choice.
-        for key, provider in BUILT_IN.items():
-            for kind in provider.kinds:
-                label = self.tr("{0} {1}").format(PLATFORMS[key].label, KIND_APP_LABELS.get(kind, kind))
-                self.platform.addItem(platform_icon(key), label, f"{key}:{kind}")
+        for key, kind, kind_label in kind_apps():
+            label = self.tr("{0} {1}").format(PLATFORMS[key].label, kind_label)
+            self.platform.addItem(platform_icon(key), label, f"{key}:{kind}")
         form.addRow(self.tr("Platform"), self.platform)
         self.types_box = QWidget(self)
         self.types_layout = QVBoxLayout(self.types_box)

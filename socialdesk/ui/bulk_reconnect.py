@@ -36,16 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from socialdesk.models.catalogue import PLATFORMS, ConnectionType
-from socialdesk.services import members as members_service
-from socialdesk.services import reconnect
+from socialdesk.ops import connections as ops_connections
+from socialdesk.ops.connections import BulkPlan, ConnectOutcome, PlanState, ProfileResult, Target, TypeChoice
+from socialdesk.ops.workspace import Workspace
 from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.reconnect import BulkPlan, ConnectOutcome, PlanState, ProfileResult, TypeChoice
-from socialdesk.services.workspace import Workspace
-from socialdesk.ui import sign_in
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
-from socialdesk.ui.sign_in import SignInDialog, SignInResult
-from socialdesk.ui.sign_in_flows import SignInServices
+from socialdesk.ui.sign_in import SignInDialog, SignInResult, SignInServices, SignInState, warm_up
 from socialdesk.ui.workers import run_in_thread
 
 OK_COLOR = QColor("#1B6B24")
@@ -61,10 +58,10 @@ OTHER_GROUPS: tuple[tuple[PlanState, str], ...] = (
 
 #: What a platform row says while its sign-in dialog is in each state.
 SIGN_IN_STATES = {
-    "browser": "Signing in…",
-    "waiting": "Waiting for the web browser…",
-    "working": "Saving…",
-    "error": "Sign-in problem: see the sign-in window",
+    SignInState.BROWSER: "Signing in…",
+    SignInState.WAITING: "Waiting for the web browser…",
+    SignInState.WORKING: "Saving…",
+    SignInState.ERROR: "Sign-in problem: see the sign-in window",
 }
 
 
@@ -190,8 +187,7 @@ class BulkReconnectDialog(QDialog):
         workspace, ids = self.workspace, self.profile_ids
 
         def load() -> list[TypeChoice]:
-            with workspace.session() as s:
-                return reconnect.type_choices(s, members_service.me_actor(s), ids)
+            return ops_connections.type_choices(workspace, ids)
 
         run_in_thread(load, self._on_choices, self._on_load_failed)
 
@@ -253,8 +249,7 @@ class BulkReconnectDialog(QDialog):
         self.summary.setText(self.tr("Reading the selection…"))
 
         def load() -> BulkPlan:
-            with workspace.session() as s:
-                return reconnect.bulk_plan(s, members_service.me_actor(s), ids, ctype)
+            return ops_connections.bulk_plan(workspace, ids, ctype)
 
         def done(plan: BulkPlan) -> None:
             if shiboken6.isValid(self) and generation == self._generation:
@@ -316,7 +311,7 @@ class BulkReconnectDialog(QDialog):
         except SocialDeskError:
             return  # the sign-in itself will say what is wrong
         if embedded:
-            QTimer.singleShot(0, sign_in.warm_up)
+            QTimer.singleShot(0, warm_up)
 
     def _clear_platform_panel(self) -> None:
         while (item := self.platform_grid.takeAt(0)) is not None:
@@ -356,7 +351,7 @@ class BulkReconnectDialog(QDialog):
         self.platform_labels[key] = text
         self.platform_panel.show()
 
-    def _name(self, target: reconnect.Target) -> str:
+    def _name(self, target: Target) -> str:
         return f"{target.name} (@{target.handle})"
 
     # -- connecting ---------------------------------------------------------------------------------
@@ -387,8 +382,7 @@ class BulkReconnectDialog(QDialog):
         try:
             services = self.services()
             provider = services.service.provider(platform_key, kind)
-            with self.workspace.session() as s:
-                actor = members_service.me_actor(s)
+            actor = ops_connections.me(self.workspace)
             if actor is None:
                 raise SocialDeskError("Choose who you are in the team first")
             # Before any window opens: "Facebook has no client id yet: … Settings ▸ Sign-in".
@@ -401,7 +395,8 @@ class BulkReconnectDialog(QDialog):
         workspace = self.workspace
 
         def finish(result: SignInResult) -> ConnectOutcome:
-            return reconnect.connect_profiles(
+            # The dialog's profilesChanged carries the change to the window: the value only.
+            return ops_connections.connect_profiles(
                 workspace,
                 services.store,
                 provider,
@@ -411,7 +406,7 @@ class BulkReconnectDialog(QDialog):
                 discovery=result.discovery,
                 profile_ids=ids,
                 refuse_without_permission=False,
-            )
+            ).value
 
         dialog = SignInDialog(
             services.service,
@@ -444,10 +439,11 @@ class BulkReconnectDialog(QDialog):
         dialog.start()
         return dialog
 
-    def _on_sign_in_state(self, platform_key: str, state: str) -> None:
+    def _on_sign_in_state(self, platform_key: str, value: str) -> None:
+        state = SignInState(value)
         if state in SIGN_IN_STATES:
             self._set_platform_text(platform_key, self.tr(SIGN_IN_STATES[state]), MUTED_COLOR)
-        if state == "working":
+        if state is SignInState.WORKING:
             self.progress.setRange(0, 0)
             self.summary.setText(
                 self.tr("{0}: saving the connections…").format(PLATFORMS[platform_key].label)

@@ -44,11 +44,6 @@ def still_running() -> int:
         return sum(1 for t in _threads if t.is_alive())
 
 
-class _Relay(QObject):
-    finished = Signal(object)
-    failed = Signal(object, str)
-
-
 class ConnectionCheck(QObject):
     """The window's connection check: its schedule, one run at a time, its cancel."""
 
@@ -57,6 +52,10 @@ class ConnectionCheck(QObject):
     finished = Signal(object)
     #: A check could not run (a broken providers file, no keyring...): the exception and its traceback.
     failed = Signal(object, str)
+    # From the check's own thread to this object's (the GUI thread): queued. The one check running
+    # (``running``) is the only sender, so no answer can be taken for another's.
+    _finished_from_thread = Signal(object)
+    _failed_from_thread = Signal(object, str)
 
     def __init__(self, parent: QObject, workspace_source: Callable[[], Workspace | None]) -> None:
         super().__init__(parent)
@@ -72,7 +71,8 @@ class ConnectionCheck(QObject):
         self.idle.setSingleShot(True)
         self.idle.setInterval(FIRST_CHECK_IDLE_MS)
         self.idle.timeout.connect(self._first_when_idle)
-        self._relay: _Relay | None = None
+        self._finished_from_thread.connect(self._done)
+        self._failed_from_thread.connect(self._failed)
 
     def tokens(self) -> ops_health.TokenStore:
         workspace = self._workspace()
@@ -130,17 +130,15 @@ class ConnectionCheck(QObject):
         self.running = True
         cancel = self._cancel = threading.Event()
         tokens = self.tokens()
-        relay = self._relay = _Relay()
-        relay.finished.connect(self._done)
-        relay.failed.connect(self._failed)
+        finished, failed = self._finished_from_thread, self._failed_from_thread
 
         def work() -> None:
             try:
                 result = ops_health.run_check(workspace, tokens, cancelled=cancel.is_set, force=force)
             except BaseException as exc:  # said on the GUI thread, never lost
-                _emit(relay.failed, exc, traceback.format_exc())
+                _emit(failed, exc, traceback.format_exc())
             else:
-                _emit(relay.finished, result)
+                _emit(finished, result)
             finally:
                 with _threads_lock:
                     _threads.discard(threading.current_thread())
@@ -166,7 +164,6 @@ class ConnectionCheck(QObject):
 
     def _done(self, result: Any) -> None:
         self.running = False
-        self._relay = None
         if self._closing:
             return
         summary: CheckSummary = result.value
@@ -175,7 +172,6 @@ class ConnectionCheck(QObject):
 
     def _failed(self, exc: BaseException, details: str) -> None:
         self.running = False
-        self._relay = None
         log.warning("Connection check could not run: %s\n%s", exc, details)
         if not self._closing:
             self.failed.emit(exc, details)
@@ -184,5 +180,5 @@ class ConnectionCheck(QObject):
 def _emit(signal: Any, *args: Any) -> None:
     try:
         signal.emit(*args)
-    except RuntimeError:  # the application ended and took the relay with it
+    except RuntimeError:  # the application ended and took the check (and its signals) with it
         log.debug("A connection check ended after the window had gone")

@@ -24,22 +24,34 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
-from socialdesk.models.catalogue import ConnectionType, Role, platform, unsupported_reason
-from socialdesk.services import members as members_service
-from socialdesk.services import profiles as profiles_service
-from socialdesk.services import reconnect
+from socialdesk.models.catalogue import ConnectionType, platform
+from socialdesk.ops import connections as ops_connections
+from socialdesk.ops.connections import ConnectOutcome, NotConfiguredError, PortBusyError, addable_types
+from socialdesk.ops.workspace import Workspace
 from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.oauth import NotConfiguredError, OAuthService, PortBusyError
-from socialdesk.services.providers import load_providers
-from socialdesk.services.reconnect import ConnectOutcome
-from socialdesk.services.rules import READ_ONLY, Actor, can_claim, claim_needs_sign_in
-from socialdesk.services.tokens import TokenStore
-from socialdesk.services.workspace import Workspace
+from socialdesk.services.rules import Actor
 from socialdesk.ui.account_picker import AccountPickerDialog, PlatformChoiceDialog
+from socialdesk.ui.bulk_reconnect import BulkReconnectDialog
 from socialdesk.ui.i18n import plural
-from socialdesk.ui.sign_in import DEFAULT_TIMEOUT_MS, SignInDialog, SignInResult
+from socialdesk.ui.sign_in import SignInDialog, SignInResult, SignInServices
 from socialdesk.ui.widgets import shorten
 from socialdesk.ui.workers import run_in_thread
+
+__all__ = [
+    "AddProfilesFlow",
+    "ClaimFlow",
+    "FlowResult",
+    "ReconnectFlow",
+    "SignInFlow",
+    "SignInServices",
+    "add_profiles",
+    "bulk_reconnect",
+    "claim_ownership",
+    "connect_connection",
+    "outcome_message",
+    "reconnect_profile",
+    "types_text",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,22 +66,6 @@ class FlowResult:
     #: The platform whose sign-in app is not set up (no client id, secret, redirect): the message
     #: says what to enter; the window offers Settings ▸ Sign-in.
     needs_settings: str | None = None
-
-
-@dataclass
-class SignInServices:
-    """The services a sign-in needs; tests inject a short time-out or a scripted system browser."""
-
-    service: OAuthService
-    store: TokenStore
-    timeout_ms: int = DEFAULT_TIMEOUT_MS
-    open_browser: Callable[[str], bool] | None = None
-
-    @classmethod
-    def for_workspace(cls, workspace: Workspace, store: TokenStore | None = None) -> SignInServices:
-        """From ``providers.toml`` (raises its ``ProvidersFileError``) and the workspace's keyring store."""
-        store = store or TokenStore(workspace.workspace_id)
-        return cls(OAuthService(load_providers(workspace.data_dir), store), store)
 
 
 def types_text(types: Sequence[ConnectionType]) -> str:
@@ -136,13 +132,7 @@ class SignInFlow(QObject):
 
     def actor(self) -> Actor:
         """*Me*, able to write (raises with the reason otherwise)."""
-        with self.workspace.session() as s:
-            actor = members_service.me_actor(s)
-        if actor is None:
-            raise SocialDeskError("Choose who you are in the team first")
-        if actor.role is Role.ANALYST:
-            raise SocialDeskError(READ_ONLY)
-        return actor
+        return ops_connections.me_writer(self.workspace)
 
     def show(self, dialog: QDialog) -> None:
         self.dialogs.append(dialog)
@@ -251,18 +241,8 @@ class ReconnectFlow(SignInFlow):
         super().__init__(parent, workspace, services)
 
     def run(self) -> None:
-        actor = self.actor()
-        with self.workspace.session() as s:
-            view = profiles_service.view(s, self.profile_id)
-            target = reconnect.load_target(s, self.profile_id)
-            if not (decision := reconnect.can_connect(actor, view)):
-                raise SocialDeskError(decision.reason)
-            types = self.types if self.types is not None else reconnect.expired_types(view)
-        for ctype in types:
-            if (reason := unsupported_reason(view.facts, ctype)) is not None:
-                raise SocialDeskError(f"{target.name}: {reason}")
-        if not types:
-            raise SocialDeskError(f"{target.name} has no expired connection to re-connect")
+        start = ops_connections.connect_target(self.workspace, self.profile_id, self.types)
+        actor, target, types = start.actor, start.target, list(start.types)
         services = self.services()
         provider = services.service.provider(target.platform, target.kind)
         verb = "Re-connect" if self.types is None else "Connect"
@@ -272,7 +252,7 @@ class ReconnectFlow(SignInFlow):
         )
 
         def finish(result: SignInResult) -> ConnectOutcome:
-            return reconnect.connect_profiles(
+            return ops_connections.connect_profiles(
                 self.workspace,
                 services.store,
                 provider,
@@ -281,7 +261,7 @@ class ReconnectFlow(SignInFlow):
                 tokens=result.tokens,
                 discovery=result.discovery,
                 profile_ids=[self.profile_id],
-            )
+            ).value
 
         def done(result: SignInResult) -> None:
             outcome: ConnectOutcome = result.value
@@ -310,19 +290,11 @@ class ClaimFlow(SignInFlow):
         super().__init__(parent, workspace, services)
 
     def run(self) -> None:
-        actor = self.actor()
-        with self.workspace.session() as s:
-            view = profiles_service.view(s, self.profile_id)
-            target = reconnect.load_target(s, self.profile_id)
-            if not (decision := can_claim(actor, view)):
-                raise SocialDeskError(decision.reason)
-            needs_sign_in = claim_needs_sign_in(view)
-            if not needs_sign_in:
-                reconnect.claim_without_sign_in(s, actor, self.profile_id)
-        if not needs_sign_in:
+        start = ops_connections.start_claim(self.workspace, self.profile_id).value
+        actor, target, types = start.actor, start.target, list(start.types)
+        if start.claimed:
             self.end(FlowResult((self.profile_id,), False, f"You now own {target.name}"))
             return
-        types = reconnect.claim_types(view)
         services = self.services()
         provider = services.service.provider(target.platform, target.kind)
         purpose = (
@@ -331,7 +303,7 @@ class ClaimFlow(SignInFlow):
         )
 
         def finish(result: SignInResult) -> ConnectOutcome:
-            return reconnect.claim_with_sign_in(
+            return ops_connections.claim_with_sign_in(
                 self.workspace,
                 services.store,
                 provider,
@@ -340,7 +312,7 @@ class ClaimFlow(SignInFlow):
                 types=types,
                 tokens=result.tokens,
                 discovery=result.discovery,
-            )
+            ).value
 
         def done(result: SignInResult) -> None:
             outcome: ConnectOutcome = result.value
@@ -376,7 +348,7 @@ class AddProfilesFlow(SignInFlow):
         self.me = self.actor()
         if self.platform_key is not None:
             key, _, kind = self.platform_key.partition(":")
-            self._sign_in(self.platform_key, self.types or list(reconnect.addable_types(key, kind or None)))
+            self._sign_in(self.platform_key, self.types or list(addable_types(key, kind or None)))
             return
         choice = PlatformChoiceDialog(self.parent_widget)
 
@@ -405,8 +377,7 @@ class AddProfilesFlow(SignInFlow):
         self.sign_in(platform_key, types, purpose, None, self._pick, kind=kind or None)
 
     def _pick(self, result: SignInResult) -> None:
-        with self.workspace.session() as s:
-            known = reconnect.known_accounts(s, self.me.id, result.discovery)
+        known = ops_connections.known_accounts(self.workspace, self.me.id, result.discovery)
         picker = AccountPickerDialog(result.discovery, known, self.parent_widget)
         self.picker = picker
         services = self.services()
@@ -417,7 +388,8 @@ class AddProfilesFlow(SignInFlow):
             picker.set_busy(True)
 
             def work() -> ConnectOutcome:
-                return reconnect.add_accounts(
+                # The flow's FlowResult carries the change to the window (rows, push queue): the value only.
+                return ops_connections.add_accounts(
                     self.workspace,
                     services.store,
                     provider,
@@ -426,7 +398,7 @@ class AddProfilesFlow(SignInFlow):
                     tokens=result.tokens,
                     discovery=result.discovery,
                     chosen=chosen,
-                )
+                ).value
 
             def done(outcome: ConnectOutcome) -> None:
                 if shiboken6.isValid(picker):
@@ -509,10 +481,8 @@ def bulk_reconnect(
     profile_ids: Sequence[int],
     *,
     services: SignInServices | None = None,
-) -> Any:
+) -> BulkReconnectDialog:
     """``actionBulkReconnect``: the :class:`~socialdesk.ui.bulk_reconnect.BulkReconnectDialog`, opened."""
-    from socialdesk.ui.bulk_reconnect import BulkReconnectDialog
-
     dialog = BulkReconnectDialog(workspace, profile_ids, parent, services=services)
     dialog.open()
     return dialog
