@@ -51,6 +51,7 @@ def test_wheel_has_the_entry_point_desktop_file_icon_and_migrations(wheel: Path)
     assert "socialdesk/migrations/env.py" in names
     assert any(n.startswith("socialdesk/migrations/versions/0001_") for n in names)
     assert any(n.startswith("socialdesk/resources/icons/platforms/") for n in names)
+    assert "socialdesk/resources/i18n/socialdesk_en.qm" in names  # the plural forms (ui/i18n.py)
     assert f"Version: {socialdesk.__version__}" in metadata
     assert not any(n.startswith("tests/") or n.startswith("benchmarks/") for n in names)
 

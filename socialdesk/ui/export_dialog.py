@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -43,7 +43,7 @@ from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.query import ProfileRows
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.style import ERROR_STYLE
-from socialdesk.ui.workers import run_in_thread
+from socialdesk.ui.workers import ProgressRelay, run_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,6 @@ PROGRESS_DELAY_MS = 500
 #: CSV 0.55 s and 0.025 s. It costs 200 pauses of 1 ms per 100,000 rows.
 GUI_YIELD_S = 0.001
 What = Literal["groups", "profiles", "selected"]
-
-
-class _ProgressRelay(QObject):
-    """Lives on the GUI thread; the worker emits, the dialog's slot runs on the GUI thread."""
-
-    progress = Signal(int, int)
 
 
 def default_folder() -> Path:
@@ -228,7 +222,7 @@ class ExportDialog(QDialog):
         self.folder_button.clicked.connect(lambda _c=False: self._show_folder())
         layout.addWidget(self.buttons)
 
-        self.relay = _ProgressRelay(self)
+        self.relay = ProgressRelay(self)
         self.relay.progress.connect(self._on_progress)
         self._progress_timer = QTimer(self)
         self._progress_timer.setSingleShot(True)

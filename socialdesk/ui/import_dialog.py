@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,7 +54,7 @@ from socialdesk.ui.i18n import plural
 from socialdesk.ui.ops_runner import run_op
 from socialdesk.ui.resources import platform_icon
 from socialdesk.ui.style import ERROR_STYLE, MUTED_STYLE
-from socialdesk.ui.workers import run_in_thread
+from socialdesk.ui.workers import ProgressRelay, run_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,6 @@ def _profile_subject(plan: ProfileRowPlan) -> str:
     if plan.platform in PLATFORMS:
         return f"{PLATFORMS[plan.platform].label} @{plan.handle}"
     return plan.handle or "?"
-
-
-class _Relay(QObject):
-    progress = Signal(int, int)
 
 
 class ImportDialog(QDialog):
@@ -252,7 +248,7 @@ class ImportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-        self.relay = _Relay(self)
+        self.relay = ProgressRelay(self)
         self.relay.progress.connect(self._on_progress)
         self.browse_button.clicked.connect(lambda _c=False: self._browse())
         self.path_edit.returnPressed.connect(lambda: self.load(self.path_edit.text()))

@@ -21,6 +21,13 @@ class _Relay(QObject):
     failed = Signal(object, str)
 
 
+class ProgressRelay(QObject):
+    """Progress from a worker to a dialog: made on the GUI thread, it delivers ``(done, total)`` there
+    (a queued connection), so the worker's ``emit`` never touches a widget. Export and import use it."""
+
+    progress = Signal(int, int)
+
+
 class _Task(QRunnable):
     def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
         super().__init__()
