@@ -210,31 +210,30 @@ class TimeColumn(Sequence[datetime]):
 _EPOCH = datetime(1970, 1, 1)
 #: Connection states per profile as one integer: two bits per connection type (0: not established,
 #: 1: expired, 2: active), at ``_TYPE_SHIFT[type]``; a connection without grants is not established.
-_TYPE_SHIFT: dict[ConnectionType, int] = {t: 2 * i for i, t in enumerate(ConnectionType)}
-_STATE_SPAN = 1 << (2 * len(ConnectionType))
+#: Stored in ``profiles.conn_states`` by the triggers of migration 0007, whose layout this must be (a
+#: test compares them): a new connection type takes a new shift and a migration that backfills it.
+_TYPE_SHIFT: dict[ConnectionType, int] = {
+    ConnectionType.PUBLISHING: 0,
+    ConnectionType.INSIGHTS: 2,
+    ConnectionType.ADS_POSTS: 4,
+    ConnectionType.MESSAGING: 6,
+    ConnectionType.PRODUCT_TAGS: 8,
+    ConnectionType.SHARED_INSIGHTS: 10,
+}
+_STATE_SPAN = 1 << (max(_TYPE_SHIFT.values()) + 2)
 _STATE_OF_BITS = (
     ConnectionState.NOT_ESTABLISHED,
     ConnectionState.EXPIRED,
     ConnectionState.ACTIVE,
     ConnectionState.ACTIVE,
 )
-_TYPE_BIT_SQL = (
-    "CASE c.type " + " ".join(f"WHEN '{t.value}' THEN {1 << s}" for t, s in _TYPE_SHIFT.items()) + " END"
-)
-#: The profile's own columns, in id order.
+#: The profile's own columns, in id order, with its owners ("1,3", NULL without owners) and its
+#: connection states (the integer above), both kept in the row by SQLite triggers (migration 0007).
 _BASE_COLUMNS = (
     "p.id, p.platform, p.kind, p.handle, p.display_name, p.visibility, p.platform_id, "
     "CAST(strftime('%s', p.added_at) AS INTEGER), coalesce(p.notes, ''), "
-    f"coalesce(p.like_count >= {FACEBOOK_INSIGHTS_MIN_LIKES}, 0), p.shared_with_all, p.deleted_at"
-)
-#: Each profile's owners as one short text ("1,3"), in profile order (the primary key's).
-_OWNERS_SQL = "SELECT profile_id, group_concat(member_id) FROM profile_owners{scope} GROUP BY profile_id"
-#: Each profile's connection states as one integer, in profile order (the unique index on
-#: (profile_id, type)); connections without grants are not established and add nothing.
-_STATES_SQL = (
-    f"SELECT c.profile_id, sum({_TYPE_BIT_SQL} * "
-    "(SELECT 1 + max(g.state = 'active') FROM grants g WHERE g.connection_id = c.id)) "
-    "FROM connections c{scope} GROUP BY c.profile_id"
+    f"coalesce(p.like_count >= {FACEBOOK_INSIGHTS_MIN_LIKES}, 0), p.shared_with_all, p.deleted_at, "
+    "p.owner_ids, p.conn_states"
 )
 _ROWS_SQL = "SELECT {columns} FROM profiles p WHERE {where} ORDER BY p.id"
 #: Rows per ``fetchmany``: big results are never held as one list of tuples, and a small chunk's
@@ -299,16 +298,6 @@ def _gc_paused() -> Iterator[None]:
                 _gc_pausers -= 1
                 if _gc_pausers == 0:
                     gc.enable()
-
-
-def _align(ids: npt.NDArray[np.int64], profile_ids: list[int]) -> tuple[npt.NDArray[np.int64], Any]:
-    """Rows of ``profile_ids`` among the sorted ``ids``, and which of them are there at all."""
-    wanted = np.array(profile_ids, dtype=np.int64)
-    at = np.searchsorted(ids, wanted)
-    inside = at < len(ids)
-    at = np.where(inside, at, 0)
-    hit = inside & (ids[at] == wanted) if len(ids) else np.zeros(len(wanted), bool)
-    return at[hit], hit
 
 
 def _compact(values: Sequence[T], codes: npt.NDArray[Any]) -> Coded[T]:
@@ -512,13 +501,14 @@ class ProfileRows:
         return rows
 
     def _load(self, conn: DbConnection, *, deleted: bool, only_ids: Sequence[int] | None = None) -> None:
-        """Read the rows (all, or ``only_ids``) with one aligned query and a few small ones.
+        """Read the rows (all, or ``only_ids``) with one query and a few small ones.
 
         One query gives every row with its owners (a short text, "1,3") and its connection states
-        (one integer, two bits per connection type) from correlated subqueries on the primary keys,
-        in id order: no Python dict joins per row. The derived columns (ownership, states, status,
-        owner names) are computed once per distinct combination and spread with numpy; per-row
-        Python work is what decides the open time at 100,000 and 1,000,000 profiles.
+        (one integer, two bits per connection type), both stored in the row and kept by triggers, in
+        id order: no join, no aggregate, no Python dict joins per row. The derived columns
+        (ownership, states, status, owner names) are computed once per distinct combination and
+        spread with numpy; per-row Python work is what decides the open time at 100,000 and
+        1,000,000 profiles.
         """
         # "+" keeps SQLite off the deleted_at index for the live rows (99 % of the table): a plain scan in
         # rowid order is faster and needs no sort. The trash (few rows) uses the index.
@@ -566,17 +556,13 @@ class ProfileRows:
         self.group_members = _expand_groups(conn, group_rows)
 
         # Read in chunks straight into columns: holding 1,000,000 row tuples and their transposition
-        # at once doubled the peak memory of a load.
-        # The owners and the connection states come from their own tables in profile order, and are
-        # put beside the rows with a binary search over the ids (numpy), not a dict lookup per row.
-        pid_scope = " WHERE profile_id IN (SELECT value FROM json_each(:ids))" if only_ids is not None else ""
-        owners = _read_columns(raw.execute(_OWNERS_SQL.format(scope=pid_scope), params), 2, shared=(1,))
-        c_scope = " WHERE c.profile_id IN (SELECT value FROM json_each(:ids))" if only_ids is not None else ""
-        states = _read_columns(raw.execute(_STATES_SQL.format(scope=c_scope), params), 2)
+        # at once doubled the peak memory of a load. The owners' texts repeat: each is kept once.
         base = _read_columns(
-            raw.execute(_ROWS_SQL.format(columns=_BASE_COLUMNS, where=where), params), 12, shared=(1, 2, 5, 8)
+            raw.execute(_ROWS_SQL.format(columns=_BASE_COLUMNS, where=where), params),
+            14,
+            shared=(1, 2, 5, 8, 12),
         )
-        columns = self._derive(base, owners, states, member_names, shared_with_me, groups, expiry)
+        columns = self._derive(base, member_names, shared_with_me, groups, expiry)
         if only_ids is None:
             for name, column in columns.items():
                 setattr(self, name, column)
@@ -588,8 +574,6 @@ class ProfileRows:
     def _derive(
         self,
         base: list[list[Any]],
-        owner_rows: list[list[Any]],
-        state_rows: list[list[Any]],
         member_names: dict[int, str],
         shared_with_me: list[int],
         groups: dict[int, list[str]],
@@ -598,7 +582,7 @@ class ProfileRows:
         """The read model's columns from the query's (``_ROWS_SQL``): numpy over codes, and Python
         once per distinct value (owner lists, connection combinations), never once per row."""
         ids_l, platforms, kinds, handles, names, visibility, platform_ids = base[:7]
-        added, notes, likes, everyone_l, deleted = base[7:]
+        added, notes, likes, everyone_l, deleted, owner_ids, conn_states = base[7:]
         size = len(ids_l)
         ids = np.array(ids_l, dtype=np.int64)
         platform = Coded.factorize(platforms, size)
@@ -606,11 +590,7 @@ class ProfileRows:
         vis = Coded.factorize(visibility, size)
 
         # Owners: their names once per distinct text, then per distinct list of names.
-        owner_texts = Coded.factorize(owner_rows[1], len(owner_rows[1]))
-        nobody = len(owner_texts.values)  # the code of "no owners"
-        texts: Coded[str | None] = Coded([*owner_texts.values, None], np.full(size, nobody, np.int32))
-        at, hit = _align(ids, owner_rows[0])
-        texts.codes[at] = owner_texts.codes[hit]
+        texts: Coded[str | None] = Coded.factorize(owner_ids, size)
         me = str(self.me) if self.me is not None else None
         owner_values: dict[tuple[str, ...], int] = {}
         text_to_owners = np.zeros(len(texts.values), np.int32)
@@ -634,9 +614,7 @@ class ProfileRows:
         ownership = _compact([Ownership.NONE, Ownership.OWNED, Ownership.SHARED, Ownership.OTHERS], category)
 
         # Connection states and status: once per distinct (platform, kind, visibility, likes, states).
-        states_code = np.zeros(size, np.int64)
-        at, hit = _align(ids, state_rows[0])
-        states_code[at] = np.array(state_rows[1], dtype=np.int64)[hit]
+        states_code = np.array(conn_states, dtype=np.int64)
         like_flag = np.array(likes, dtype=np.int64)
         nk, nv = max(len(kind.values), 1), max(len(vis.values), 1)
         combined = (
