@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import tracemalloc
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -25,13 +24,10 @@ from socialdesk.models.catalogue import (
     ConnectionType,
     GrantState,
     Ownership,
-    ProfileFacts,
     Status,
-    Visibility,
-    supported_types,
 )
-from socialdesk.models.schema import Connection, Grant, Profile, ProfileOwner, ProfileShare
-from socialdesk.services import columns, demo, health, rules
+from socialdesk.models.schema import Grant
+from socialdesk.services import columns, demo, health
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.query import COLUMN_KEYS, ProfileFilter, ProfileRows
@@ -39,6 +35,7 @@ from socialdesk.services.workspace import Workspace
 
 pytest.register_assert_rewrite("tests.oauth_server")
 from tests.oauth_server import OAuthWorkspace  # noqa: E402
+from tests.read_model_rules import by_rules  # noqa: E402
 
 pytest_plugins = ("tests.oauth_server",)
 
@@ -65,49 +62,10 @@ def scale_ws(scale_dir: Path) -> Iterator[Workspace]:
 # -- the read model against the rules ---------------------------------------------------------------
 
 
-ConnStates = tuple[tuple[ConnectionType, ConnectionState], ...]
-
-
-def _by_rules(ws: Workspace) -> dict[int, tuple[Ownership, Status, ConnStates]]:
-    """Every live profile's ownership, status and connection states, the slow way: plain rows and
-    ``rules.py``, one profile at a time."""
-    me = ws.me_id
-    out = {}
-    with ws.engine.connect() as conn:
-        owners: dict[int, list[int]] = defaultdict(list)
-        for pid, mid in conn.execute(select(ProfileOwner.profile_id, ProfileOwner.member_id)):
-            owners[pid].append(mid)
-        shares: dict[int, list[int]] = defaultdict(list)
-        for pid, mid in conn.execute(select(ProfileShare.profile_id, ProfileShare.member_id)):
-            shares[pid].append(mid)
-        grants: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for pid, ctype, state in conn.execute(
-            select(Connection.profile_id, Connection.type, Grant.state).join(
-                Grant, Grant.connection_id == Connection.id
-            )
-        ):
-            grants[(pid, ctype)].append(state)
-        profiles = select(
-            Profile.id, Profile.platform, Profile.kind, Profile.visibility, Profile.like_count,
-            Profile.shared_with_all,
-        ).where(Profile.deleted_at.is_(None))  # fmt: skip
-        for pid, platform, kind, visibility, likes, everyone in conn.execute(profiles):
-            facts = ProfileFacts(platform, kind, Visibility(visibility), likes)
-            states = tuple(
-                (t, rules.connection_state(grants.get((pid, t.value), ()))) for t in supported_types(facts)
-            )
-            out[pid] = (
-                rules.ownership(me, owners[pid], shares[pid], bool(everyone)),
-                rules.profile_status(visibility, dict(states)),
-                states,
-            )
-    return out
-
-
 def test_fast_path_agrees_with_the_rules_for_every_demo_profile(
     scale_ws: Workspace, scale_rows: ProfileRows
 ) -> None:
-    expected = _by_rules(scale_ws)
+    expected = by_rules(scale_ws)
     rows = scale_rows
     assert len(rows) == len(expected) > SCALE_PROFILES * 0.95
     for r in range(len(rows)):
