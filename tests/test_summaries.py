@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -24,6 +25,7 @@ from sqlalchemy import delete, select, text
 from socialdesk.models.catalogue import ConnectionType, GrantState, Role, Visibility
 from socialdesk.models.schema import Connection, Grant, Member, Profile, ProfileOwner
 from socialdesk.services import health, importer, members, profiles, query
+from socialdesk.services.query import ProfileRows
 from socialdesk.services.workspace import DB_NAME, Workspace
 from tests import factory
 from tests.read_model_rules import assert_read_model_right, live_summaries, stored_summaries
@@ -284,3 +286,19 @@ def test_any_sequence_of_writes_keeps_the_stored_summaries_equal_to_the_tables(
     finally:
         ws.close()
         db.close()
+
+
+def test_the_time_added_is_read_as_stored_whichever_sqlite_function_computes_it(demo_ws: Workspace) -> None:
+    with demo_ws.engine.connect() as conn:
+        rows = ProfileRows.load(conn, demo_ws.me_id)
+        stored = dict(conn.execute(text("SELECT id, added_at FROM profiles")).all())
+        fallback = dict(
+            conn.execute(text("SELECT id, CAST(strftime('%s', added_at) AS INTEGER) FROM profiles")).all()
+        )
+        if sqlite3.sqlite_version_info >= (3, 38):
+            newer = dict(conn.execute(text("SELECT id, unixepoch(added_at) FROM profiles")).all())
+            assert newer == fallback
+    for r in range(len(rows)):
+        pid = rows.ids[r]
+        assert rows.added_at[r] == datetime.fromisoformat(stored[pid]).replace(microsecond=0)
+        assert int(rows.added_at.seconds[r]) == fallback[pid]

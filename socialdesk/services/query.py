@@ -9,6 +9,7 @@ reverses it; filtering builds a mask over the rows.
 from __future__ import annotations
 
 import gc
+import sqlite3
 import threading
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -227,14 +228,25 @@ _STATE_OF_BITS = (
     ConnectionState.ACTIVE,
     ConnectionState.ACTIVE,
 )
-#: The profile's own columns, in id order, with its owners ("1,3", NULL without owners) and its
-#: connection states (the integer above), both kept in the row by SQLite triggers (migration 0007).
+#: The time added as seconds since 1970, computed by SQLite: ``unixepoch`` (SQLite 3.38) costs a
+#: fifth of the read less than ``strftime('%s')`` at 100,000 rows.
+_ADDED_SQL = (
+    "unixepoch(p.added_at)"
+    if sqlite3.sqlite_version_info >= (3, 38)
+    else "CAST(strftime('%s', p.added_at) AS INTEGER)"
+)
+#: The profile's own columns, in id order, with its owners ("1,3", NULL without owners) and, in one
+#: integer, its connection states (the integer above, kept in the row by SQLite triggers: migration
+#: 0007), whether it has enough likes for insights and whether it is shared with everyone: each
+#: column less is ~5 % less of the read at 100,000 rows.
 _BASE_COLUMNS = (
     "p.id, p.platform, p.kind, p.handle, p.display_name, p.visibility, p.platform_id, "
-    "CAST(strftime('%s', p.added_at) AS INTEGER), coalesce(p.notes, ''), "
-    f"coalesce(p.like_count >= {FACEBOOK_INSIGHTS_MIN_LIKES}, 0), p.shared_with_all, p.deleted_at, "
-    "p.owner_ids, p.conn_states"
+    f"{_ADDED_SQL}, coalesce(p.notes, ''), p.owner_ids, "
+    f"p.conn_states * 4 + coalesce(p.like_count >= {FACEBOOK_INSIGHTS_MIN_LIKES}, 0) * 2 "
+    "+ coalesce(p.shared_with_all, 0)"
 )
+#: The trash's rows also say when each profile was deleted.
+_TRASH_COLUMNS = _BASE_COLUMNS + ", p.deleted_at"
 _ROWS_SQL = "SELECT {columns} FROM profiles p WHERE {where} ORDER BY p.id"
 #: Rows per ``fetchmany``: big results are never held as one list of tuples, and a small chunk's
 #: transposition stays in the CPU cache (measured at 1,000,000 rows: 500 rows a chunk ~20 % faster
@@ -557,10 +569,11 @@ class ProfileRows:
 
         # Read in chunks straight into columns: holding 1,000,000 row tuples and their transposition
         # at once doubled the peak memory of a load. The owners' texts repeat: each is kept once.
+        columns_sql = _TRASH_COLUMNS if deleted else _BASE_COLUMNS
         base = _read_columns(
-            raw.execute(_ROWS_SQL.format(columns=_BASE_COLUMNS, where=where), params),
-            14,
-            shared=(1, 2, 5, 8, 12),
+            raw.execute(_ROWS_SQL.format(columns=columns_sql, where=where), params),
+            12 if deleted else 11,
+            shared=(1, 2, 5, 8, 9),
         )
         columns = self._derive(base, member_names, shared_with_me, groups, expiry)
         if only_ids is None:
@@ -582,7 +595,9 @@ class ProfileRows:
         """The read model's columns from the query's (``_ROWS_SQL``): numpy over codes, and Python
         once per distinct value (owner lists, connection combinations), never once per row."""
         ids_l, platforms, kinds, handles, names, visibility, platform_ids = base[:7]
-        added, notes, likes, everyone_l, deleted, owner_ids, conn_states = base[7:]
+        added, notes, owner_ids, packed = base[7:11]
+        deleted = base[11] if len(base) > 11 else ()
+        flags = np.array(packed, dtype=np.int64)
         size = len(ids_l)
         ids = np.array(ids_l, dtype=np.int64)
         platform = Coded.factorize(platforms, size)
@@ -605,7 +620,7 @@ class ProfileRows:
         owners = Coded(list(owner_values), text_to_owners[texts.codes])
 
         # Ownership: nobody, me among the owners, shared with everyone or with me, or others'.
-        everyone = np.array(everyone_l, dtype=bool)
+        everyone = (flags & 1).astype(bool)
         if shared_with_me:
             everyone |= np.isin(ids, np.array(shared_with_me, dtype=np.int64))
         category = np.where(
@@ -614,8 +629,8 @@ class ProfileRows:
         ownership = _compact([Ownership.NONE, Ownership.OWNED, Ownership.SHARED, Ownership.OTHERS], category)
 
         # Connection states and status: once per distinct (platform, kind, visibility, likes, states).
-        states_code = np.array(conn_states, dtype=np.int64)
-        like_flag = np.array(likes, dtype=np.int64)
+        states_code = flags >> 2
+        like_flag = (flags >> 1) & 1
         nk, nv = max(len(kind.values), 1), max(len(vis.values), 1)
         combined = (
             ((platform.codes.astype(np.int64) * nk + kind.codes) * nv + vis.codes) * 2 + like_flag
