@@ -24,7 +24,7 @@ from sqlalchemy import delete, select, text
 
 from socialdesk.models.catalogue import ConnectionType, GrantState, Role, Visibility
 from socialdesk.models.schema import Connection, Grant, Member, Profile, ProfileOwner
-from socialdesk.services import health, importer, members, profiles, query
+from socialdesk.services import demo, health, importer, members, profiles, query, summaries
 from socialdesk.services.query import ProfileRows
 from socialdesk.services.workspace import DB_NAME, Workspace
 from tests import factory
@@ -63,6 +63,32 @@ def test_the_head_schema_has_every_summary_trigger_and_the_read_model_their_bit_
 
 def test_the_demo_comes_with_right_summaries(demo_ws: Workspace) -> None:
     assert_read_model_right(demo_ws)
+
+
+def _triggers(ws: Workspace) -> list[tuple[str, str]]:
+    with ws.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        return summaries.summary_triggers(raw)
+
+
+def test_the_demo_suspends_the_triggers_and_puts_the_same_ones_back(
+    demo_ws: Workspace, workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _triggers(demo_ws) == _triggers(workspace) and len(_triggers(workspace)) == 9
+    # Interrupted mid-load: the rollback brings the triggers back with the empty tables.
+    monkeypatch.setattr(demo, "CHUNK_PROFILES", 50)
+    ws = Workspace.open(tmp_path / "stopped", create=True)
+
+    def stop(done: int, _total: int) -> None:
+        if done >= 100:
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            demo.build_demo(ws, profiles=300, progress=stop)
+        assert ws.is_empty() and _triggers(ws) == _triggers(workspace)
+    finally:
+        ws.close()
 
 
 def test_adding_and_removing_owners_keeps_the_summaries(demo_ws: Workspace) -> None:
