@@ -854,6 +854,13 @@ class ProfileRows:
             return self._search_index().find(value, len(self.ids), self._fields)
         raise ValueError(name)
 
+    def text_mask(self, needle: str) -> npt.NDArray[np.bool_]:
+        """Rows whose name, handle or notes hold ``needle`` (case-insensitively): the text index."""
+        return self._build_mask("search", needle.casefold())
+
+    def platform_mask(self, platform: str) -> npt.NDArray[np.bool_]:
+        return self._build_mask("platform", frozenset({platform}))
+
     def _and(self, masks: Iterable[npt.NDArray[np.bool_]]) -> npt.NDArray[np.bool_]:
         result: npt.NDArray[np.bool_] | None = None
         for m in masks:

@@ -29,7 +29,9 @@ def open_groups(window: MainWindow) -> None:
     if window.workspace is None:
         return
     changed: list[bool] = []
-    dialog = GroupsDialog(window.workspace, window, selected_profile_ids=window._selected_ids())
+    dialog = GroupsDialog(
+        window.workspace, window, selected_profile_ids=window._selected_ids(), rows=window.model.rows
+    )
     dialog.groupsChanged.connect(lambda: changed.append(True))
     dialog.exec()
     # Once, after the dialog: a reload while one runs would be skipped and lose the last change.
