@@ -56,7 +56,7 @@ def test_the_head_schema_has_every_summary_trigger_and_the_read_model_their_bit_
         found = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
         indexes = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))}
     assert found == set(migration.TRIGGERS)
-    assert {"ix_grants_connection_state", "ix_grants_token_ref"} <= indexes
+    assert {"ix_grants_connection_state", "ix_grants_token_ref", "ix_grants_expiring"} <= indexes
     assert {t.value: s for t, s in query._TYPE_SHIFT.items()} == migration.TYPE_SHIFT
     assert set(query._TYPE_SHIFT) == set(ConnectionType)  # a new type needs a shift and a migration
 
@@ -328,3 +328,27 @@ def test_the_time_added_is_read_as_stored_whichever_sqlite_function_computes_it(
         pid = rows.ids[r]
         assert rows.added_at[r] == datetime.fromisoformat(stored[pid]).replace(microsecond=0)
         assert int(rows.added_at.seconds[r]) == fallback[pid]
+
+
+def test_the_expiry_hints_and_the_checks_chunks_read_through_their_indexes(workspace: Workspace) -> None:
+    expiring = (
+        "SELECT c.profile_id, min(g.expires_at) FROM grants g JOIN connections c ON c.id = g.connection_id "
+        "WHERE g.state = 'active' AND g.has_refresh_token = 0 AND g.expires_at < :horizon "
+        "GROUP BY c.profile_id"
+    )
+    chunk = (
+        health._GRANT_COLUMNS
+        + health._HERE
+        + health._DUE
+        + " AND g.token_ref IN (SELECT value FROM json_each(:refs)) ORDER BY g.id"
+    )
+    with workspace.engine.connect() as conn:
+        plans = [
+            " ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql), params))
+            for sql, params in (
+                (expiring, {"horizon": "2030-01-01"}),
+                (chunk, {"now": "2030-01-01", "force": False, "refs": '["a"]'}),
+            )
+        ]
+    assert "USING INDEX ix_grants_expiring" in plans[0]
+    assert "USING INDEX ix_grants_token_ref" in plans[1]

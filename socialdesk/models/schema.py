@@ -175,6 +175,12 @@ class Grant(Base):
         Index("ix_grants_connection_state", "connection_id", "state"),
         #: The connection check's chunks read the grants of a few tokens here (migration 0007).
         Index("ix_grants_token_ref", "token_ref", sqlite_where=text("token_ref IS NOT NULL")),
+        #: The profile list's expiry hints: active grants that cannot refresh themselves, by expiry.
+        Index(
+            "ix_grants_expiring",
+            "expires_at",
+            sqlite_where=text("state = 'active' AND has_refresh_token = 0"),
+        ),
         CheckConstraint("state IN ('active','expired','revoked')", name="state"),
     )
 
