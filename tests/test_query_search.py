@@ -5,10 +5,13 @@ joined byte string instead of a Python test per row (docs/scale.md).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from socialdesk.models.catalogue import Ownership
@@ -112,3 +115,49 @@ def test_a_refresh_keeps_the_search_right_without_rebuilding_the_index(demo_ws: 
     assert rows._text_index is index  # patched, not rebuilt
     assert rows.select(ProfileFilter(search="zebra qwerty")) == [0]
     assert 0 not in rows.select(ProfileFilter(search=old)) or old in rows.handle[0] + rows.notes[0]
+
+
+def test_an_index_built_after_the_load_serves_searches_and_a_stale_one_is_dropped(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with demo_ws.engine.connect() as conn:
+        rows = ProfileRows.load(conn, demo_ws.me_id, search_index=False)
+        fresh = ProfileRows.load(conn, demo_ws.me_id)
+    assert rows._text_index is None  # left to the window's worker
+    rows.build_search_index()
+    index = rows._text_index
+    assert index is not None
+    rows.build_search_index()
+    assert rows._text_index is index  # built once
+    for needle in ("brand", "SUPPORT", "zz-none"):
+        assert rows.select(ProfileFilter(search=needle)) == fresh.select(ProfileFilter(search=needle))
+
+    # A refresh while the index is being built: the built index is dropped, the next search builds it.
+    again = ProfileRows(rows.me)
+    again.ids, again.ownership = rows.ids, rows.ownership
+    again.display_name, again.handle, again.notes = rows.display_name, rows.handle, rows.notes
+    real = TextIndex
+
+    def refreshed_meanwhile(*args: object) -> TextIndex:
+        again._generation += 1  # what ProfileRows.refresh does
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("socialdesk.services.query.TextIndex", refreshed_meanwhile)
+    again.build_search_index()
+    assert again._text_index is None
+    monkeypatch.setattr("socialdesk.services.query.TextIndex", real)
+    assert again._build_mask("search", "brand").tolist() == fresh._build_mask("search", "brand").tolist()
+
+
+def test_the_window_builds_the_index_after_the_rows_are_shown(qtbot: QtBot, demo_dir: Path) -> None:
+    from socialdesk.app import create_main_window
+    from socialdesk.ui.main_window import MainWindow
+
+    window = create_main_window(demo_dir)
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.rowsLoaded, timeout=60000):
+        pass
+    rows = window.model.rows
+    qtbot.waitUntil(lambda: rows._text_index is not None, timeout=10000)
+    window.close()

@@ -488,8 +488,12 @@ class ProfileRows:
         self._orders: dict[str, npt.NDArray[np.int64]] = {}
         self._ranks: dict[str, npt.NDArray[Any]] = {}
         self._mask_cache: dict[tuple[str, Any], npt.NDArray[np.bool_]] = {}
-        #: The searched text of every row (built with the load, in the loader's thread).
+        #: The searched text of every row (built with the load, or by ``build_search_index`` in a
+        #: worker once the rows are shown); the lock makes a search wait for a build under way.
         self._text_index: TextIndex | None = None
+        self._index_lock = threading.Lock()
+        #: Counts the refreshes: an index built from texts a refresh changed meanwhile is dropped.
+        self._generation = 0
         #: The distinct case-folded names in order, behind the name's rank.
         self._names_sorted: list[str] | None = None
         #: True when these are the deleted profiles (the trash).
@@ -501,7 +505,11 @@ class ProfileRows:
     # -- loading ----------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, conn: DbConnection, me: int | None, *, deleted: bool = False) -> ProfileRows:
+    def load(
+        cls, conn: DbConnection, me: int | None, *, deleted: bool = False, search_index: bool = True
+    ) -> ProfileRows:
+        """Every row. ``search_index=False`` leaves the text index to ``build_search_index`` (the
+        window builds it in a worker once the rows are painted: ~12 % of the open at 100,000)."""
         rows = cls(me)
         rows.trash = deleted
         with _gc_paused():
@@ -509,8 +517,25 @@ class ProfileRows:
         # The name's rank and order (the default and most used sort, the one that sorts text) are
         # computed here, in the loader's thread, so no first click pays for them.
         rows.order_array("name")
-        rows._search_index()
+        if search_index:
+            rows._search_index()
         return rows
+
+    def build_search_index(self) -> None:
+        """Build the text index now, off the GUI thread (a search meanwhile waits for it). Rows
+        refreshed during the build make it stale: it is dropped, and the next search builds it."""
+        with self._index_lock:
+            if self._text_index is not None:
+                return
+            generation = self._generation
+            try:
+                index = TextIndex(self.display_name, self.handle, self.notes)
+            except ValueError:  # a refresh appended rows while the texts were read: stale anyway
+                if generation == self._generation:
+                    raise
+                return
+            if generation == self._generation:
+                self._text_index = index
 
     def _load(self, conn: DbConnection, *, deleted: bool, only_ids: Sequence[int] | None = None) -> None:
         """Read the rows (all, or ``only_ids``) with one query and a few small ones.
@@ -742,6 +767,7 @@ class ProfileRows:
         """
         wanted = sorted(set(ids))
         before = len(self.ids)
+        self._generation += 1
         self._load(conn, deleted=self.trash, only_ids=wanted)
         self._orders.clear()
         self._mask_cache.clear()
@@ -795,9 +821,13 @@ class ProfileRows:
         return (self.display_name[r].casefold(), self.handle[r].casefold(), self.notes[r].casefold())
 
     def _search_index(self) -> TextIndex:
-        if self._text_index is None:
-            self._text_index = TextIndex(self.display_name, self.handle, self.notes)
-        return self._text_index
+        index = self._text_index
+        if index is None:
+            with self._index_lock:
+                index = self._text_index
+                if index is None:
+                    index = self._text_index = TextIndex(self.display_name, self.handle, self.notes)
+        return index
 
     def _facet_masks(self, flt: ProfileFilter) -> dict[str, npt.NDArray[np.bool_]]:
         """One boolean array per active filter, each cached by its value until the rows change."""

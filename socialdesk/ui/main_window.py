@@ -262,8 +262,12 @@ class MainWindow(QMainWindow):
         self._loading = True
         self.status_count.setText(self.tr("Loading profiles…"))
         workspace, trash = self.workspace, self.trash
+        # The text index comes after the first paint (a worker), unless a search is shown at once.
+        index_now = bool(self.model.filter.search.strip())
         run_in_thread(
-            lambda: ops_workspace.load_list(workspace, trash=trash), self._on_loaded, self._on_load_failed
+            lambda: ops_workspace.load_list(workspace, trash=trash, search_index=index_now),
+            self._on_loaded,
+            self._on_load_failed,
         )
 
     def _on_loaded(self, state: ListState) -> None:
@@ -278,6 +282,7 @@ class MainWindow(QMainWindow):
             self.table.restore_selection(snapshot)
         finally:
             self._quiet = False
+        run_in_thread(state.rows.build_search_index, lambda _none: None)
         self._select_added()
         self._empty = state.empty
         demo = rules.can_load_demo(state.empty)
