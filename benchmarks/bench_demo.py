@@ -6,9 +6,9 @@ The demo runs as the command line runs it (a subprocess), so its peak memory is 
 (``RUSAGE_CHILDREN``). The floor, measured in the same run: the rows the demo wrote to its five big
 tables (profiles, owners, shares, connections, grants), written again with a bare sqlite3
 ``executemany`` in one transaction into an empty workspace of the same schema (same indexes, no
-triggers), only the ``executemany`` calls and the commit timed. Prints ``name: value unit`` lines and exits 1 when a
-target is missed (ratio ≤ 3, peak memory ≤ 1 GB). ``--keep DIR`` leaves the built workspace there
-(``bench_profile_table.py --workspace DIR`` reuses it).
+triggers), only the ``executemany`` calls and the commit timed. Prints ``name: value unit`` lines
+and exits 1 when a target is missed (ratio ≤ 3, peak memory ≤ 1 GB). ``--keep DIR`` leaves the
+built workspace there (``bench_profile_table.py --workspace DIR`` reuses it).
 """
 
 from __future__ import annotations
