@@ -27,7 +27,7 @@ from socialdesk.models.catalogue import (
     Status,
 )
 from socialdesk.models.schema import Grant
-from socialdesk.services import columns, demo, health
+from socialdesk.services import columns, demo, health, rules
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import SocialDeskError
 from socialdesk.services.query import COLUMN_KEYS, ProfileFilter, ProfileRows
@@ -387,3 +387,27 @@ def test_the_demo_draws_a_progress_bar_on_a_terminal_and_is_quiet_otherwise() ->
     lines = screen.getvalue()
     assert "\r[#####.....] 500,000/1,000,000 profiles" in lines
     assert "\r[##########] 1,000,000/1,000,000 profiles" in lines and lines.endswith("\n")
+
+
+def test_the_profile_managers_list_is_the_plain_sort_of_the_read_model(scale_rows: ProfileRows) -> None:
+    """``ProfileColumns.of`` (numpy) against the plain Python it replaced: a tuple per row, sorted."""
+    from socialdesk.models.catalogue import PLATFORMS
+    from socialdesk.ops.profile_settings import ProfileColumns
+
+    rows = scale_rows
+    labels = {key: info.label for key, info in PLATFORMS.items()}
+    plain = []
+    for i in range(len(rows)):
+        platform, kind, visibility = rows.platform[i], rows.kind[i], rows.visibility[i]
+        has = bool(rules.settings_form(platform, kind, visibility))
+        name, handle = rows.display_name[i], rows.handle[i]
+        label = labels.get(platform, platform)
+        plain.append((not has, label, name.casefold(), rows.ids[i], platform, kind, name, handle))
+    plain.sort()
+    got = ProfileColumns.of(rows)
+    assert got.ids == [r[3] for r in plain]
+    assert got.platforms == [r[4] for r in plain] and got.kinds == [r[5] for r in plain]
+    assert got.names == [r[6] for r in plain] and got.handles == [r[7] for r in plain]
+    assert got.with_form == [not r[0] for r in plain]
+    assert got.keys == [f"{r[2]} @{r[7].casefold()} {r[1].casefold()}" for r in plain]
+    assert got.position == {pid: i for i, pid in enumerate(got.ids)}

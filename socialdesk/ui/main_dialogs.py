@@ -45,7 +45,7 @@ def open_profile_manager(window: MainWindow, profile_id: int | None = None) -> N
         return
     if profile_id is None and (ids := window._selected_ids()):
         profile_id = ids[0]
-    manager = _open_manager(window.workspace, window, profile_id)
+    manager = _open_manager(window.workspace, window, profile_id, rows=window.model.rows)
     if not manager.property("wired"):
         manager.setProperty("wired", True)
         manager.settingsSaved.connect(lambda pid: window._on_profiles_changed([pid], False))
