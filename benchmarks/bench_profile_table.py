@@ -247,12 +247,23 @@ def run_window(
 
     # The check starts by itself once the window is idle.
     ticker = Ticker()
+    t_idle = time.perf_counter()
+    # The text index is built in a worker once the rows are shown: its memory is the list's, so the
+    # check's own growth is measured from when it is there.
+    index_built = QEventLoop()
+    poll.timeout.disconnect()
+    poll.timeout.connect(lambda: index_built.quit() if window.model.rows._text_index is not None else None)
+    poll.start(1)
+    index_built.exec()
+    poll.stop()
+    built_ms = (time.perf_counter() - t_idle) * 1000
+    say("text index built (in a worker) after the rows were painted", built_ms, "ms")
     before_check = rss_mb()
     started = QEventLoop()
     window.healthCheckStarted.connect(started.quit)
-    t_idle = time.perf_counter()
     QTimer.singleShot(30_000, started.quit)
-    started.exec()
+    if not window.check.running:
+        started.exec()
     assert window.check.running, "the connection check did not start"
     say("check started after the rows, idle for", (time.perf_counter() - t_idle) * 1000, "ms")
     ticker.reset()
