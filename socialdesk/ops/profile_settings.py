@@ -120,7 +120,7 @@ def profile_list(workspace: Workspace, rows: ProfileRows | None = None) -> Profi
         except (ValueError, IndexError):
             log.info("The profiles changed while the profile manager read them; reading them again")
     with workspace.engine.connect() as conn:
-        rows = ProfileRows.load(conn, workspace.me_id, search_index=False)  # it searches its own keys
+        rows = ProfileRows.load(conn, workspace.me_id, prepare=False)  # it searches its own keys
     return ProfileColumns.of(rows)
 
 

@@ -488,12 +488,13 @@ class ProfileRows:
         self._orders: dict[str, npt.NDArray[np.int64]] = {}
         self._ranks: dict[str, npt.NDArray[Any]] = {}
         self._mask_cache: dict[tuple[str, Any], npt.NDArray[np.bool_]] = {}
-        #: The searched text of every row (built with the load, or by ``build_search_index`` in a
-        #: worker once the rows are shown); the lock makes a search wait for a build under way.
+        #: The searched text of every row (built with the load, or by ``prepare`` in a worker once
+        #: the rows are shown).
         self._text_index: TextIndex | None = None
-        self._index_lock = threading.Lock()
-        #: Counts the refreshes: an index built from texts a refresh changed meanwhile is dropped.
-        self._generation = 0
+        #: Held while ``prepare`` computes (a worker), while a rank or the text index is computed,
+        #: and during a refresh: a sort or a search meanwhile waits for the worker's result, and a
+        #: refresh never changes the rows under it.
+        self._lock = threading.RLock()
         #: The distinct case-folded names in order, behind the name's rank.
         self._names_sorted: list[str] | None = None
         #: True when these are the deleted profiles (the trash).
@@ -506,36 +507,27 @@ class ProfileRows:
 
     @classmethod
     def load(
-        cls, conn: DbConnection, me: int | None, *, deleted: bool = False, search_index: bool = True
+        cls, conn: DbConnection, me: int | None, *, deleted: bool = False, prepare: bool = True
     ) -> ProfileRows:
-        """Every row. ``search_index=False`` leaves the text index to ``build_search_index`` (the
-        window builds it in a worker once the rows are painted: ~12 % of the open at 100,000)."""
+        """Every row, with (``prepare``) the name's order and the text index. ``prepare=False``
+        leaves them to :meth:`prepare`, which the window runs in a worker once the rows are painted
+        (~20 % of the open at 100,000 profiles)."""
         rows = cls(me)
         rows.trash = deleted
         with _gc_paused():
             rows._load(conn, deleted=deleted)
-        # The name's rank and order (the default and most used sort, the one that sorts text) are
-        # computed here, in the loader's thread, so no first click pays for them.
-        rows.order_array("name")
-        if search_index:
-            rows._search_index()
+        if prepare:
+            rows.prepare()
         return rows
 
-    def build_search_index(self) -> None:
-        """Build the text index now, off the GUI thread (a search meanwhile waits for it). Rows
-        refreshed during the build make it stale: it is dropped, and the next search builds it."""
-        with self._index_lock:
-            if self._text_index is not None:
-                return
-            generation = self._generation
-            try:
-                index = TextIndex(self.display_name, self.handle, self.notes)
-            except ValueError:  # a refresh appended rows while the texts were read: stale anyway
-                if generation == self._generation:
-                    raise
-                return
-            if generation == self._generation:
-                self._text_index = index
+    def prepare(self) -> None:
+        """The name's rank and order (the default and most used sort, the one that sorts text) and
+        the text index, computed now, so no first click or search pays for them: in the loader's
+        thread, or in a worker once the rows are shown (a sort by name, a search or a refresh on
+        the GUI thread meanwhile waits for it)."""
+        with self._lock:
+            self.order_array("name")
+            self._search_index()
 
     def _load(self, conn: DbConnection, *, deleted: bool, only_ids: Sequence[int] | None = None) -> None:
         """Read the rows (all, or ``only_ids``) with one query and a few small ones.
@@ -765,9 +757,12 @@ class ProfileRows:
         A profile that no longer belongs here (deleted, restored) keeps its row until the next full
         load but is reported; callers reload fully when membership changes.
         """
+        with self._lock:
+            return self._refresh(conn, ids)
+
+    def _refresh(self, conn: DbConnection, ids: Iterable[int]) -> list[int]:
         wanted = sorted(set(ids))
         before = len(self.ids)
-        self._generation += 1
         self._load(conn, deleted=self.trash, only_ids=wanted)
         self._orders.clear()
         self._mask_cache.clear()
@@ -823,7 +818,7 @@ class ProfileRows:
     def _search_index(self) -> TextIndex:
         index = self._text_index
         if index is None:
-            with self._index_lock:
+            with self._lock:
                 index = self._text_index
                 if index is None:
                     index = self._text_index = TextIndex(self.display_name, self.handle, self.notes)
@@ -986,7 +981,10 @@ class ProfileRows:
         if found is None:
             from socialdesk.services.columns import sort_rank
 
-            found = self._ranks[column] = sort_rank(self, column)
+            with self._lock:  # the name's: perhaps being computed by ``prepare`` in a worker
+                found = self._ranks.get(column)
+                if found is None:
+                    found = self._ranks[column] = sort_rank(self, column)
         return found
 
     def order_array(self, column: str, descending: bool = False) -> npt.NDArray[np.int64]:

@@ -262,10 +262,11 @@ class MainWindow(QMainWindow):
         self._loading = True
         self.status_count.setText(self.tr("Loading profiles…"))
         workspace, trash = self.workspace, self.trash
-        # The text index comes after the first paint (a worker), unless a search is shown at once.
-        index_now = bool(self.model.filter.search.strip())
+        # The name's order and the text index come after the first paint (a worker), unless the
+        # list is shown sorted by name or searched at once.
+        now = bool(self.model.filter.search.strip()) or self.model.sort_state()[0] == "name"
         run_in_thread(
-            lambda: ops_workspace.load_list(workspace, trash=trash, search_index=index_now),
+            lambda: ops_workspace.load_list(workspace, trash=trash, prepare=now),
             self._on_loaded,
             self._on_load_failed,
         )
@@ -282,7 +283,7 @@ class MainWindow(QMainWindow):
             self.table.restore_selection(snapshot)
         finally:
             self._quiet = False
-        run_in_thread(state.rows.build_search_index, lambda _none: None)
+        run_in_thread(state.rows.prepare, lambda _none: None)
         self._select_added()
         self._empty = state.empty
         demo = rules.can_load_demo(state.empty)
