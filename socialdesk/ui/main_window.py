@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 __all__ = ["ACTIONS", "FIRST_CHECK_IDLE_MS", "MainWindow", "filter_from_json", "filter_to_json"]
 
 COUNTS_DELAY_MS = 120
+#: The name's order and the text index are prepared in a worker this long after the rows come.
+PREPARE_DELAY_MS = 60
 #: Below this window width the side panes give way: the details pane narrows, the filter panel folds.
 NARROW_WIDTH = 1000
 #: Windows that replaced another ("Open another workspace folder…"): kept alive while shown.
@@ -283,7 +285,8 @@ class MainWindow(QMainWindow):
             self.table.restore_selection(snapshot)
         finally:
             self._quiet = False
-        run_in_thread(state.rows.prepare, lambda _none: None)
+        # Once the rows are painted: started at once, the worker competes with the paint for the GIL.
+        QTimer.singleShot(PREPARE_DELAY_MS, lambda: run_in_thread(state.rows.prepare, lambda _none: None))
         self._select_added()
         self._empty = state.empty
         demo = rules.can_load_demo(state.empty)
