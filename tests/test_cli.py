@@ -87,6 +87,36 @@ def test_demo_json_follows_the_contract_and_status_agrees_with_connections(
                 assert states == []
 
 
+def test_json_is_the_column_registrys_json_value_of_every_column(
+    everything: list[dict[str, Any]], demo_dir: Path
+) -> None:
+    """``--format json`` goes through the registry like csv, table and the export: every column's
+    key and value is the registry's (``Column.json_value``); only the grants are added."""
+    from socialdesk.services import columns
+    from socialdesk.services.query import ProfileRows
+    from socialdesk.services.workspace import Workspace
+
+    assert set(columns.CLI_JSON) == set(columns.COLUMNS)  # every column, once
+    ws = Workspace.open(demo_dir)
+    try:
+        with ws.engine.connect() as conn:
+            rows = ProfileRows.load(conn, ws.me_id)
+    finally:
+        ws.close()
+    for p in everything:
+        r = rows.row_of[p["id"]]
+        assert list(p) == [c.name for c in columns.CLI_JSON]
+        for c in columns.CLI_JSON:
+            got = p[c.name]
+            if c.key == "connections":
+                got = [{k: v for k, v in item.items() if k != "grants"} for item in got]
+            assert got == c.json_value(rows, r), (c.key, p["id"])
+            if c.json is None:
+                assert got == c.value(rows, r)  # the CSV's machine value
+            else:  # the CSV joins what JSON keeps as a list
+                assert isinstance(got, list) and isinstance(c.value(rows, r), str)
+
+
 def test_demo_covers_every_platform_category_and_status(everything: list[dict[str, Any]]) -> None:
     seen = {(p["platform"], p["kind"]) for p in everything}
     assert seen >= {(k, kind) for k, info in PLATFORMS.items() for kind in info.kinds}

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from socialdesk.models.schema import Member, Profile
+from socialdesk.ops import groups as ops_groups
 from socialdesk.services import groups as g
 from socialdesk.services import members as members_service
 from socialdesk.services.workspace import Workspace
@@ -305,20 +306,21 @@ def test_remove_and_reorder_items(dialog: GroupsDialog, demo_ws: Workspace) -> N
 def test_the_profile_picker_searches_with_a_limit_and_adds(
     qtbot: QtBot, dialog: GroupsDialog, demo_ws: Workspace
 ) -> None:
+    rows = ops_groups.profile_rows(demo_ws)
+    hits, more = g.search_rows(rows, "", limit=5)
+    assert len(hits) == 5 and more
     with demo_ws.session() as s:
-        hits, more = g.search_profiles(s, "", limit=5)
-        assert len(hits) == 5 and more
         target = s.get(
             Profile, _profile_ids(demo_ws, 1, skip={p.id for p in _groups(demo_ws)["APAC"].items})[0]
         )
         assert target is not None
         handle, name = target.handle, target.display_name
-        by_handle, _more = g.search_profiles(s, f"@{handle}")
-        assert target.id in [h.id for h in by_handle]
-        by_id, _ = g.search_profiles(s, str(target.id))
-        assert target.id in [h.id for h in by_id]
-        nothing, _ = g.search_profiles(s, "%_no such profile_%")
-        assert nothing == []
+    by_handle, _more = g.search_rows(rows, f"@{handle}")
+    assert target.id in [h.id for h in by_handle]
+    by_id, _ = g.search_rows(rows, str(target.id))
+    assert target.id in [h.id for h in by_id]
+    nothing, _ = g.search_rows(rows, "%_no such profile_%")
+    assert nothing == []
     dialog.select_group(_gid(demo_ws, "APAC"))
     picker = dialog.profile_picker()
     assert picker is not None

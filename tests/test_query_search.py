@@ -5,10 +5,14 @@ joined byte string instead of a Python test per row (docs/scale.md).
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from socialdesk.models.catalogue import Ownership
@@ -112,3 +116,60 @@ def test_a_refresh_keeps_the_search_right_without_rebuilding_the_index(demo_ws: 
     assert rows._text_index is index  # patched, not rebuilt
     assert rows.select(ProfileFilter(search="zebra qwerty")) == [0]
     assert 0 not in rows.select(ProfileFilter(search=old)) or old in rows.handle[0] + rows.notes[0]
+
+
+def test_the_name_order_and_the_index_prepared_after_the_load_serve_sorts_and_searches(
+    demo_ws: Workspace,
+) -> None:
+    import threading
+
+    with demo_ws.engine.connect() as conn:
+        rows = ProfileRows.load(conn, demo_ws.me_id, prepare=False)
+        fresh = ProfileRows.load(conn, demo_ws.me_id)
+    assert rows._text_index is None and "name" not in rows._orders  # left to the window's worker
+    # A worker holds the lock while it prepares: a sort by name on the GUI thread waits for it.
+    entered, release = threading.Event(), threading.Event()
+    real_index = TextIndex
+
+    class SlowIndex(real_index):
+        def __init__(self, *args: Any) -> None:
+            entered.set()
+            release.wait(5)
+            super().__init__(*args)
+
+    import socialdesk.services.query as query_module
+
+    query_module.TextIndex = SlowIndex  # type: ignore[misc]
+    try:
+        worker = threading.Thread(target=rows.prepare)
+        worker.start()
+        assert entered.wait(5)
+        name_rank = rows._ranks["name"]  # computed by the worker, before the index
+        release.set()
+        assert rows.order("name") == fresh.order("name")
+        worker.join(5)
+    finally:
+        query_module.TextIndex = real_index  # type: ignore[misc]
+    assert rows._ranks["name"] is name_rank  # the GUI thread used the worker's rank
+    index = rows._text_index
+    assert index is not None
+    rows.prepare()
+    assert rows._text_index is index  # prepared once
+    for needle in ("brand", "SUPPORT", "zz-none"):
+        assert rows.select(ProfileFilter(search=needle)) == fresh.select(ProfileFilter(search=needle))
+
+
+def test_the_window_prepares_the_name_order_and_the_index_after_the_rows_are_shown(
+    qtbot: QtBot, demo_dir: Path
+) -> None:
+    from socialdesk.app import create_main_window
+    from socialdesk.ui.main_window import MainWindow
+
+    window = create_main_window(demo_dir)
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.rowsLoaded, timeout=60000):
+        pass
+    rows = window.model.rows
+    qtbot.waitUntil(lambda: rows._text_index is not None and "name" in rows._orders, timeout=10000)
+    window.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import tracemalloc
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -25,12 +24,9 @@ from socialdesk.models.catalogue import (
     ConnectionType,
     GrantState,
     Ownership,
-    ProfileFacts,
     Status,
-    Visibility,
-    supported_types,
 )
-from socialdesk.models.schema import Connection, Grant, Profile, ProfileOwner, ProfileShare
+from socialdesk.models.schema import Grant
 from socialdesk.services import columns, demo, health, rules
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import SocialDeskError
@@ -39,6 +35,7 @@ from socialdesk.services.workspace import Workspace
 
 pytest.register_assert_rewrite("tests.oauth_server")
 from tests.oauth_server import OAuthWorkspace  # noqa: E402
+from tests.read_model_rules import by_rules  # noqa: E402
 
 pytest_plugins = ("tests.oauth_server",)
 
@@ -65,49 +62,10 @@ def scale_ws(scale_dir: Path) -> Iterator[Workspace]:
 # -- the read model against the rules ---------------------------------------------------------------
 
 
-ConnStates = tuple[tuple[ConnectionType, ConnectionState], ...]
-
-
-def _by_rules(ws: Workspace) -> dict[int, tuple[Ownership, Status, ConnStates]]:
-    """Every live profile's ownership, status and connection states, the slow way: plain rows and
-    ``rules.py``, one profile at a time."""
-    me = ws.me_id
-    out = {}
-    with ws.engine.connect() as conn:
-        owners: dict[int, list[int]] = defaultdict(list)
-        for pid, mid in conn.execute(select(ProfileOwner.profile_id, ProfileOwner.member_id)):
-            owners[pid].append(mid)
-        shares: dict[int, list[int]] = defaultdict(list)
-        for pid, mid in conn.execute(select(ProfileShare.profile_id, ProfileShare.member_id)):
-            shares[pid].append(mid)
-        grants: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for pid, ctype, state in conn.execute(
-            select(Connection.profile_id, Connection.type, Grant.state).join(
-                Grant, Grant.connection_id == Connection.id
-            )
-        ):
-            grants[(pid, ctype)].append(state)
-        profiles = select(
-            Profile.id, Profile.platform, Profile.kind, Profile.visibility, Profile.like_count,
-            Profile.shared_with_all,
-        ).where(Profile.deleted_at.is_(None))  # fmt: skip
-        for pid, platform, kind, visibility, likes, everyone in conn.execute(profiles):
-            facts = ProfileFacts(platform, kind, Visibility(visibility), likes)
-            states = tuple(
-                (t, rules.connection_state(grants.get((pid, t.value), ()))) for t in supported_types(facts)
-            )
-            out[pid] = (
-                rules.ownership(me, owners[pid], shares[pid], bool(everyone)),
-                rules.profile_status(visibility, dict(states)),
-                states,
-            )
-    return out
-
-
 def test_fast_path_agrees_with_the_rules_for_every_demo_profile(
     scale_ws: Workspace, scale_rows: ProfileRows
 ) -> None:
-    expected = _by_rules(scale_ws)
+    expected = by_rules(scale_ws)
     rows = scale_rows
     assert len(rows) == len(expected) > SCALE_PROFILES * 0.95
     for r in range(len(rows)):
@@ -429,3 +387,27 @@ def test_the_demo_draws_a_progress_bar_on_a_terminal_and_is_quiet_otherwise() ->
     lines = screen.getvalue()
     assert "\r[#####.....] 500,000/1,000,000 profiles" in lines
     assert "\r[##########] 1,000,000/1,000,000 profiles" in lines and lines.endswith("\n")
+
+
+def test_the_profile_managers_list_is_the_plain_sort_of_the_read_model(scale_rows: ProfileRows) -> None:
+    """``ProfileColumns.of`` (numpy) against the plain Python it replaced: a tuple per row, sorted."""
+    from socialdesk.models.catalogue import PLATFORMS
+    from socialdesk.ops.profile_settings import ProfileColumns
+
+    rows = scale_rows
+    labels = {key: info.label for key, info in PLATFORMS.items()}
+    plain = []
+    for i in range(len(rows)):
+        platform, kind, visibility = rows.platform[i], rows.kind[i], rows.visibility[i]
+        has = bool(rules.settings_form(platform, kind, visibility))
+        name, handle = rows.display_name[i], rows.handle[i]
+        label = labels.get(platform, platform)
+        plain.append((not has, label, name.casefold(), rows.ids[i], platform, kind, name, handle))
+    plain.sort()
+    got = ProfileColumns.of(rows)
+    assert got.ids == [r[3] for r in plain]
+    assert got.platforms == [r[4] for r in plain] and got.kinds == [r[5] for r in plain]
+    assert got.names == [r[6] for r in plain] and got.handles == [r[7] for r in plain]
+    assert got.with_form == [not r[0] for r in plain]
+    assert got.keys == [f"{r[2]} @{r[7].casefold()} {r[1].casefold()}" for r in plain]
+    assert got.position == {pid: i for i, pid in enumerate(got.ids)}

@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Unmapped, mapped_column, unmapped_column
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -99,7 +99,12 @@ class Profile(Base):
     #: Soft delete: acquired data and messages stay stored, hidden.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
     deleted_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-
+    #: Kept by SQLite triggers (migration 0007), never written by the code: the owners' member ids
+    #: in id order ("1,3"), NULL without owners, and the connection states (two bits per connection
+    #: type), read with the row by the profile list (docs/scale.md). Not mapped by the ORM: an ORM
+    #: object would hold a stale copy the triggers cannot update.
+    owner_ids: Unmapped[str | None] = unmapped_column(Text)
+    conn_states: Unmapped[int] = unmapped_column(Integer, server_default=text("0"))
     __table_args__ = (
         Index("ix_profiles_platform_handle", "platform", "handle_key"),
         Index("ix_profiles_platform_pid", "platform", "platform_id"),
@@ -166,6 +171,16 @@ class Grant(Base):
     __table_args__ = (
         UniqueConstraint("connection_id", "member_id"),
         Index("ix_grants_member", "member_id"),
+        #: Covers the per-profile recomputation of ``Profile.conn_states`` in the triggers.
+        Index("ix_grants_connection_state", "connection_id", "state"),
+        #: The connection check's chunks read the grants of a few tokens here (migration 0007).
+        Index("ix_grants_token_ref", "token_ref", sqlite_where=text("token_ref IS NOT NULL")),
+        #: The profile list's expiry hints: active grants that cannot refresh themselves, by expiry.
+        Index(
+            "ix_grants_expiring",
+            "expires_at",
+            sqlite_where=text("state = 'active' AND has_refresh_token = 0"),
+        ),
         CheckConstraint("state IN ('active','expired','revoked')", name="state"),
     )
 

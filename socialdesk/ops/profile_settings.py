@@ -8,8 +8,12 @@ Save): each call here is its own unit of work.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
+
+import numpy as np
 
 from socialdesk.models.catalogue import PLATFORMS
 from socialdesk.ops.changes import Change, Done, Kind
@@ -17,7 +21,7 @@ from socialdesk.services import custom_profiles as custom_service
 from socialdesk.services import members as members_service
 from socialdesk.services.custom_profiles import CustomProfileInfo as CustomProfileInfo
 from socialdesk.services.custom_profiles import TermsAcceptance as TermsAcceptance
-from socialdesk.services.query import ProfileRows
+from socialdesk.services.query import ProfileRows, casefold_all
 from socialdesk.services.rules import Actor, settings_form
 from socialdesk.services.workspace import Workspace
 
@@ -33,6 +37,8 @@ __all__ = [
     "delete_custom_profile",
     "profile_list",
 ]
+
+log = logging.getLogger(__name__)
 
 #: How the list is ordered, for the header above it.
 LIST_ORDER = "Profiles with settings first, then colour-only ones; each by platform, then name"
@@ -55,37 +61,66 @@ class ProfileColumns:
 
     @classmethod
     def of(cls, rows: ProfileRows) -> ProfileColumns:
-        forms: dict[tuple[str, str, str], bool] = {}
+        """The arrays in list order: with a form first, then by platform label, name (case-folded)
+        and id. Decided once per distinct platform, kind and visibility and sorted with numpy
+        (``lexsort`` over the read model's ranks); the texts are the read model's own strings."""
+        if not len(rows):
+            return cls()
         labels = {key: info.label for key, info in PLATFORMS.items()}
-        sortable = []
-        for i in range(len(rows)):
-            platform, kind, visibility = rows.platform[i], rows.kind[i], rows.visibility[i]
-            combo = (platform, kind, visibility)
-            has = forms.get(combo)
-            if has is None:
-                has = bool(settings_form(platform, kind, visibility))
-                forms[combo] = has
-            name, handle = rows.display_name[i], rows.handle[i]
-            label = labels.get(platform, platform)
-            sortable.append((not has, label, name.casefold(), rows.ids[i], platform, kind, name, handle))
-        sortable.sort()
-        ids = [r[3] for r in sortable]
+        nk, nv = max(len(rows.kind.values), 1), max(len(rows.visibility.values), 1)
+        combo = (rows.platform.codes.astype(np.int64) * nk + rows.kind.codes) * nv + rows.visibility.codes
+        distinct, inverse = np.unique(combo, return_inverse=True)
+        form_lut = np.zeros(len(distinct), bool)
+        for i, value in enumerate(distinct.tolist()):
+            rest, v = divmod(value, nv)
+            p, k = divmod(rest, nk)
+            form_lut[i] = bool(
+                settings_form(rows.platform.values[p], rows.kind.values[k], rows.visibility.values[v])
+            )
+        with_form = form_lut[inverse.reshape(-1)]
+        platform_labels = [labels.get(p, p) for p in rows.platform.values]
+        label_order = sorted(range(len(platform_labels)), key=platform_labels.__getitem__)
+        label_rank = np.empty(len(platform_labels), np.int64)
+        label_rank[label_order] = np.arange(len(platform_labels))
+        for a, b in pairwise(label_order):  # equal labels, equal ranks
+            if platform_labels[a] == platform_labels[b]:
+                label_rank[b] = label_rank[a]
+        ids = rows.ids.array
+        order = np.lexsort((ids, rows.rank("name"), label_rank[rows.platform.codes], ~with_form))
+        at = order.tolist()
+        names = list(map(rows.display_name.__getitem__, at))
+        handles = list(map(rows.handle.__getitem__, at))
+        platform_codes = rows.platform.codes[order]
+        platforms = np.array(rows.platform.values, dtype=object)[platform_codes].tolist()
+        kinds = np.array(rows.kind.values, dtype=object)[rows.kind.codes[order]].tolist()
+        folded_labels = np.array([t.casefold() for t in platform_labels], dtype=object)[platform_codes]
+        keys = list(
+            map("{} @{} {}".format, casefold_all(names), casefold_all(handles), folded_labels.tolist())
+        )
+        ordered_ids = ids[order].tolist()
         return cls(
-            ids=ids,
-            platforms=[r[4] for r in sortable],
-            kinds=[r[5] for r in sortable],
-            names=[r[6] for r in sortable],
-            handles=[r[7] for r in sortable],
-            with_form=[not r[0] for r in sortable],
-            keys=[f"{r[2]} @{r[7].casefold()} {r[1].casefold()}" for r in sortable],
-            position={pid: i for i, pid in enumerate(ids)},
+            ids=ordered_ids,
+            platforms=platforms,
+            kinds=kinds,
+            names=names,
+            handles=handles,
+            with_form=with_form[order].tolist(),
+            keys=keys,
+            position=dict(zip(ordered_ids, range(len(ordered_ids)), strict=True)),
         )
 
 
-def profile_list(workspace: Workspace) -> ProfileColumns:
-    """The profile manager's list (about a second at 100,000 profiles: a worker's job)."""
+def profile_list(workspace: Workspace, rows: ProfileRows | None = None) -> ProfileColumns:
+    """The profile manager's list (a worker's job): from ``rows``, the list the profiles window
+    loaded (no second read), or read now. Should the window refresh its rows while they are read
+    here (a profile added meanwhile), they are read again from the database."""
+    if rows is not None and not rows.trash:
+        try:
+            return ProfileColumns.of(rows)
+        except (ValueError, IndexError):
+            log.info("The profiles changed while the profile manager read them; reading them again")
     with workspace.engine.connect() as conn:
-        rows = ProfileRows.load(conn, workspace.me_id)
+        rows = ProfileRows.load(conn, workspace.me_id, prepare=False)  # it searches its own keys
     return ProfileColumns.of(rows)
 
 

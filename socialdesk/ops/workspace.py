@@ -58,10 +58,13 @@ def open_for_command(data_dir: Path, *, create: bool = False) -> Workspace:
     return Workspace.open(data_dir, create=create, timeout=busy_timeout(CLI_BUSY_TIMEOUT_S))
 
 
-def load_list(workspace: Workspace, *, trash: bool = False) -> ListState:
-    """The profile rows (or the deleted ones) and what surrounds them, read without waiting for a writer."""
+def load_list(workspace: Workspace, *, trash: bool = False, prepare: bool = True) -> ListState:
+    """The profile rows (or the deleted ones) and what surrounds them, read without waiting for a writer.
+
+    ``prepare=False``: the name's order and the text index are left to ``ProfileRows.prepare`` (a
+    worker, once the rows are shown)."""
     with workspace.engine.connect() as conn:
-        rows = ProfileRows.load(conn, workspace.me_id, deleted=trash)
+        rows = ProfileRows.load(conn, workspace.me_id, deleted=trash, prepare=prepare)
     with workspace.reading() as s:
         choices = filter_choices(s)
         unread = notifications_service.unread_count(s)

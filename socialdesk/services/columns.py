@@ -109,6 +109,12 @@ def connections_value(states: ConnTuple) -> str:
     return ";".join(f"{t.value}:{s.value}" for t, s in states)
 
 
+def connections_json(states: ConnTuple) -> list[dict[str, Any]]:
+    """The command line's JSON value: one ``{type, state}`` per supported type (a new list each
+    time: the listing adds each connection's grants to it)."""
+    return [{"type": t.value, "state": s.value} for t, s in states]
+
+
 def _connections_tooltip(rows: ProfileRows, r: int) -> str | None:
     states = rows.connections[r]
     if not states:
@@ -130,8 +136,9 @@ class Column:
     """One column of the profile list, declared once.
 
     ``text`` is the cell as shown (the table, the command line's table); ``label`` says the text is
-    a fixed label (the GUI translates it). ``value`` is the machine value (CSV/JSON of the command
-    line); ``export`` the values of a chunk of rows for the exported table (``xlsx``: a real date).
+    a fixed label (the GUI translates it). ``value`` is the machine value (the command line's CSV,
+    and its JSON unless ``json`` gives a structured one: lists stay lists); ``export`` the values of
+    a chunk of rows for the exported table (``xlsx``: a real date).
     ``sort`` returns the rank of every row (``ProfileRows.rank`` caches it); ``None`` for columns
     the table does not show.
     """
@@ -146,10 +153,16 @@ class Column:
     label: bool = False
     #: The machine name (JSON key, CSV header of the command line) when it is not ``key``.
     field: str = ""
+    #: The JSON value when it is not ``value`` (a list where CSV joins it into one text).
+    json: Cell | None = None
 
     @property
     def name(self) -> str:
         return self.field or self.key
+
+    def json_value(self, rows: ProfileRows, r: int) -> Any:
+        """The command line's JSON value of row ``r``."""
+        return (self.json or self.value)(rows, r)
 
 
 def _map(fn: Callable[[Any], Any], name: str) -> Export:
@@ -262,6 +275,7 @@ COLUMNS: tuple[Column, ...] = (
         "Connections",
         text=lambda rows, r: _CONN_TEXT[rows.connections[r]],
         value=lambda rows, r: _CONN_VALUE[rows.connections[r]],
+        json=lambda rows, r: connections_json(rows.connections[r]),
         export=_map(_CONN_LABEL.__getitem__, "connections"),
         # Ascending: fewest active connections first, then fewest expired.
         sort=lambda rows: rows.coded_rank(
@@ -278,6 +292,7 @@ COLUMNS: tuple[Column, ...] = (
         "Owners",
         text=lambda rows, r: _JOIN_COMMA[rows.owners[r]],
         value=lambda rows, r: _JOIN_SEMI[rows.owners[r]],
+        json=lambda rows, r: list(rows.owners[r]),
         export=_map(_JOIN_SEMI.__getitem__, "owners"),
         sort=lambda rows: rows.coded_rank(rows.owners, lambda o: "; ".join(o).casefold()),
         tooltip=lambda rows, r: _JOIN_COMMA[rows.owners[r]] or None,
@@ -287,6 +302,7 @@ COLUMNS: tuple[Column, ...] = (
         "Groups",
         text=lambda rows, r: _JOIN_COMMA[rows.groups[r]],
         value=lambda rows, r: _JOIN_SEMI[rows.groups[r]],
+        json=lambda rows, r: list(rows.groups[r]),
         export=_map(_JOIN_SEMI.__getitem__, "groups"),
         sort=lambda rows: rows.coded_rank(rows.groups, lambda g: "; ".join(g).casefold()),
         tooltip=lambda rows, r: _JOIN_COMMA[rows.groups[r]] or None,
@@ -313,6 +329,15 @@ CLI_CSV: tuple[Column, ...] = tuple(
     BY_KEY[k]
     for k in ("id", "name", "handle", "platform", "kind", "visibility", "platform_id", *COLUMN_KEYS[3:])
 )
+#: ``socialdesk profiles --format json``: the keys of each object, in order (docs/interfaces.md); the
+#: listing adds each connection's grants to the ``connections`` value.
+CLI_JSON: tuple[Column, ...] = tuple(
+    BY_KEY[k]
+    for k in (
+        "id", "platform", "kind", "handle", "name", "visibility", "platform_id", "ownership", "status",
+        "owners", "groups", "added", "connections",
+    )
+)  # fmt: skip
 #: The exported table (CSV/XLSX): the table's columns with id and handle.
 EXPORT: tuple[Column, ...] = tuple(BY_KEY[k] for k in ("id", "name", "handle", *TABLE_KEYS[1:]))
 

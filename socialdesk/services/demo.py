@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -47,6 +47,7 @@ from socialdesk.models.schema import (
 from socialdesk.models.settings_catalogue import spec_for
 from socialdesk.services.clock import iso, utcnow
 from socialdesk.services.errors import SocialDeskError
+from socialdesk.services.summaries import triggers_suspended
 from socialdesk.services.workspace import Workspace
 
 DEFAULT_PROFILES = 60
@@ -518,28 +519,8 @@ def build_demo(
         conn.execute(insert(Member), member_rows)
         conn.execute(insert(Meta), [{"key": "me", "value": str(me)}])
         raw = conn.connection.driver_connection
-        pid = 0
-        while pid < profiles:
-            for _ in range(min(CHUNK_PROFILES, profiles - pid)):
-                pid += 1
-                builder.add(pid, next(plans))
-            rows = builder.rows
-            if len(first_profiles) < 400:
-                first_profiles += rows.profiles[: 400 - len(first_profiles)]
-            for table, data in (
-                ("profiles", rows.profiles),
-                ("profile_owners", rows.owners),
-                ("profile_shares", rows.shares),
-                ("connections", rows.connections),
-                ("grants", rows.grants),
-            ):
-                _write(raw, table, data)
-            counts["profiles"] += len(rows.profiles)
-            counts["connections"] += len(rows.connections)
-            counts["grants"] += len(rows.grants)
-            builder.rows = _Rows(notifications=rows.notifications, audit=rows.audit)
-            if progress:
-                progress(pid, profiles)
+        with triggers_suspended(raw):  # the summaries are computed once at the end, not per row
+            _write_profiles(raw, builder, plans, profiles, first_profiles, counts, progress)
         counts["grants"] -= _revoke_removed_members_grants(raw, builder.next_grant - 1, me, builder.removed)
         flows, groups, items = _groups_and_flows(rng, now, profiles)
         settings = _settings(rng, now, first_profiles)
@@ -559,6 +540,40 @@ def build_demo(
         "groups": len(groups),
         "flows": len(flows),
     }
+
+
+def _write_profiles(
+    raw: Any,
+    builder: _Builder,
+    plans: Iterator[_Plan],
+    profiles: int,
+    first_profiles: list[dict[str, Any]],
+    counts: dict[str, int],
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """The profiles and their owners, shares, connections and grants, in chunks of ``CHUNK_PROFILES``."""
+    pid = 0
+    while pid < profiles:
+        for _ in range(min(CHUNK_PROFILES, profiles - pid)):
+            pid += 1
+            builder.add(pid, next(plans))
+        rows = builder.rows
+        if len(first_profiles) < 400:
+            first_profiles += rows.profiles[: 400 - len(first_profiles)]
+        for table, data in (
+            ("profiles", rows.profiles),
+            ("profile_owners", rows.owners),
+            ("profile_shares", rows.shares),
+            ("connections", rows.connections),
+            ("grants", rows.grants),
+        ):
+            _write(raw, table, data)
+        counts["profiles"] += len(rows.profiles)
+        counts["connections"] += len(rows.connections)
+        counts["grants"] += len(rows.grants)
+        builder.rows = _Rows(notifications=rows.notifications, audit=rows.audit)
+        if progress:
+            progress(pid, profiles)
 
 
 def _revoke_removed_members_grants(raw: Any, last_grant: int, me: int, removed: int) -> int:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from socialdesk.models.catalogue import PLATFORMS, Role
@@ -28,6 +28,7 @@ from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
 from socialdesk.services.names import control_problem
+from socialdesk.services.query import ProfileRows
 from socialdesk.services.rules import (
     ALLOW,
     GROUP_ITEM_LIMIT,
@@ -799,39 +800,38 @@ class ProfileHit:
     platform: str
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def search_profiles(
-    session: Session, text: str, platform: str | None = None, limit: int = PICKER_LIMIT
+def search_rows(
+    rows: ProfileRows, text: str, platform: str | None = None, limit: int = PICKER_LIMIT
 ) -> tuple[list[ProfileHit], bool]:
-    """Live profiles whose name or handle contains every word of ``text`` (or whose id is a word).
+    """Profiles of the read model ``rows`` whose name or handle holds every word of ``text``
+    (case-insensitively; a leading @ or # is ignored), or whose id is a word.
 
-    Returns at most ``limit`` hits by name and whether more matched. Read-only: one SQL query with a
-    LIMIT, so it costs the same whether the workspace has 60 profiles or 100,000 (loading the whole
-    profile list to show 200 names would cost seconds at that size).
+    Returns at most ``limit`` hits in the list's name order (ties by id) and whether more matched.
+    The text index narrows the rows with numpy (it also looks in the notes, so it finds a superset);
+    the name and handle are then checked in Python only for the rows shown, in name order, until
+    ``limit`` + 1 matched: milliseconds at 100,000 profiles, whatever is typed.
     """
-    query = select(Profile.id, Profile.display_name, Profile.handle, Profile.platform).where(
-        Profile.deleted_at.is_(None)
-    )
-    for word in text.split():
-        bare = word.lstrip("@#")
-        if not bare:
-            continue
-        pattern = f"%{_like_escape(bare)}%"
-        condition = or_(
-            Profile.display_name.like(pattern, escape="\\"),
-            Profile.handle_key.like(pattern.casefold(), escape="\\"),
-        )
-        if bare.isdigit() and len(bare) <= 18:
-            condition = or_(condition, Profile.id == int(bare))
-        query = query.where(condition)
-    if platform:
-        query = query.where(Profile.platform == platform)
-    query = query.order_by(func.lower(Profile.display_name), Profile.id).limit(limit + 1)
-    hits = [ProfileHit(*row) for row in session.execute(query)]
-    return hits[:limit], len(hits) > limit
+    words = [w for w in (word.lstrip("@#") for word in text.split()) if w]
+    folded = [w.casefold() for w in words]
+    numbers = [int(w) if w.isdigit() and len(w) <= 18 else None for w in words]
+    mask = rows.platform_mask(platform) if platform else None
+    for word, number in zip(folded, numbers, strict=True):
+        found = rows.text_mask(word)
+        if number is not None:
+            found = found | (rows.ids.array == number)
+        mask = found if mask is None else mask & found
+    order = rows.order_array("name")
+    candidates = order if mask is None else order[mask[order]]
+    hits: list[ProfileHit] = []
+    for lo in range(0, len(candidates), 1024):
+        for r in candidates[lo : lo + 1024].tolist():
+            pid, name, handle = rows.ids[r], rows.display_name[r], rows.handle[r]
+            name_f, handle_f = name.casefold(), handle.casefold()
+            if all(w in name_f or w in handle_f or n == pid for w, n in zip(folded, numbers, strict=True)):
+                hits.append(ProfileHit(pid, name, handle, rows.platform[r]))
+                if len(hits) > limit:
+                    return hits[:limit], True
+    return hits, False
 
 
 def count_groups(session: Session) -> int:

@@ -19,19 +19,19 @@ from socialdesk.services.query import ProfileRows
 def load_grants(
     conn: DbConnection, profile_ids: Sequence[int]
 ) -> dict[tuple[int, str], list[dict[str, Any]]]:
-    """Grants per (profile id, connection type), as ``{member, state, expires_at}``."""
+    """Grants per (profile id, connection type), as ``{member, state, expires_at}``: only the given
+    profiles' (not every grant of the workspace)."""
     out: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     if not profile_ids:
         return out
-    wanted = set(profile_ids)
     query = text(
         "SELECT c.profile_id, c.type, m.name, g.state, g.expires_at FROM grants g "
         "JOIN connections c ON c.id = g.connection_id JOIN members m ON m.id = g.member_id "
-        "ORDER BY g.id"
+        "WHERE c.profile_id IN (SELECT value FROM json_each(:ids)) ORDER BY g.id"
     )
-    for pid, ctype, member, state, expires in conn.execute(query):
-        if pid in wanted:
-            out[(pid, ctype)].append({"member": member, "state": state, "expires_at": _iso_text(expires)})
+    ids = "[" + ",".join(str(int(i)) for i in profile_ids) + "]"
+    for pid, ctype, member, state, expires in conn.execute(query, {"ids": ids}):
+        out[(pid, ctype)].append({"member": member, "state": state, "expires_at": _iso_text(expires)})
     return out
 
 
@@ -44,36 +44,17 @@ def _iso_text(value: Any) -> str | None:
 
 
 def json_records(rows: ProfileRows, selected: Sequence[int], conn: DbConnection) -> list[dict[str, Any]]:
+    """The command line's JSON: each object is the registry's JSON values (``columns.CLI_JSON``),
+    with each established connection's grants added (they are not a column of the read model)."""
     grants = load_grants(conn, [rows.ids[r] for r in selected])
     out = []
     for r in selected:
-        pid = rows.ids[r]
-        out.append(
-            {
-                "id": pid,
-                "platform": rows.platform[r],
-                "kind": rows.kind[r],
-                "handle": rows.handle[r],
-                "display_name": rows.display_name[r],
-                "visibility": rows.visibility[r],
-                "platform_id": rows.platform_id[r],
-                "ownership": rows.ownership[r].value,
-                "status": rows.status[r].value,
-                "owners": list(rows.owners[r]),
-                "groups": list(rows.groups[r]),
-                "added_at": iso(rows.added_at[r]),
-                "connections": [
-                    {
-                        "type": t.value,
-                        "state": s.value,
-                        "grants": grants.get((pid, t.value), [])
-                        if s is not ConnectionState.NOT_ESTABLISHED
-                        else [],
-                    }
-                    for t, s in rows.connections[r]
-                ],
-            }
-        )
+        record = {c.name: c.json_value(rows, r) for c in columns.CLI_JSON}
+        pid = record["id"]
+        for connection in record["connections"]:
+            established = connection["state"] != ConnectionState.NOT_ESTABLISHED.value
+            connection["grants"] = grants.get((pid, connection["type"]), []) if established else []
+        out.append(record)
     return out
 
 

@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 DB_NAME = "socialdesk.db"
 #: The newest migration. Opening a workspace already there skips loading Alembic (~0.2 s of start-up);
 #: a test checks this equals Alembic's head.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: ``PRAGMA application_id`` of every workspace from schema 0004 on: "SoDk" in ASCII.
 APPLICATION_ID = 0x536F446B

@@ -41,6 +41,7 @@ from socialdesk.ops.groups import (
     group_limit_message,
 )
 from socialdesk.services.errors import SocialDeskError
+from socialdesk.services.query import ProfileRows
 from socialdesk.services.rules import can_add_items
 from socialdesk.ui.groups_menu import (
     AddToGroupMenu,
@@ -103,9 +104,12 @@ class GroupsDialog(GroupsPanes):
         workspace: Workspace,
         parent: QWidget | None = None,
         selected_profile_ids: Sequence[int] = (),
+        rows: ProfileRows | None = None,
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
+        #: The window's read model: the profile picker searches it (no second load).
+        self.rows = rows
         self.selected_profile_ids = list(dict.fromkeys(selected_profile_ids))
         self.groups: list[GroupInfo] = []
         self.can_change = False
@@ -467,6 +471,7 @@ class GroupsDialog(GroupsPanes):
             group.name,
             present,
             lambda ids: self._add_message(group.id, [ItemRef.profile(p) for p in ids]),
+            rows=self.rows,
         )
 
     def _pick_profiles(self) -> None:

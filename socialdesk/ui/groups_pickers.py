@@ -27,12 +27,12 @@ from shiboken6 import isValid
 from socialdesk.models.catalogue import PLATFORMS
 from socialdesk.ops import groups as ops_groups
 from socialdesk.ops.groups import DEFAULT_COLOR, MAX_NAME, PICKER_LIMIT, ProfileSearch, Workspace
+from socialdesk.services.query import ProfileRows
 from socialdesk.ui.groups_models import MUTED, folder_icon, swatch
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.resources import platform_icon
 from socialdesk.ui.style import NOTICE_STYLE
 from socialdesk.ui.widgets import error_label, shorten, show_text
-from socialdesk.ui.workers import run_in_thread
 
 SEARCH_DELAY_MS = 150
 
@@ -118,8 +118,9 @@ class GroupNameDialog(QDialog):
 class ProfilePickerDialog(QDialog):
     """Find profiles by name, handle or id and add the chosen ones to a group.
 
-    Each search is one query with a LIMIT (``ops.groups.search_profiles``; typed searches run in a
-    worker); the list never holds more than ``PICKER_LIMIT`` rows. ``apply(ids)`` adds them and
+    Each search runs over the shared read model (``rows``: the profile list the window loaded;
+    ``ops.groups.search_profiles``), milliseconds at 100,000 profiles, so it runs here; the list never
+    holds more than ``PICKER_LIMIT`` rows. ``apply(ids)`` adds them and
     returns None or the message to show here.
     """
 
@@ -133,9 +134,12 @@ class ProfilePickerDialog(QDialog):
         group_name: str,
         present: Iterable[int],
         apply: Callable[[list[int]], str | None],
+        rows: ProfileRows | None = None,
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
+        # Without the window's live list (the trash is shown, or no window), the list is read once.
+        self.rows = rows if rows is not None and not rows.trash else ops_groups.profile_rows(workspace)
         self.apply = apply
         self.present = set(present)
         self.setObjectName("profilePickerDialog")
@@ -178,7 +182,6 @@ class ProfilePickerDialog(QDialog):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
-        self._request = 0
         self._timer.timeout.connect(self.search_later)
         self.search_edit.textChanged.connect(lambda _t: self._timer.start())
         self.platform.currentIndexChanged.connect(lambda _i: self.search())
@@ -190,24 +193,15 @@ class ProfilePickerDialog(QDialog):
     def search(self) -> int:
         """Run the current search now; returns how many rows are listed."""
         self._timer.stop()
-        self._request += 1
         text, platform = self.search_edit.text(), self.platform.currentData() or None
-        self._show(text, ops_groups.search_profiles(self.workspace, text, platform))
+        self._show(text, ops_groups.search_profiles(self.workspace, text, platform, rows=self.rows))
         return self.list.count()
 
     def search_later(self) -> None:
-        """The search as the user types: read in a worker (100,000 profiles), shown if still wanted."""
-        self._timer.stop()
-        self._request += 1
-        request, workspace = self._request, self.workspace
-        text, platform = self.search_edit.text(), self.platform.currentData() or None
-
-        def shown(result: ProfileSearch) -> None:
-            if isValid(self) and request == self._request:
-                self._show(text, result)
-                self.searched.emit()
-
-        run_in_thread(lambda: ops_groups.search_profiles(workspace, text, platform), shown)
+        """The search as the user types, once the typing pauses (``SEARCH_DELAY_MS``)."""
+        if isValid(self):
+            self.search()
+            self.searched.emit()
 
     def _show(self, text: str, result: ProfileSearch) -> None:
         hits, more = result.hits, result.more

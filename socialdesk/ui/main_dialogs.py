@@ -29,7 +29,9 @@ def open_groups(window: MainWindow) -> None:
     if window.workspace is None:
         return
     changed: list[bool] = []
-    dialog = GroupsDialog(window.workspace, window, selected_profile_ids=window._selected_ids())
+    dialog = GroupsDialog(
+        window.workspace, window, selected_profile_ids=window._selected_ids(), rows=window.model.rows
+    )
     dialog.groupsChanged.connect(lambda: changed.append(True))
     dialog.exec()
     # Once, after the dialog: a reload while one runs would be skipped and lose the last change.
@@ -43,7 +45,7 @@ def open_profile_manager(window: MainWindow, profile_id: int | None = None) -> N
         return
     if profile_id is None and (ids := window._selected_ids()):
         profile_id = ids[0]
-    manager = _open_manager(window.workspace, window, profile_id)
+    manager = _open_manager(window.workspace, window, profile_id, rows=window.model.rows)
     if not manager.property("wired"):
         manager.setProperty("wired", True)
         manager.settingsSaved.connect(lambda pid: window._on_profiles_changed([pid], False))

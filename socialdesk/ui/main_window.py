@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 __all__ = ["ACTIONS", "FIRST_CHECK_IDLE_MS", "MainWindow", "filter_from_json", "filter_to_json"]
 
 COUNTS_DELAY_MS = 120
+#: The name's order and the text index are prepared in a worker this long after the rows come.
+PREPARE_DELAY_MS = 60
 #: Below this window width the side panes give way: the details pane narrows, the filter panel folds.
 NARROW_WIDTH = 1000
 #: Windows that replaced another ("Open another workspace folder…"): kept alive while shown.
@@ -262,8 +264,13 @@ class MainWindow(QMainWindow):
         self._loading = True
         self.status_count.setText(self.tr("Loading profiles…"))
         workspace, trash = self.workspace, self.trash
+        # The name's order and the text index come after the first paint (a worker), unless the
+        # list is shown sorted by name or searched at once.
+        now = bool(self.model.filter.search.strip()) or self.model.sort_state()[0] == "name"
         run_in_thread(
-            lambda: ops_workspace.load_list(workspace, trash=trash), self._on_loaded, self._on_load_failed
+            lambda: ops_workspace.load_list(workspace, trash=trash, prepare=now),
+            self._on_loaded,
+            self._on_load_failed,
         )
 
     def _on_loaded(self, state: ListState) -> None:
@@ -278,6 +285,8 @@ class MainWindow(QMainWindow):
             self.table.restore_selection(snapshot)
         finally:
             self._quiet = False
+        # Once the rows are painted: started at once, the worker competes with the paint for the GIL.
+        QTimer.singleShot(PREPARE_DELAY_MS, lambda: run_in_thread(state.rows.prepare, lambda _none: None))
         self._select_added()
         self._empty = state.empty
         demo = rules.can_load_demo(state.empty)

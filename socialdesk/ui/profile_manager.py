@@ -37,6 +37,7 @@ from socialdesk.ops import settings as ops_settings
 from socialdesk.ops.profile_settings import ProfileColumns
 from socialdesk.ops.settings import Credentials, ProfileSettings, Workspace
 from socialdesk.services.errors import SocialDeskError, ValidationError
+from socialdesk.services.query import ProfileRows
 from socialdesk.services.rules import has_embed_code, settings_form
 from socialdesk.ui.flows_dialog import FlowsDialog
 from socialdesk.ui.i18n import plural
@@ -107,9 +108,16 @@ class ProfileManagerWindow(ProfileManagerBase):
     """Every profile with its settings form; Administrators edit, everyone else reads (with the reason)."""
 
     def __init__(
-        self, workspace: Workspace, parent: QWidget | None = None, *, credentials: Credentials | None = None
+        self,
+        workspace: Workspace,
+        parent: QWidget | None = None,
+        *,
+        credentials: Credentials | None = None,
+        rows: ProfileRows | None = None,
     ) -> None:
         super().__init__(workspace, parent, credentials=credentials)
+        #: The profiles window's read model: the list comes from it, not from a second read.
+        self.shared_rows = rows
         self.form_page = FormPage(self)
         #: The parts of the page that save with the Save button (custom profiles apply at once).
         self.pages: list[Page[dict[str, Any]]] = [self.form_page]
@@ -175,9 +183,9 @@ class ProfileManagerWindow(ProfileManagerBase):
         """
         self.list_loading = True
         self.count_label.setText(self.tr("Loading profiles…"))
-        workspace = self.workspace
+        workspace, rows = self.workspace, self.shared_rows
         run_in_thread(
-            lambda: ops_profiles.profile_list(workspace), self._profiles_read, self._profiles_failed
+            lambda: ops_profiles.profile_list(workspace, rows), self._profiles_read, self._profiles_failed
         )
 
     def _profiles_read(self, columns: ProfileColumns) -> None:
@@ -541,11 +549,13 @@ def open_profile_manager(
     profile_id: int | None = None,
     *,
     credentials: Credentials | None = None,
+    rows: ProfileRows | None = None,
 ) -> ProfileManagerWindow:
-    """Show the profile manager (one per parent window), on ``profile_id`` or the first profile."""
+    """Show the profile manager (one per parent window), on ``profile_id`` or the first profile;
+    ``rows``: the profiles window's read model, the list is made from it."""
     window = parent.findChild(ProfileManagerWindow, "profileManagerWindow") if parent is not None else None
     if window is None:
-        window = ProfileManagerWindow(workspace, parent, credentials=credentials)
+        window = ProfileManagerWindow(workspace, parent, credentials=credentials, rows=rows)
     window.show()
     window.raise_()
     window.activateWindow()
