@@ -123,6 +123,37 @@ def _damage(db: Path, page: int, how: int) -> None:
 # -- corrupt pages ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE profiles SET visibility = 'sideways' WHERE id = (SELECT min(id) FROM profiles)",
+        "UPDATE profiles SET platform = 'myspace' WHERE id = (SELECT max(id) FROM profiles)",
+        "UPDATE profiles SET owner_ids = '99999' WHERE id = (SELECT min(id) FROM profiles)",
+    ],
+    ids=["garbage-visibility", "unknown-platform", "unknown-owner"],
+)
+def test_values_a_damaged_page_can_read_back_as_are_reported_as_damage(
+    demo_template: Path, tmp_path: Path, inputs: Path, damage: str
+) -> None:
+    """A damaged page may read back as NULL or garbage without SQLite noticing (seen with the corrupt-page
+    corpus): the listing names the damaged file, as for damage SQLite finds itself."""
+    db = _copy(demo_template, tmp_path / "garbage")
+    conn = sqlite3.connect(db)
+    try:
+        triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for name, _sql in triggers:  # write the garbage itself, as damage would, not through the triggers
+            conn.execute(f'DROP TRIGGER "{name}"')
+        conn.execute("PRAGMA ignore_check_constraints = ON")  # damage does not ask the constraints either
+        conn.execute(damage)
+        for _name, sql in triggers:
+            conn.execute(sql)
+        conn.commit()
+    finally:
+        conn.close()
+    line = _refused(db.parent, ["profiles", "--format", "json"], inputs, r"is damaged")
+    assert "malformed" in line and "restore it from a backup" in line
+
+
 def test_corrupt_pages_are_reported_and_left_unchanged(
     demo_template: Path, tmp_path: Path, inputs: Path
 ) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection as DbConnection
 
 from socialdesk.models.catalogue import (
     FACEBOOK_INSIGHTS_MIN_LIKES,
+    PLATFORMS,
     ConnectionState,
     ConnectionType,
     Ownership,
@@ -286,6 +287,33 @@ def casefold_all(texts: Sequence[str]) -> list[str]:
 
 _gc_lock = threading.Lock()
 _gc_pausers = 0
+
+
+def _check_stored(
+    platforms: Sequence[Any], kinds: Sequence[Any], visibilities: Sequence[Any], member_names: dict[int, str]
+) -> None:
+    """The distinct stored codes are ones SocialDesk writes, or the file is damaged.
+
+    A damaged page can read back as NULL or garbage without SQLite noticing; the read model then says so
+    as SQLite would ("malformed"), so the window and the command line name the damaged file and what to
+    do, instead of failing on a value (once per distinct value: a few dozen checks)."""
+    known_vis = {v.value for v in Visibility}
+    bad = (
+        [f"platform {p!r}" for p in platforms if p not in PLATFORMS]
+        + [f"kind {k!r}" for k in kinds if not isinstance(k, str) or not k]
+        + [f"visibility {v!r}" for v in visibilities if v not in known_vis]
+    )
+    if bad:
+        raise sqlite3.DatabaseError(f"database disk image is malformed: profiles hold {', '.join(bad[:3])}")
+
+
+def _owner_name(member_names: dict[int, str], member_id: str) -> str:
+    try:
+        return member_names[int(member_id)]
+    except (KeyError, ValueError):
+        raise sqlite3.DatabaseError(
+            f"database disk image is malformed: a profile's owners name member {member_id!r}"
+        ) from None
 
 
 @contextmanager
@@ -620,6 +648,7 @@ class ProfileRows:
         platform = Coded.factorize(platforms, size)
         kind = Coded.factorize(kinds, size)
         vis = Coded.factorize(visibility, size)
+        _check_stored(platform.values, kind.values, vis.values, member_names)
 
         # Owners: their names once per distinct text, then per distinct list of names.
         texts: Coded[str | None] = Coded.factorize(owner_ids, size)
@@ -630,7 +659,7 @@ class ProfileRows:
         owned_lut = np.zeros(len(texts.values), bool)
         for i, key in enumerate(texts.values):
             ids_text = key.split(",") if key else []
-            owners_ = tuple(sorted((member_names[int(m)] for m in ids_text), key=str.casefold))
+            owners_ = tuple(sorted((_owner_name(member_names, m) for m in ids_text), key=str.casefold))
             text_to_owners[i] = owner_values.setdefault(owners_, len(owner_values))
             mine_lut[i] = me is not None and me in ids_text
             owned_lut[i] = bool(ids_text)
