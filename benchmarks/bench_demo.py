@@ -18,13 +18,15 @@ import os
 import resource
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from demo_workspace import build_demo  # noqa: E402 - a sibling module, found through the path above
+
 TABLES = ("profiles", "profile_owners", "profile_shares", "connections", "grants")
 
 
@@ -73,21 +75,7 @@ def main() -> int:
     try:
         print(f"load: {os.getloadavg()[0]:.2f} (1-minute average, 2 cores shared)", flush=True)
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "socialdesk",
-                "--data-dir",
-                str(data),
-                "demo",
-                "--profiles",
-                str(args.profiles),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            cwd=ROOT,
-        )
+        build_demo(data, args.profiles)
         built = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         bare = floor(data, tmp / "floor")

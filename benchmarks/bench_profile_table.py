@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 import keyring_session  # noqa: E402 - a sibling module, found through the path set just above
+from demo_workspace import demo_workspace  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TOKENS = 200
@@ -412,27 +413,10 @@ def main() -> int:
     )
     try:
         started = time.perf_counter()
-        if args.workspace is not None:
-            data.mkdir()
-            shutil.copy(args.workspace / "socialdesk.db", data / "socialdesk.db")
-            print(f"copied {args.workspace}")
-        else:
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "socialdesk",
-                    "--data-dir",
-                    str(data),
-                    "demo",
-                    "--profiles",
-                    str(args.profiles),
-                ],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                cwd=ROOT,
-            )
+        if demo_workspace(data, args.profiles, args.workspace):
             say("demo build (subprocess)", time.perf_counter() - started, "s")
+        else:
+            print(f"copied {args.workspace}")
         assert server.stdout is not None
         info = json.loads(server.stdout.readline())
         if not args.no_check:

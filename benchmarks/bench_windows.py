@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 import bench_profile_table as table_bench  # noqa: E402 - the sibling benchmark: its server and tokens
 import keyring_session  # noqa: E402
+from demo_workspace import demo_workspace  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 say = table_bench.say
@@ -222,25 +223,7 @@ def main() -> int:
         text=True,
     )
     try:
-        if args.workspace is not None:
-            data.mkdir()
-            shutil.copy(args.workspace / "socialdesk.db", data / "socialdesk.db")
-        else:
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "socialdesk",
-                    "--data-dir",
-                    str(data),
-                    "demo",
-                    "--profiles",
-                    str(args.profiles),
-                ],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                cwd=ROOT,
-            )
+        demo_workspace(data, args.profiles, args.workspace)
         assert server.stdout is not None
         info = json.loads(server.stdout.readline())
         table_bench.prepare_tokens(data, info["url"], info["tokens"])
