@@ -413,3 +413,44 @@ def test_the_details_pane_at_270_px_with_a_long_name(qtbot: QtBot, window: MainW
     assert lines <= 8 and long_name not in title.text() and long_name in title.toolTip()
     info = window.details.info.text()
     assert info.count("Address") == 0 and "Open on" in info  # one Address row (the editor's)
+
+
+# -- a filter change reads the database only when the selection moved -------------------------------------
+
+
+def test_a_filter_change_reads_the_selection_again_only_when_it_moved(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every filter click used to read *me* and the selected profile again even with nothing selected
+    (a database read per click, +50-75 % on each filter at 100,000 profiles); a filter that hides the
+    selected profile still clears the details pane and the actions."""
+    from socialdesk.ui import profile_actions
+
+    reads: list[list[int]] = []
+    real = profile_actions.ops.selection
+
+    def counting(workspace: object, ids: list[int]) -> object:
+        reads.append(list(ids))
+        return real(workspace, ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(profile_actions.ops, "selection", counting)
+    panel = window.filter_panel
+    window.table.clearSelection()
+    reads.clear()
+    check = next(iter(panel.platforms.values()))
+    check.setChecked(True)
+    check.setChecked(False)
+    assert reads == []  # nothing selected before or after: no read
+    row = editable_rows(window)[0]
+    window.table.selectRow(row)
+    pid = window.model.profile_id(row)
+    assert window.details.details is not None
+    keep = panel.platforms[window.details.details.platform]
+    reads.clear()
+    keep.setChecked(True)  # the selected profile stays shown: no read, the details stay
+    assert reads == [] and window.details.details is not None and window.details.details.id == pid
+    keep.setChecked(False)
+    panel.search.setText("no profile is called this 7f3a")
+    panel._flush_search()  # hides the selected profile: the selection moved, read once
+    assert reads == [[]] and window.details.details is None
+    assert not window.action("actionDelete").isEnabled()

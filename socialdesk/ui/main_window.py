@@ -396,12 +396,13 @@ class MainWindow(QMainWindow):
         self._quiet = True
         try:
             self.model.set_filter(flt)
-            self.table.restore_selection(snapshot)
+            kept = self.table.restore_selection(snapshot)
         finally:
             self._quiet = False
         self._update_status()
         self._counts_timer.start()
-        self._on_selection_changed()
+        if not kept:  # the actions and details follow the selection: a read only when it moved
+            self._on_selection_changed()
 
     def _update_counts(self) -> None:
         if len(self.model.rows):

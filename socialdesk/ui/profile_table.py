@@ -139,8 +139,11 @@ class ProfileTableView(QTableView):
             current.column() if current.isValid() else 0,
         )
 
-    def restore_selection(self, snapshot: tuple[list[int], int | None, int]) -> None:
-        """Select the same profiles (those still shown) after the model was reset."""
+    def restore_selection(self, snapshot: tuple[list[int], int | None, int]) -> bool:
+        """Select the same profiles (those still shown) after the model was reset.
+
+        True when every selected profile and the current one are shown again: the selection did not
+        change, so nothing that follows it (actions, details) needs a new read."""
         ids, current_id, column = snapshot
         model = self.profile_model()
         positions = model.rows_of_profiles(ids)
@@ -159,11 +162,13 @@ class ProfileTableView(QTableView):
             selection.select(model.index(start, 0), model.index(prev, last))  # type: ignore[arg-type]
         flags = QItemSelectionModel.SelectionFlag
         selection_model = self.selectionModel()
-        if current_id is not None and (row := model.row_of_profile(current_id)) is not None:
-            selection_model.setCurrentIndex(model.index(row, column), flags.NoUpdate)
+        current_row = model.row_of_profile(current_id) if current_id is not None else None
+        if current_row is not None:
+            selection_model.setCurrentIndex(model.index(current_row, column), flags.NoUpdate)
         else:
             selection_model.setCurrentIndex(QModelIndex(), flags.NoUpdate)
         selection_model.select(selection, flags.ClearAndSelect)
+        return len(positions) == len(ids) and (current_id is None) == (current_row is None)
 
     def select_profile(self, profile_id: int) -> bool:
         row = self.profile_model().row_of_profile(profile_id)
