@@ -153,18 +153,30 @@ class TableOverlay(QObject):
         self.banner.hide()
         layout.addWidget(self.banner)
         layout.addWidget(table)
-        self.hint = WrapLabel("", table.viewport())
-        self.hint.setObjectName("emptyTableHint")
-        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setStyleSheet(MUTED_STYLE)
-        self.hint.setFrameShape(QFrame.Shape.NoFrame)
-        self.hint.hide()
-        table.viewport().installEventFilter(self)
+        self._hint: WrapLabel | None = None
+
+    @property
+    def hint(self) -> WrapLabel:
+        """The hint label, made the first time it is needed: a workspace with rows never shows one, and
+        the first look at the table's viewport from Python costs ~8 ms of PySide type set-up that the
+        window's creation would otherwise pay."""
+        if self._hint is None:
+            viewport = self.table.viewport()
+            self._hint = WrapLabel("", viewport)
+            self._hint.setObjectName("emptyTableHint")
+            self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._hint.setStyleSheet(MUTED_STYLE)
+            self._hint.setFrameShape(QFrame.Shape.NoFrame)
+            self._hint.hide()
+            viewport.installEventFilter(self)
+        return self._hint
 
     def set_trash(self, on: bool) -> None:
         self.banner.setVisible(on)
 
     def set_hint(self, text: str) -> None:
+        if not text and self._hint is None:
+            return
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
         self._place()
@@ -178,7 +190,7 @@ class TableOverlay(QObject):
         self.hint.move((viewport.width() - self.hint.width()) // 2, max(24, viewport.height() // 4))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize and self.hint.isVisible():
+        if event.type() == QEvent.Type.Resize and self._hint is not None and self._hint.isVisible():
             self._place()
         return False
 
