@@ -119,3 +119,26 @@ def test_no_ui_file_grows_past_600_lines() -> None:
         if path.exists():
             lines = len(path.read_text(encoding="utf-8").splitlines())
             assert lines > MAX_UI_LINES, f"{name} is within the limit now: remove it from OVERSIZED"
+
+
+def test_the_windows_hold_the_sign_in_service_as_a_handle_and_call_operations() -> None:
+    """The windows begin, cancel and complete a sign-in through ``ops.connections`` (``begin_sign_in``,
+    ``cancel_sign_in``, ``provider_of``, ``preflight``...): they never call the service's methods, and
+    they type it as the method-less ``SignIns`` handle, so mypy refuses ``handle.begin()`` under ui."""
+    import ast
+
+    from socialdesk.ops import connections
+
+    members = {n for n in vars(connections.SignIns) if not n.startswith("_")}
+    assert members == set(), f"the handle exposes {members}"
+    calls = []
+    for path in sorted((ROOT / "socialdesk" / "ui").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == "OAuthService":
+                calls.append(f"{path.name}:{node.lineno} names OAuthService")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                owner = ast.unparse(node.func.value)
+                if owner == "service" or owner.endswith(".service"):
+                    calls.append(f"{path.name}:{node.lineno} {ast.unparse(node.func)}()")
+    assert calls == [], calls

@@ -144,4 +144,6 @@ def test_kind_apps_and_the_sign_in_service_of_a_workspace(workspace: Workspace) 
     assert ("linkedin", "organization_page", "organization pages") in ops_connections.kind_apps()
     service = ops_connections.sign_in_service(workspace)
     assert isinstance(service, ops_connections.OAuthService)
-    assert service.provider("x").platform == "x"
+    assert ops_connections.provider_of(service, "x").platform == "x"
+    with pytest.raises(TypeError, match="not a sign-in service"):
+        ops_connections.provider_of(object(), "x")

@@ -23,6 +23,7 @@ from typing import Any
 
 import socialdesk.ops
 from socialdesk.models.schema import Base, Profile
+from socialdesk.ops.connections import SignIns
 from socialdesk.services.loopback import LoopbackListener
 from socialdesk.services.oauth import OAuthService
 from socialdesk.services.query import ProfileRows
@@ -34,6 +35,9 @@ from socialdesk.services.workspace import Workspace
 #: running loopback listener its caller stops, and the shared read model's column arrays (numpy, built
 #: to be handed over whole).
 HANDLES = (Workspace, TokenStore, OAuthService, LoopbackListener, ProfileRows)
+#: The sign-in service as the windows hold it (a Protocol without members: compared, not issubclass'ed,
+#: since every class would pass that).
+HANDLE_PROTOCOLS = (SignIns,)
 #: Catalogue data (platforms, settings fields with their counting and warning functions): static
 #: declarations, not rows of the database.
 CATALOGUE_MODULES = ("socialdesk.models.catalogue", "socialdesk.models.settings_catalogue")
@@ -107,7 +111,9 @@ def problems_in_type(tp: Any, seen: set[Any] | None = None, top: bool = True) ->
         return [f"{tp!r} is not a type"]
     if issubclass(tp, Base):
         return [f"{tp.__name__} is an ORM class"]
-    if tp in PLAIN or issubclass(tp, enum.Enum) or tp in CONTAINERS or issubclass(tp, HANDLES):
+    if tp in PLAIN or tp in CONTAINERS or tp in HANDLE_PROTOCOLS:
+        return []
+    if issubclass(tp, enum.Enum) or issubclass(tp, HANDLES):
         return []
     if tp.__module__ in CATALOGUE_MODULES or issubclass(tp, (dict, list, set, frozenset)):
         return []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from socialdesk.models.catalogue import ConnectionType, Role, unsupported_reason
 from socialdesk.ops.changes import NOTHING, Change, Done, Kind
@@ -78,6 +79,7 @@ __all__ = [
     "ProviderError",
     "SignInError",
     "SignInRefused",
+    "SignIns",
     "StateMismatchError",
     "Target",
     "TokenSet",
@@ -86,7 +88,9 @@ __all__ = [
     "TypeChoice",
     "add_accounts",
     "addable_types",
+    "begin_sign_in",
     "bulk_plan",
+    "cancel_sign_in",
     "claim_with_sign_in",
     "connect_profiles",
     "connect_target",
@@ -98,6 +102,8 @@ __all__ = [
     "listen_for_answer",
     "me",
     "me_writer",
+    "preflight",
+    "provider_of",
     "sign_in_service",
     "start_claim",
     "token_store",
@@ -113,22 +119,58 @@ def token_store(workspace: Workspace) -> TokenStore:
     return TokenStore(workspace.workspace_id)
 
 
-def sign_in_service(workspace: Workspace, store: TokenStore | None = None) -> OAuthService:
+class SignIns(Protocol):
+    """The sign-in service as the windows hold it: a handle they pass back to the functions below.
+
+    It declares no methods on purpose: a window begins, cancels and completes a sign-in through these
+    operations, never by calling the service (under ``socialdesk/ui`` mypy refuses ``handle.begin()``).
+    Any ``OAuthService`` is one (tests build theirs against a local server)."""
+
+
+def _service(handle: SignIns) -> OAuthService:
+    if not isinstance(handle, OAuthService):
+        raise TypeError(f"not a sign-in service: {type(handle).__name__}")
+    return handle
+
+
+def sign_in_service(workspace: Workspace, store: TokenStore | None = None) -> SignIns:
     """The sign-in service of the workspace: its ``providers.toml`` (raises ``ProvidersFileError``) and
-    keyring. A handle: it holds the pending sign-ins between ``begin`` and their answer."""
+    keyring. A handle: it holds the pending sign-ins between ``begin_sign_in`` and their answer."""
     return OAuthService(load_providers(workspace.data_dir), store or token_store(workspace))
 
 
-def exchange_code(service: OAuthService, request: AuthorizationRequest, redirect_url: str) -> TokenSet:
+def provider_of(handle: SignIns, platform_key: str, kind: str | None = None) -> Provider:
+    """The platform's app as providers.toml sets it up (the kind's own app where it has one)."""
+    return _service(handle).provider(platform_key, kind)
+
+
+def preflight(handle: SignIns, platform_key: str, *, kind: str | None = None) -> Provider:
+    """Is the platform's app set up for a sign-in? Raises ``NotConfiguredError`` saying what is missing."""
+    return _service(handle).preflight(platform_key, kind=kind)
+
+
+def begin_sign_in(
+    handle: SignIns, platform_key: str, types: Iterable[ConnectionType], *, kind: str | None = None
+) -> AuthorizationRequest:
+    """Start a sign-in for ``types``: the URL to open, the redirect to wait for, the PKCE secret."""
+    return _service(handle).begin(platform_key, types, kind=kind)
+
+
+def cancel_sign_in(handle: SignIns, request: AuthorizationRequest) -> None:
+    """Forget a pending sign-in: a late answer to it is refused."""
+    _service(handle).cancel(request)
+
+
+def exchange_code(handle: SignIns, request: AuthorizationRequest, redirect_url: str) -> TokenSet:
     """The answer's code for the token (a network call: in a worker). A refused answer raises its error."""
-    return service.complete(request, redirect_url)
+    return _service(handle).complete(request, redirect_url)
 
 
 def discover_accounts(
-    service: OAuthService, platform_key: str, tokens: TokenSet, *, kind: str | None = None
+    handle: SignIns, platform_key: str, tokens: TokenSet, *, kind: str | None = None
 ) -> Discovery:
     """Who signed in and the accounts they manage (network calls: in a worker)."""
-    return discovery_service.discover(service, platform_key, tokens, kind=kind)
+    return discovery_service.discover(_service(handle), platform_key, tokens, kind=kind)
 
 
 def listen_for_answer(

@@ -307,7 +307,10 @@ class BulkReconnectDialog(QDialog):
             return
         try:
             services = self.services()
-            embedded = any(services.service.provider(p).browser == "embedded" for p in self.plan.by_platform)
+            embedded = any(
+                ops_connections.provider_of(services.service, p).browser == "embedded"
+                for p in self.plan.by_platform
+            )
         except SocialDeskError:
             return  # the sign-in itself will say what is wrong
         if embedded:
@@ -381,12 +384,12 @@ class BulkReconnectDialog(QDialog):
         kind = next(iter(kinds)) if len(kinds) == 1 else None
         try:
             services = self.services()
-            provider = services.service.provider(platform_key, kind)
+            provider = ops_connections.provider_of(services.service, platform_key, kind)
             actor = ops_connections.me(self.workspace)
             if actor is None:
                 raise SocialDeskError("Choose who you are in the team first")
             # Before any window opens: "Facebook has no client id yet: … Settings ▸ Sign-in".
-            services.service.preflight(platform_key, kind=kind)
+            ops_connections.preflight(services.service, platform_key, kind=kind)
         except SocialDeskError as exc:
             self.platform_status[platform_key] = "not_configured"
             self._set_platform_text(platform_key, str(exc), FAIL_COLOR)

@@ -47,13 +47,16 @@ from socialdesk.ops.connections import (
     Discovery,
     LoopbackListener,
     NotConfiguredError,
-    OAuthService,
     SignInRefused,
+    SignIns,
     TokenSet,
     TokenStore,
+    begin_sign_in,
+    cancel_sign_in,
     discover_accounts,
     exchange_code,
     listen_for_answer,
+    provider_of,
 )
 from socialdesk.ops.workspace import Workspace
 from socialdesk.services.errors import SocialDeskError
@@ -109,7 +112,7 @@ class SignInResult:
 class SignInServices:
     """The services a sign-in needs; tests inject a short time-out or a scripted system browser."""
 
-    service: OAuthService
+    service: SignIns
     store: TokenStore
     timeout_ms: int = DEFAULT_TIMEOUT_MS
     open_browser: Callable[[str], bool] | None = None
@@ -146,7 +149,7 @@ class SignInDialog(QDialog):
 
     def __init__(
         self,
-        service: OAuthService,
+        service: SignIns,
         platform_key: str,
         types: Sequence[ConnectionType],
         parent: QWidget | None = None,
@@ -166,7 +169,7 @@ class SignInDialog(QDialog):
         #: The kind of the profiles being connected: picks the kind's own app (LinkedIn organization
         #: pages) and, for an OpenID provider, the kind of the signed-in account.
         self.kind = kind
-        self.provider = service.provider(platform_key, kind)
+        self.provider = provider_of(service, platform_key, kind)
         self.label = self.provider.label
         self.finish_step = finish
         self.timeout_ms = timeout_ms
@@ -321,7 +324,7 @@ class SignInDialog(QDialog):
         self.cancel_button.setText(self.tr("Cancel"))
         self.cancel_button.setEnabled(True)
         try:
-            self.request = self.service.begin(self.platform, self.types, kind=self.provider.kind)
+            self.request = begin_sign_in(self.service, self.platform, self.types, kind=self.provider.kind)
         except Exception as exc:
             self._fail(exc, retry=False)
             return
@@ -421,7 +424,7 @@ class SignInDialog(QDialog):
         self._stop_attempt(keep_request=True)
         refused = provider_error(url, self.label)
         if refused is not None:
-            self.service.cancel(request)
+            cancel_sign_in(self.service, request)
             self._show_error(*refused, retry=True)
             return
         self.stack.setCurrentWidget(self.work_page)
@@ -489,7 +492,7 @@ class SignInDialog(QDialog):
             if minutes >= 1
             else self.tr("{0:g} seconds").format(self.timeout_ms / 1000)
         )
-        self.service.cancel(self.request)
+        cancel_sign_in(self.service, self.request)
         self._fail(
             SignInTimedOut(
                 self.tr(
@@ -513,7 +516,7 @@ class SignInDialog(QDialog):
     def _show_error(self, message: str, advice: str, *, retry: bool) -> None:
         self._timer.stop()
         if self.request is not None:
-            self.service.cancel(self.request)
+            cancel_sign_in(self.service, self.request)
         self._stop_attempt(keep_request=True)
         self.error_text = message
         self.error_label.setText(message)
@@ -539,7 +542,7 @@ class SignInDialog(QDialog):
             self._cancelled.set()
         self._timer.stop()
         if self.request is not None:
-            self.service.cancel(self.request)
+            cancel_sign_in(self.service, self.request)
         self._stop_attempt()
         if self.state != SignInState.DONE:
             self._set_state(SignInState.CANCELLED)

@@ -151,7 +151,7 @@ class SignInFlow(QObject):
         services = self.services()
         try:
             # Checked before any window opens: a sign-in that cannot succeed never starts.
-            services.service.preflight(platform_key, kind=kind)
+            ops_connections.preflight(services.service, platform_key, kind=kind)
         except (NotConfiguredError, PortBusyError) as exc:
             needs_settings = platform_key if isinstance(exc, NotConfiguredError) else None
             self.offer_settings(str(exc), needs_settings)
@@ -244,7 +244,7 @@ class ReconnectFlow(SignInFlow):
         start = ops_connections.connect_target(self.workspace, self.profile_id, self.types)
         actor, target, types = start.actor, start.target, list(start.types)
         services = self.services()
-        provider = services.service.provider(target.platform, target.kind)
+        provider = ops_connections.provider_of(services.service, target.platform, target.kind)
         verb = "Re-connect" if self.types is None else "Connect"
         purpose = (
             f"{verb} {target.name} (@{shorten(target.handle)}): {types_text(types)}. "
@@ -296,7 +296,7 @@ class ClaimFlow(SignInFlow):
             self.end(FlowResult((self.profile_id,), False, f"You now own {target.name}"))
             return
         services = self.services()
-        provider = services.service.provider(target.platform, target.kind)
+        provider = ops_connections.provider_of(services.service, target.platform, target.kind)
         purpose = (
             f"Claim {target.name} (@{shorten(target.handle)}): sign in with the account that manages it to "
             f"prove you have access. Its {types_text(types)} connection gets your sign-in too."
@@ -381,7 +381,7 @@ class AddProfilesFlow(SignInFlow):
         picker = AccountPickerDialog(result.discovery, known, self.parent_widget)
         self.picker = picker
         services = self.services()
-        provider = services.service.provider(result.platform, result.tokens.app_kind)
+        provider = ops_connections.provider_of(services.service, result.platform, result.tokens.app_kind)
         types = list(self.types or result.types)
 
         def add(chosen: list[str]) -> None:
