@@ -4,48 +4,56 @@
 
 Opens the real ``BulkReconnectDialog`` on a fresh workspace of N expired Publishing connections
 (Facebook pages, Instagram business accounts and LinkedIn organization pages, in turn) and presses
-Connect for each platform: one sign-in per platform, then the code exchange, the discovery, the
+Connect for each platform: one sign-in per platform, then the code exchange, the discovery and the
 recording (one keyring write per sign-in) on a worker thread, then the per-profile results. Each
-platform signs in against its own strict simulator, as the tests do (tests/test_platform_meta.py,
-tests/test_platform_others.py), wired the way ``tests/simulators/harness.py`` wires one: URLs and
-client id in providers.toml, the client secret in the real keyring:
+platform signs in against its own strict simulator, as tests/test_platform_meta.py and
+tests/test_platform_others.py do, wired the way ``tests/simulators/harness.py`` wires one (URLs and
+client id in providers.toml, the client secret in the real keyring):
 
-* Facebook and Instagram — two ``tests/simulators/meta.py`` ``MetaSimulator`` (Facebook Login with
-  the https desktop redirect, the long-lived exchange ``fb_exchange_token``, ``/me/permissions``,
-  ``debug_token`` with the app token, Page tokens from ``/me/accounts`` paged by cursor; Instagram
-  accounts through their Pages' ``instagram_business_account``);
-* LinkedIn — ``tests/simulators/linkedin.py`` ``LinkedInSimulator`` with the organization pages' own
-  app (``providers.linkedin.kinds.organization_page``: fixed loopback port 8712, the versioned
-  ``/rest/organizationAcls`` paged by start/count, ``/rest/organizations/{id}``).
+* Facebook and Instagram: one ``MetaSimulator`` each (``tests/simulators/meta.py``): Facebook Login
+  with the https desktop redirect, the secret in the parameters, the long-lived exchange
+  ``fb_exchange_token``, ``/me/permissions``, ``debug_token`` with the app token, Page tokens from
+  ``/me/accounts`` paged by cursor; Instagram accounts come through their Pages'
+  ``instagram_business_account``;
+* LinkedIn: ``LinkedInSimulator`` (``tests/simulators/linkedin.py``) with the organization pages' own
+  app (``providers.linkedin.kinds.organization_page``): the redirect matched exactly, the versioned
+  ``/rest/organizationAcls`` paged by start/count, ``/rest/organizations/{id}``.
 
-The signing-in account manages every profile, so each run must bring every profile back: the
-dialog says "Re-connected" for each and the workspace, read after the run, holds an active
-Publishing grant of *me* for each, whose token is in the keyring (one entry per sign-in). A 10 ms
-``QTimer`` records the gaps between its ticks; a stall is a gap minus 10 ms, filed under the phase
-that was running (``sign_in``: the sign-in window and the provider's pages; ``saving``: exchange,
-discovery and recording off the GUI thread; ``results``: the per-profile results shown). Modes:
+The simulators run in a child process (``--serve``), as a platform is elsewhere: their request
+threads take no share of the GUI process's interpreter lock. The signing-in account manages every
+profile, so each run must bring every profile back: the dialog says "Re-connected" for each, and the
+workspace, read after the run, holds an active Publishing grant of *me* for each whose token is in
+the keyring (one entry and one code exchange per sign-in). A 10 ms ``QTimer`` records the gaps
+between its ticks; a stall is a gap minus 10 ms, filed under the phase running when the late tick
+came: ``sign_in`` (Connect pressed, the sign-in window, the provider's pages), ``saving`` (exchange,
+discovery and recording off the GUI thread), ``results`` (the per-profile results shown). Modes:
 
-* ``system`` — the system-browser mode with a scripted "browser" (an HTTP GET in a thread that
-  follows the simulator's redirect) and the loopback listener: the app's own GUI work only. Only
-  LinkedIn runs here: Meta registers the https desktop redirect, which only the embedded view can
-  read (providers.py turns ``browser = "system"`` back to embedded for it), so the system run's
-  dialog is given the LinkedIn profiles;
-* ``embedded_cold`` — every platform in the real QWebEngineView (the simulators consent at once, so
-  no robot has to click), the first sign-in of the process: includes QtWebEngine's one-time start,
-  which the dialog begins while its plan is shown (``prepare``, measured apart: before Connect);
-* ``embedded_warm`` — the same again in the same process (``--runs`` - 1 times).
+* ``system``: the system-browser mode with a scripted "browser" (an HTTP GET in a thread that
+  follows the simulator's redirect) and the loopback listener: the app's own GUI work only. LinkedIn
+  only: Meta registers the https desktop redirect, which only the embedded view can read
+  (providers.py keeps Facebook and Instagram embedded), so this dialog gets the LinkedIn profiles.
+  The listener gets a free port per run, registered with the simulator as an organisation registers
+  its own (Settings ▸ Sign-in): after a sign-in the default 8712 stays in TIME_WAIT for a minute,
+  and the app's busy-port check (``providers.port_is_free`` binds without SO_REUSEADDR, unlike the
+  listener) calls it "in use by another program" until then;
+* ``embedded_cold``: every platform in the real QWebEngineView (the simulators consent at once: no
+  robot needs to click), the first sign-in of the process; the dialog starts QtWebEngine while its
+  plan is shown, so that one-time start is reported apart (``prepare``: before Connect, no target);
+* ``embedded_warm``: the same again in the same process (``--runs`` - 1 times).
 
-Then a smaller scenario, ``wrong_account``: ``--wrong`` profiles over the three platforms, and an
+Then a smaller scenario, ``wrong_account``: ``--wrong`` profiles over the three platforms and an
 account that manages none of them. Each platform's sign-in is refused as a whole ("This sign-in is
 for another account: … Nothing was changed."), the refusal is read for a moment and the sign-in
-window closed; the workspace and the keyring must be unchanged, Connect offered again, and the
-dialog's stalls are measured the same way.
+window closed; grants and keyring must be unchanged and Connect offered again, and the dialog's
+stalls are measured the same way.
 
-Prints ``name: value unit`` lines (median or worst over the runs of a mode, as named); the target is
-a longest stall of at most 50 ms from the first Connect on, in every mode; the exit status is 1 when
-it is missed. Like ``bench_health.py`` it re-runs itself under ``dbus-run-session`` with an unlocked
-gnome-keyring when no D-Bus session is there, so keyring writes are real. Offscreen Qt. Not part of
-the test suite.
+Prints ``name: value unit`` lines: per mode the worst stall and p99 over its runs (overall and per
+phase), the median sign-in wall time per platform (Connect pressed to results shown) and the
+profiles re-connected. The target is a longest stall of at most 50 ms from the first Connect on, in
+every mode; the exit status is 1 when it is missed (or a run did not do what it measures). Like
+``bench_health.py`` it re-runs itself under ``dbus-run-session`` with an unlocked gnome-keyring when
+no D-Bus session is there, so keyring reads and writes are real. Offscreen Qt. Not part of the test
+suite.
 """
 
 from __future__ import annotations
@@ -330,7 +338,11 @@ class Platforms:
         stats: dict[str, Any] = self._ask("stats")
         return stats
 
-    def stop(self) -> None:
+    def __enter__(self) -> Platforms:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """End of input: the child stops its simulators and exits."""
         if self._proc.stdin is not None:
             self._proc.stdin.close()
         self._proc.wait(timeout=10)
@@ -349,6 +361,12 @@ class Setup:
 
     def all_ids(self) -> list[int]:
         return [i for p in PLATFORMS for i in self.ids.get(p, [])]
+
+    def __enter__(self) -> Setup:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.workspace.close()
 
 
 def free_port() -> int:
@@ -437,6 +455,8 @@ class Run:
     errors: dict[str, str] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)
     reconnectable: dict[str, bool] = field(default_factory=dict)
+    #: ms of GUI-thread work in each Connect's own click handler (preflight, sign-in window, start).
+    clicks: list[float] = field(default_factory=list)
     #: Why the safety net ended the run ("" when it ended by itself).
     timed_out: str = ""
 
@@ -457,22 +477,24 @@ def drive(setup: Setup, platforms: tuple[str, ...], *, refusals: bool) -> Run:
     dialog = BulkReconnectDialog(setup.workspace, ids, services=setup.services)
     # A local loop, never app.quit(): QtWebEngine tears its context down on aboutToQuit.
     loop = QEventLoop()
-    state = {"next": 0.0, "started": 0.0}
+    next_platform, pressed = 0, 0.0
 
     def connect_next() -> None:
-        if state["next"] == len(platforms):
+        nonlocal pressed
+        if next_platform == len(platforms):
             run.meter.phase = "finished"
             QTimer.singleShot(200, loop.quit)
             return
-        platform = platforms[int(state["next"])]
         run.meter.phase = "sign_in"
-        state["started"] = time.perf_counter()
-        dialog.connect_buttons[platform].click()
+        pressed = time.perf_counter()
+        dialog.connect_buttons[platforms[next_platform]].click()
+        run.clicks.append((time.perf_counter() - pressed) * 1000)
 
     def platform_over(platform: str, phase: str) -> None:
-        run.walls[platform] = time.perf_counter() - state["started"]
+        nonlocal next_platform
+        run.walls[platform] = time.perf_counter() - pressed
         run.meter.phase = phase
-        state["next"] += 1
+        next_platform += 1
         QTimer.singleShot(50, connect_next)
 
     def opened(sign_in: Any) -> None:
@@ -541,10 +563,12 @@ def reconnect_run(folder: Path, mode: str, profiles: list[Account]) -> Run:
     # The system browser's listener gets a port of its own per run: after a sign-in the default
     # 8712 stays in TIME_WAIT for a minute, and the app's busy-port check (providers.port_is_free,
     # bound without SO_REUSEADDR unlike the listener) calls it "in use by another program".
-    sims = Platforms("Agency Admin", profiles, listener_port=free_port() if mode == "system" else None)
-    setup = build(folder, sims, profiles, system=mode == "system")
     platforms = SYSTEM_PLATFORMS if mode == "system" else PLATFORMS
-    try:
+    port = free_port() if mode == "system" else None
+    with (
+        Platforms("Agency Admin", profiles, listener_port=port) as sims,
+        build(folder, sims, profiles, system=mode == "system") as setup,
+    ):
         before = keyring_entries(setup.store)
         run = drive(setup, platforms, refusals=False)
         ids = [i for p in platforms for i in setup.ids[p]]
@@ -574,18 +598,13 @@ def reconnect_run(folder: Path, mode: str, profiles: list[Account]) -> Run:
                 "system: QtWebEngine was started, so the embedded run after it would not be cold",
             )
         return run
-    finally:
-        setup.workspace.close()
-        sims.stop()
 
 
 def wrong_account_run(folder: Path, count: int) -> Run:
     """Sign-ins by an account that manages none of the profiles: each refused whole, nothing changed."""
     profiles = accounts(count, "Bench", 100_000)
     others = accounts(len(PLATFORMS) * 2, "Other", 500_000)  # what the other account does manage
-    sims = Platforms("Other Agency", others)
-    setup = build(folder, sims, profiles, system=False)
-    try:
+    with Platforms("Other Agency", others) as sims, build(folder, sims, profiles, system=False) as setup:
         ids = setup.all_ids()
         before = my_publishing_grants(setup, ids), keyring_entries(setup.store)
         run = drive(setup, PLATFORMS, refusals=True)
@@ -611,9 +630,6 @@ def wrong_account_run(folder: Path, count: int) -> Run:
             f"wrong_account: Connect not offered again after the refusal {run.reconnectable}",
         )
         return run
-    finally:
-        setup.workspace.close()
-        sims.stop()
 
 
 # -- the report ---------------------------------------------------------------------------------------
@@ -633,6 +649,12 @@ def report(mode: str, runs: list[Run], profiles: int) -> None:
             continue
         say(f"{mode}_stall_max_{phase}", max(max(v, default=0.0) for v in values), "ms")
         say(f"{mode}_stall_p99_{phase}", max(p99(v) for v in values), "ms")
+    say(
+        f"{mode}_connect_click_max",
+        max(c for r in runs for c in r.clicks),
+        "ms",
+        note="(Connect's own handler on the GUI thread: preflight, sign-in window, its start)",
+    )
     say(
         f"{mode}_prepare_stall_max",
         max(r.prepare_ms for r in runs),
