@@ -154,7 +154,8 @@ class StallMeter:
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.gaps.append(((now - self._last) * 1000 - TICK_MS, self.phase))
+        # A tick a little early is no stall: 0, not a negative one.
+        self.gaps.append((max(0.0, (now - self._last) * 1000 - TICK_MS), self.phase))
         self._last = now
 
     def worst(self) -> tuple[float, str]:
