@@ -318,3 +318,29 @@ def test_set_and_clear_secret_per_app_through_standard_input(
     assert store.client_secret("linkedin:organization_page") is None
     assert main(["--data-dir", data_dir, "providers", "clear-secret", "x"]) == 0
     assert "nothing to remove" in capsys.readouterr().out
+
+
+def test_a_port_left_in_time_wait_by_the_last_sign_in_is_free_but_a_listening_one_is_not() -> None:
+    """The busy-port check binds as the loopback listener does (SO_REUSEADDR): after a system-browser
+    sign-in its port stays in TIME_WAIT for a minute, and a bare bind called it "in use by another
+    program", so "Retry failed" or the next platform's sign-in within that minute was refused."""
+    import socket
+
+    from socialdesk.services.providers import port_is_free
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    server.listen(1)
+    assert not port_is_free("127.0.0.1", port)  # a listener: really busy
+    client = socket.create_connection(("127.0.0.1", port))
+    answer, _ = server.accept()
+    answer.close()  # the listener's side closes first, as the app's does: TIME_WAIT on its port
+    server.close()
+    client.close()
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    with pytest.raises(OSError):  # what the old check did: refused while the connection waits
+        probe.bind(("127.0.0.1", port))
+    probe.close()
+    assert port_is_free("127.0.0.1", port)

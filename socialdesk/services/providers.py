@@ -314,6 +314,9 @@ def port_is_free(host: str, port: int) -> bool:
     """Whether a listener could bind ``host:port`` now (a busy fixed port cannot receive the answer)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # As the listener binds (``allow_reuse_address``): a port whose last sign-in connection is still
+        # in TIME_WAIT (a minute on Linux) is free for it, though a bare bind would say "in use".
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host if host != "localhost" else "127.0.0.1", port))
         except OSError:
