@@ -343,3 +343,24 @@ def test_a_platform_without_a_client_id_says_so_and_opens_no_sign_in(
     assert text.startswith("Facebook has no client id yet") and "Settings ▸ Sign-in" in text
     assert "Cancelled" not in text
     assert publishing_states(ws, ids) == {"expired": 3}
+
+
+def test_the_browser_warm_up_asks_each_kinds_own_app(
+    qtbot: QtBot, ws: OAuthWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LinkedIn organization pages sign in with their own app, which may use another browser than the
+    member app: the warm-up looked only at the platform's default app (found by the bulk re-connect
+    benchmark, whose organization-pages app is the embedded one)."""
+    from socialdesk.ui import bulk_reconnect as module
+
+    asked: list[tuple[str, str | None]] = []
+    real = module.ops_connections.provider_of
+
+    def recording(handle: Any, platform: str, kind: str | None = None) -> Any:
+        asked.append((platform, kind))
+        return real(handle, platform, kind)
+
+    monkeypatch.setattr(module.ops_connections, "provider_of", recording)
+    data = agency(ws)
+    open_dialog(qtbot, ws, data["ids"]["linkedin"])
+    assert ("linkedin", "organization_page") in asked

@@ -307,9 +307,11 @@ class BulkReconnectDialog(QDialog):
             return
         try:
             services = self.services()
+            # Each kind's own app (LinkedIn organization pages) may set its own browser.
+            apps = {(p, i.target.kind) for p, items in self.plan.by_platform.items() for i in items}
             embedded = any(
-                ops_connections.provider_of(services.service, p).browser == "embedded"
-                for p in self.plan.by_platform
+                ops_connections.provider_of(services.service, p, kind).browser == "embedded"
+                for p, kind in apps
             )
         except SocialDeskError:
             return  # the sign-in itself will say what is wrong
