@@ -343,3 +343,34 @@ def test_a_reconnect_with_the_wrong_account_is_reported(oauth_ws: OAuthWorkspace
         expected_profile_ids=[mine],
     )
     assert record.wrong_account == [mine]
+
+
+def test_a_sign_in_reads_its_client_secret_from_the_keyring_once(
+    oauth_ws: OAuthWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connect's check (``preflight``), the sign-in's start (``begin``, which checks again) and the code
+    exchange each read the secret: D-Bus calls of ~16 ms, the first two on the GUI thread. One service
+    is one sign-in flow: it reads it once. A secret still missing is read again the next time."""
+    (oauth_ws.data_dir / "providers.toml").write_text(
+        providers_toml(oauth_ws.server.url, client_id=CONFIDENTIAL_CLIENT), encoding="utf-8"
+    )
+    oauth_ws.reload()
+    reads: list[str] = []
+    real = oauth_ws.store.client_secret
+
+    def counting(key: str) -> str | None:
+        reads.append(key)
+        return real(key)
+
+    monkeypatch.setattr(oauth_ws.store, "client_secret", counting)
+    request = oauth_ws.service.begin("x", [PUB])
+    url = sign_in_over_http(request.url, request.redirect_prefix, "bob", "bob-pass")
+    with pytest.raises(ProviderError):  # none stored yet
+        oauth_ws.service.complete(request, url)
+    oauth_ws.store.set_client_secret("x", CONFIDENTIAL_SECRET)
+    for _ in range(2):
+        request = oauth_ws.service.begin("x", [PUB])
+        url = sign_in_over_http(request.url, request.redirect_prefix, "bob", "bob-pass")
+        tokens = oauth_ws.service.complete(request, url)
+        assert oauth_ws.service.verify("x", tokens)["sub"] == "u-1002"
+    assert reads == ["x", "x"]  # the missing one, then the stored one once for both sign-ins

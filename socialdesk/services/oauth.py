@@ -451,6 +451,9 @@ class OAuthService:
         self._local = threading.local()
         self._refresh_locks: dict[str, threading.Lock] = {}
         self._refresh_locks_guard = threading.Lock()
+        #: Client secrets read once per service (one sign-in flow): a keyring read is a D-Bus call of
+        #: ~16 ms, and Connect's check and the sign-in's start each read it on the GUI thread.
+        self._secrets: dict[str, str] = {}
 
     def provider(self, platform: str, kind: str | None = None) -> Provider:
         return self.catalogue.get(platform, kind)
@@ -481,10 +484,15 @@ class OAuthService:
         return provider.client_id
 
     def _secret(self, provider: Provider) -> str | None:
+        secret = self._secrets.get(provider.secret_key)
+        if secret is not None:
+            return secret
         secret = self.tokens.client_secret(provider.secret_key)
-        if secret:
-            redact.remember(secret)
-        return secret or None
+        if not secret:
+            return None  # not kept: entered in Settings meanwhile, it is read the next time
+        redact.remember(secret)
+        self._secrets[provider.secret_key] = secret
+        return secret
 
     def preflight(self, platform: str, *, kind: str | None = None, browser: str | None = None) -> Provider:
         """Everything a sign-in needs that can be checked without a window: raises with what to do.
