@@ -137,3 +137,67 @@ def test_closing_during_a_stalled_check_does_not_wait_for_it(qtbot: QtBot, oauth
     assert failures(oauth_ws) == [0]
     oauth_ws.server.reset()  # the stalled answer comes; the thread ends without touching a widget
     qtbot.waitUntil(lambda: connection_check.still_running() == 0, timeout=10000)
+
+
+def test_run_check_gives_way_before_every_network_call(oauth_ws: OAuthWorkspace) -> None:
+    """``yield_to_user`` runs at every checkpoint: before each refresh or verification and between
+    chunks, so the window's wait for the user reaches every call the check makes."""
+    for user in ("alice", "bob", "carol"):
+        oauth_ws.connect("x", [PUB], username=user)
+    before = oauth_ws.server.count("userinfo")
+    seen: list[int] = []
+    done = ops_health.run_check(
+        oauth_ws.workspace,
+        oauth_ws.store,
+        force=True,
+        service=oauth_ws.service,
+        yield_to_user=lambda: seen.append(oauth_ws.server.count("userinfo")),
+    )
+    calls = oauth_ws.server.count("userinfo") - before
+    assert done.value.checked == 3 and calls == 3
+    assert len(seen) >= calls + 1  # one before each call, and the chunk's own
+
+
+def test_a_running_check_waits_while_the_user_works_the_window(
+    qtbot: QtBot, demo_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key, a click or the wheel while a check runs holds it at its next checkpoint until no input
+    came for USER_QUIET_MS (the check's Python work and the window's share one interpreter lock: a sort
+    during a chunk took twice its time); left alone, its checkpoints do not wait."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    from socialdesk.ops.changes import NOTHING, Done
+
+    waits: list[float] = []
+    go_on = __import__("threading").Event()
+
+    def fake_check(*_args: object, yield_to_user: object = None, **_kw: object) -> object:
+        assert callable(yield_to_user)
+        while not go_on.is_set():
+            started = time.perf_counter()
+            yield_to_user()
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.01)
+        summary = ops_health.CheckSummary(0, 0, 0, 0, 0, 0, 0, 0.0, False, (), None)
+        return Done(summary, NOTHING)
+
+    monkeypatch.setattr(connection_check.ops_health, "run_check", fake_check)
+    window = open_window(qtbot, demo_dir)
+    window.check.first_pending = False
+    window.check.idle.stop()  # no first check waiting for idle: the watch is the running check's only
+    assert window.check_now()
+    qtbot.waitUntil(lambda: len(waits) > 5, timeout=5000)
+    assert max(waits) < 0.1  # nobody at the keyboard: no waiting
+    waits.clear()
+    key = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Shift, Qt.KeyboardModifier.NoModifier)
+    pressed = time.perf_counter()
+    QApplication.sendEvent(window.table, key)
+    qtbot.waitUntil(lambda: any(w > 0.2 for w in waits), timeout=5000)
+    resumed = time.perf_counter() - pressed
+    assert connection_check.USER_QUIET_MS / 1000 * 0.8 <= resumed < connection_check.MAX_YIELD_S
+    go_on.set()
+    qtbot.waitUntil(lambda: not window.check.running, timeout=5000)
+    assert window.check._user_quiet.is_set() and not window.check._watching
+    window.close()
