@@ -40,19 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 from demo_workspace import demo_workspace  # noqa: E402 - a sibling module, found through the path above
+from figures import exit_status, say  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-missed: list[str] = []
-
-
-def say(name: str, value: float, unit: str, target: float | None = None, floor: str = "") -> None:
-    verdict = ""
-    if target is not None:
-        ok = value <= target
-        verdict = f"  (target <= {target:g}{'' if ok else ' MISSED'})"
-        if not ok:
-            missed.append(name)
-    print(f"{name}: {value:.1f} {unit}{verdict}{('  ' + floor) if floor else ''}", flush=True)
 
 
 def stage(data: Path, accounts: int) -> tuple[str, list[str], list[str]]:
@@ -273,10 +263,7 @@ def main() -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"load: {os.getloadavg()[0]:.2f}", flush=True)
-    if missed:
-        print(f"targets missed: {', '.join(missed)}")
-        return 1
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":

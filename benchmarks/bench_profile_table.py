@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 import keyring_session  # noqa: E402 - a sibling module, found through the path set just above
 from demo_workspace import demo_workspace  # noqa: E402
+from figures import exit_status, missed, say  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TOKENS = 200
@@ -54,17 +55,6 @@ PRESS_MS = 60
 DELAY_S = 0.05
 PLATFORMS = ("x", "facebook", "instagram", "linkedin")
 PAGE = os.sysconf("SC_PAGE_SIZE")
-missed: list[str] = []
-
-
-def say(name: str, value: float, unit: str, target: float | None = None, floor: str = "") -> None:
-    verdict = ""
-    if target is not None:
-        ok = value <= target
-        verdict = f"  (target <= {target:g}{'' if ok else ' MISSED'})"
-        if not ok:
-            missed.append(name)
-    print(f"{name}: {value:.1f} {unit}{verdict}{('  ' + floor) if floor else ''}", flush=True)
 
 
 def rss_mb() -> float:
@@ -499,10 +489,7 @@ def main() -> int:
         server.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"load: {os.getloadavg()[0]:.2f}", flush=True)
-    if missed:
-        print(f"targets missed: {', '.join(missed)}")
-        return 1
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 import bench_profile_table as table_bench  # noqa: E402 - the sibling benchmark: its server and tokens
 import keyring_session  # noqa: E402
 from demo_workspace import demo_workspace  # noqa: E402
+from figures import exit_status, say  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-say = table_bench.say
 WORDS = ["support", "care", "north", "brand", "team", "daily", "season", "main", "run", "post", "e", "zz"]
 
 
@@ -235,10 +235,7 @@ def main() -> int:
         server.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"load: {os.getloadavg()[0]:.2f}", flush=True)
-    if table_bench.missed:
-        print(f"targets missed: {', '.join(table_bench.missed)}")
-        return 1
-    return 0
+    return exit_status()
 
 
 if __name__ == "__main__":
