@@ -56,16 +56,18 @@ class BadgeDelegate(QStyledItemDelegate):
         if colors is None and not text and not hint:
             return
         font = option.font
+        if colors is not None:
+            badge = self._badge(painter, value, colors, text, font, rect)
+            size = badge.deviceIndependentSize()
+            painter.drawPixmap(rect.left(), rect.center().y() - round(size.height()) // 2 + 1, badge)
+            if not hint:
+                return  # the usual cell: one copied pixmap, no text laid out
+            rect.setLeft(rect.left() + round(size.width()) + 6)
         metrics = QFontMetrics(font)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.save()
         try:
-            if colors is not None:
-                badge = self._badge(painter, value, colors, text, font, metrics, rect)
-                top = rect.center().y() - round(badge.height() / badge.devicePixelRatio()) // 2 + 1
-                painter.drawPixmap(rect.left(), top, badge)
-                rect.setLeft(rect.left() + round(badge.width() / badge.devicePixelRatio()) + 6)
-            else:
+            if colors is None:
                 palette = option.palette
                 role = palette.ColorRole.HighlightedText if selected else palette.ColorRole.Text
                 painter.setPen(palette.color(role))
@@ -85,7 +87,6 @@ class BadgeDelegate(QStyledItemDelegate):
         colors: tuple[str, str],
         text: str,
         font: QFont,
-        metrics: QFontMetrics,
         rect: QRect,
     ) -> QPixmap:
         """The badge of ``text`` for a cell ``rect`` wide, drawn once per value, width and font."""
@@ -100,6 +101,7 @@ class BadgeDelegate(QStyledItemDelegate):
             return pixmap
         if len(self._badges) >= _BADGE_CACHE:
             self._badges.clear()
+        metrics = QFontMetrics(font)
         pad = 7
         width = max(1, min(metrics.horizontalAdvance(text) + 2 * pad, rect.width()))
         height = max(1, min(metrics.height() + 4, rect.height() - 4))
