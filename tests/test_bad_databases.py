@@ -279,6 +279,21 @@ def test_newer_schemas_are_refused_and_untouched(demo_template: Path, tmp_path: 
         assert revision in line
 
 
+def test_an_unknown_version_in_a_damaged_file_is_damage_not_a_newer_socialdesk(
+    demo_template: Path, tmp_path: Path, inputs: Path
+) -> None:
+    """A damaged schema-version page once read back as revision "None" and was reported as "made by a newer
+    SocialDesk": the file is checked before its version is believed."""
+    for i in range(4):
+        db = _copy(demo_template, tmp_path / f"damaged-newer{i}")
+        conn = sqlite3.connect(db)
+        conn.execute("UPDATE alembic_version SET version_num = 'None'")
+        conn.commit()
+        conn.close()
+        _damage(db, _btree_pages(db, "profiles")[-1], i)
+        _refused(db.parent, COMMANDS[i % len(COMMANDS)], inputs, r"is damaged")
+
+
 def test_two_version_rows_are_refused_never_written(
     demo_template: Path, tmp_path: Path, inputs: Path
 ) -> None:

@@ -411,6 +411,12 @@ def inspect_file(path: Path, timeout: float = BUSY_TIMEOUT_S) -> Inspection:
             return Inspection(exists=True, revision=None, unclean=unclean, wal=wal)
         revision = _recognise(conn, path, app_id, tables)
         needs_migration = revision != HEAD_REVISION
+        if needs_migration or unclean:
+            # Before the version is believed: a damaged schema-version page can read back as a revision no
+            # SocialDesk wrote (seen as "None"), which is damage, not a newer SocialDesk.
+            problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
+            if problems != ["ok"]:
+                raise WorkspaceError(_corrupt_message(path, "; ".join(problems)[:200]))
         if needs_migration:
             known, _head = known_revisions()
             if revision not in known:
@@ -418,10 +424,6 @@ def inspect_file(path: Path, timeout: float = BUSY_TIMEOUT_S) -> Inspection:
                     f"The workspace {path} was made by a newer SocialDesk (schema {revision}). "
                     "Update SocialDesk to open it; the file was left unchanged."
                 )
-        if needs_migration or unclean:
-            problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
-            if problems != ["ok"]:
-                raise WorkspaceError(_corrupt_message(path, "; ".join(problems)[:200]))
     except sqlite3.Error as exc:
         raise storage_error(exc, path) or WorkspaceError(
             f"The workspace database {path} cannot be read ({exc}). It was left unchanged."
