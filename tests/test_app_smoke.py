@@ -26,7 +26,10 @@ def test_create_main_window_reports_a_broken_workspace_inside_the_window(
     (tmp_path / "socialdesk.db").write_bytes(b"garbage" * 20)
     window = create_main_window(tmp_path)
     qtbot.addWidget(window)
-    message = window.findChild(QLabel, "workspaceMessage")
-    assert message is not None
-    # The workspace opens in a worker: the window is there at once, the message comes when it fails.
-    qtbot.waitUntil(lambda: "not a SQLite database" in message.text(), timeout=10000)
+    # The workspace opens in a worker: the window is there at once, the message (and the error page
+    # that holds it) comes when it fails.
+    def said() -> bool:
+        message = window.findChild(QLabel, "workspaceMessage")
+        return message is not None and "not a SQLite database" in message.text()
+
+    qtbot.waitUntil(said, timeout=10000)

@@ -134,9 +134,15 @@ def test_the_error_page_shows_the_whole_message_wrapped_with_what_to_do(qtbot: Q
     qtbot.addWidget(window)
     window.resize(1000, 700)
     window.show()
+    assert window.findChild(QLabel, "workspaceMessage") is None  # the error page is made when needed
+
+    def said() -> bool:
+        label = window.findChild(QLabel, "workspaceMessage")
+        return label is not None and "not a SQLite database" in label.text()
+
+    qtbot.waitUntil(said, timeout=10000)
     message = window.findChild(QLabel, "workspaceMessage")
-    assert message is not None
-    qtbot.waitUntil(lambda: "not a SQLite database" in message.text(), timeout=10000)
+    assert message is not None and window.stack.currentWidget() is window.error_page()
     qtbot.wait(50)
     text = message.text()
     assert str(folder / "socialdesk.db") in text
@@ -254,7 +260,7 @@ def test_enter_with_the_details_pane_hidden_opens_the_profile_manager(
 
 def test_enter_in_your_name_on_the_first_run_page_adds_me(qtbot: QtBot, tmp_path: Path) -> None:
     window = open_window(qtbot, tmp_path / "new")
-    window.start_empty_button.click()
+    window.empty_page().start_empty_button.click()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.who_page, timeout=10000)
     hint = window.who_page.findChild(QLabel, "whoAreYouEmpty")
     assert hint is not None and hint.isVisible()  # an empty team says what to do
@@ -331,7 +337,7 @@ def test_the_toolbar_is_not_grey_on_the_welcome_page_and_the_demo_action_says_wh
     qtbot: QtBot, tmp_path: Path, demo_dir: Path
 ) -> None:
     empty = open_window(qtbot, tmp_path / "empty")
-    assert empty.stack.currentWidget() is empty.empty_page
+    assert empty.stack.currentWidget() is empty.empty_page()
     toolbar = empty.findChild(QToolBar, "mainToolbar")
     assert toolbar is not None and toolbar.isEnabled()
     button = toolbar.widgetForAction(empty.action("actionGroups"))
@@ -356,11 +362,13 @@ def test_the_count_keeps_its_place_while_a_message_shows(window: MainWindow) -> 
 
 
 def test_the_trash_view_has_a_banner(qtbot: QtBot, window: MainWindow) -> None:
-    banner = window.findChild(QLabel, "trashBanner")
-    assert banner is not None and not banner.isVisible()
+    assert window.findChild(QLabel, "trashBanner") is None  # made the first time the trash is shown
     with qtbot.waitSignal(window.rowsLoaded, timeout=10000):
         window.action_show_trash.setChecked(True)
-    assert banner.isVisible() and "deleted profiles" in banner.text()
+    banner = window.findChild(QLabel, "trashBanner")
+    assert banner is not None and banner.isVisible() and "deleted profiles" in banner.text()
+    pane = window.overlay.container.layout()
+    assert pane is not None and pane.indexOf(banner) == 0 and pane.indexOf(window.table) == 1  # above it
     assert window.windowTitle().startswith("Deleted profiles")
     shot(window, "trash-banner")
     with qtbot.waitSignal(window.rowsLoaded, timeout=10000):
@@ -464,3 +472,13 @@ def test_the_empty_table_hint_is_made_only_when_there_is_one_to_show(window: Mai
     window.filter_panel._flush_search()
     hint = window.findChild(QLabel, "emptyTableHint")
     assert hint is window.overlay._hint and hint is not None and hint.isVisible() and hint.text()
+
+
+def test_a_workspace_with_rows_never_makes_the_welcome_or_the_error_page(window: MainWindow) -> None:
+    """Both are made the first time they are shown (``main_pages.LazyPage``): ~1 ms of creation."""
+    assert window.model.rowCount() > 0
+    assert not window.empty_page.made and not window.error_page.made
+    assert window.findChild(QWidget, "emptyWorkspacePage") is None
+    assert window.findChild(QWidget, "workspaceErrorPage") is None
+    page = window.error_page()
+    assert window.error_page.made and window.stack.indexOf(page) >= 0 and window.error_page() is page

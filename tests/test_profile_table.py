@@ -381,10 +381,10 @@ def test_filter_json_round_trip_and_garbage() -> None:
 
 def test_empty_workspace_offers_the_demo_inside_the_window(qtbot: QtBot, tmp_path: Path) -> None:
     window = open_window(qtbot, tmp_path / "new")
-    assert window.stack.currentWidget() is window.empty_page
-    assert window.load_demo_button.isVisible()
+    assert window.stack.currentWidget() is window.empty_page()
+    assert window.empty_page().load_demo_button.isVisible()
     with qtbot.waitSignal(window.rowsLoaded, timeout=20000):
-        qtbot.mouseClick(window.load_demo_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.empty_page().load_demo_button, Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is window.splitter
     assert window.model.total_count() >= 50
     assert window.status_count.text().startswith("Showing ")

@@ -499,7 +499,7 @@ def test_first_run_asks_who_you_are_inside_the_window(qtbot: QtBot, demo_dir: Pa
 def test_start_empty_then_add_yourself(qtbot: QtBot, tmp_path: Path) -> None:
     window = open_window(qtbot, tmp_path / "fresh")
     with qtbot.waitSignal(window.rowsLoaded, timeout=10000):
-        window.start_empty_button.click()
+        window.empty_page().start_empty_button.click()
     assert window.stack.currentWidget() is window.who_page
     window.who_page.name.setText("Ada Lovelace")
     with qtbot.waitSignal(window.rowsLoaded, timeout=10000):

@@ -39,7 +39,7 @@ from socialdesk.ui.filter_panel import FilterPanel
 from socialdesk.ui.groups_dialog import AddToGroupMenu
 from socialdesk.ui.i18n import plural
 from socialdesk.ui.main_menus import ACTIONS, MainMenus, open_url
-from socialdesk.ui.main_pages import ErrorPage, TableOverlay, WelcomePage, hint_for
+from socialdesk.ui.main_pages import ErrorPage, LazyPage, TableOverlay, WelcomePage, hint_for
 from socialdesk.ui.main_state import UI_STATE_FILE, filter_from_json, filter_to_json
 from socialdesk.ui.main_status import MainStatus
 from socialdesk.ui.members import WhoAreYouPage
@@ -243,13 +243,10 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(1, False)
         self.splitter.setCollapsible(2, True)
         self.stack.addWidget(self.splitter)
-        self.empty_page = WelcomePage(self, self.load_demo, self._start_empty)
-        self.load_demo_button = self.empty_page.load_demo_button
-        self.start_empty_button = self.empty_page.start_empty_button
-        self.stack.addWidget(self.empty_page)
-        self.error_page = ErrorPage(self, lambda: self.open_other_folder(), self._show_data_folder)
-        self.error_label = self.error_page.message
-        self.stack.addWidget(self.error_page)
+        self.empty_page = LazyPage(self.stack, lambda: WelcomePage(self, self.load_demo, self._start_empty))
+        self.error_page = LazyPage(
+            self.stack, lambda: ErrorPage(self, lambda: self.open_other_folder(), self._show_data_folder)
+        )
         self.setCentralWidget(self.stack)
         # Tab: filter search → table → details pane (the table does not keep Tab for its cells).
         self.setTabOrder(self.filter_panel.search, self.table)
@@ -294,7 +291,7 @@ class MainWindow(QMainWindow):
         self.action_load_demo.setToolTip(self.action_load_demo.text() if demo else self.tr(demo.reason))
         self.action_load_demo.setStatusTip("" if demo else self.tr(demo.reason))
         if state.empty and not self._started_empty:
-            self._show_page(self.empty_page)
+            self._show_page(self.empty_page())
         elif state.me_id is None:
             self.who_page.reload()
             self._show_page(self.who_page)
@@ -334,8 +331,8 @@ class MainWindow(QMainWindow):
         self._show_error(self.tr("The profiles could not be loaded: {0}").format(exc), advice=False)
 
     def _show_error(self, message: str, *, advice: bool = True) -> None:
-        self.error_page.set_message(message, advice=advice)
-        self._show_page(self.error_page)
+        self.error_page().set_message(message, advice=advice)
+        self._show_page(self.error_page())
         self.status_count.setText(self.tr("No workspace open"))
         for action in self.actions_by_name.values():
             action.setEnabled(False)
@@ -366,7 +363,7 @@ class MainWindow(QMainWindow):
         if self.workspace is None or not self._empty:
             return
         workspace = self.workspace
-        self.load_demo_button.setEnabled(False)
+        self.empty_page().load_demo_button.setEnabled(False)
         self.action_load_demo.setEnabled(False)
         self.status_count.setText(self.tr("Loading the demo…"))
 
@@ -375,7 +372,7 @@ class MainWindow(QMainWindow):
             self.reload()
 
         def failed(exc: BaseException, _details: str) -> None:
-            self.load_demo_button.setEnabled(True)
+            self.empty_page().load_demo_button.setEnabled(True)
             self.statusBar().showMessage(self.tr("The demo could not be loaded: {0}").format(exc), 10000)
 
         run_in_thread(lambda: ops_workspace.build_demo(workspace).value, done, failed)
