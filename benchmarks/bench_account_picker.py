@@ -98,6 +98,9 @@ def run(data: Path, profiles: int, accounts: int, repeat: int) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QTreeWidget, QTreeWidgetItem
 
+    from socialdesk.app import one_malloc_arena
+
+    one_malloc_arena()  # the process as run_gui sets it up, before Qt starts a thread
     app = QApplication(sys.argv)
     app.setApplicationName("SocialDesk benchmark")
     from socialdesk.ops import connections as ops_connections

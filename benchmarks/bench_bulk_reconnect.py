@@ -684,6 +684,9 @@ def run_all(profiles: int, runs: int, wrong: int) -> None:
         )
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the simulators' request lines
+    from socialdesk.app import one_malloc_arena
+
+    one_malloc_arena()  # the process as run_gui sets it up, before Qt starts a thread
     _app = QApplication.instance() or QApplication([])
     folder = Path(tempfile.mkdtemp(prefix="socialdesk-bench-bulk-"))
     targets = accounts(profiles, "Bench", 100_000)

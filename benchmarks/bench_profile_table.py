@@ -169,6 +169,9 @@ def run_window(
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
+    from socialdesk.app import one_malloc_arena
+
+    one_malloc_arena()  # the process as run_gui sets it up, before Qt starts a thread
     app = QApplication(sys.argv)
     app.setApplicationName("SocialDesk benchmark")
     from socialdesk.app import create_main_window

@@ -50,6 +50,9 @@ def run(data: Path, profiles: int, repeat: int, floor: dict[str, float]) -> None
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from socialdesk.app import one_malloc_arena
+
+    one_malloc_arena()  # the process as run_gui sets it up, before Qt starts a thread
     app = QApplication(sys.argv)
     app.setApplicationName("SocialDesk benchmark")
     from socialdesk.app import create_main_window
