@@ -244,12 +244,18 @@ CHUNK_GRANTS = 2000
 #: The pause between chunks, so the GUI thread and the profile loader get the GIL and the database.
 CHUNK_PAUSE_S = 0.02
 
+#: Every query of the check that joins the profiles says ``+p.deleted_at IS NULL``: the unary ``+`` keeps
+#: SQLite off ``ix_profiles_deleted_at``, which holds 99 % of the profiles (the live ones) and would make
+#: the profiles drive the join; from the grants, their own indexes (``ix_grants_token_ref``,
+#: ``ix_grants_expiring``) pick the few rows the check wants. Measured at 100,000 profiles: the
+#: expiring grants 115 ms -> 0.1 ms, those waiting out a back-off 120 -> 23 ms, the due tokens
+#: 115 -> 75 ms, the grants made elsewhere 114 -> 70 ms (``test_health.py`` asserts the plans).
 _GRANT_COLUMNS = (
     "SELECT g.id, c.id, p.id, p.platform, p.kind, c.type, p.display_name, p.handle, m.name, "
     "g.expires_at, g.has_refresh_token, g.token_ref, g.next_check_at, g.check_failures "
     "FROM grants g JOIN connections c ON c.id = g.connection_id "
     "JOIN profiles p ON p.id = c.profile_id JOIN members m ON m.id = g.member_id "
-    "WHERE g.state = 'active' AND p.deleted_at IS NULL"
+    "WHERE g.state = 'active' AND +p.deleted_at IS NULL"
 )
 #: The token is on this computer (its keyring holds it, or should).
 _HERE = " AND g.token_ref IS NOT NULL AND g.token_ref != ''"
@@ -300,7 +306,7 @@ def _due_tokens(conn: DbConnection, now: datetime, *, force: bool) -> list[tuple
             text(
                 "SELECT g.token_ref, count(*) FROM grants g JOIN connections c ON c.id = g.connection_id "
                 "JOIN profiles p ON p.id = c.profile_id "
-                "WHERE g.state = 'active' AND p.deleted_at IS NULL"
+                "WHERE g.state = 'active' AND +p.deleted_at IS NULL"
                 + _HERE
                 + _DUE
                 + " GROUP BY g.token_ref ORDER BY g.token_ref"
@@ -345,7 +351,7 @@ def _count_not_checked(conn: DbConnection, report: HealthReport, now: datetime, 
     for key, n in conn.execute(
         text(
             "SELECT p.platform, count(*) FROM grants g JOIN connections c ON c.id = g.connection_id "
-            "JOIN profiles p ON p.id = c.profile_id WHERE g.state = 'active' AND p.deleted_at IS NULL "
+            "JOIN profiles p ON p.id = c.profile_id WHERE g.state = 'active' AND +p.deleted_at IS NULL "
             "AND (g.token_ref IS NULL OR g.token_ref = '') GROUP BY p.platform"
         )
     ):
@@ -356,7 +362,7 @@ def _count_not_checked(conn: DbConnection, report: HealthReport, now: datetime, 
         text(
             "SELECT p.platform, g.next_check_at, count(*) FROM grants g "
             "JOIN connections c ON c.id = g.connection_id JOIN profiles p ON p.id = c.profile_id "
-            "WHERE g.state = 'active' AND p.deleted_at IS NULL" + _HERE + " AND g.next_check_at > :now "
+            "WHERE g.state = 'active' AND +p.deleted_at IS NULL" + _HERE + " AND g.next_check_at > :now "
             "GROUP BY p.platform, g.next_check_at"
         ),
         {"now": _db_time(now)},
