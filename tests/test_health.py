@@ -309,3 +309,14 @@ def test_the_check_queries_start_from_the_grants_not_from_every_live_profile(
             plan = [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, params)]  # type: ignore[arg-type]
             assert not any("ix_profiles_deleted_at" in step for step in plan), (statement, plan)
             assert plan[0].startswith(("SEARCH g ", "SCAN g")), (statement, plan)
+
+
+def test_progress_counts_the_due_grants_chunk_by_chunk(oauth_ws: OAuthWorkspace) -> None:
+    for user in ("alice", "bob", "carol"):
+        oauth_ws.connect("x", [PUB, INS], username=user)  # two grants per token
+    seen: list[tuple[int, int]] = []
+    report = health.run_health_check(
+        oauth_ws.workspace, oauth_ws.service, chunk_tokens=1, progress=lambda d, due: seen.append((d, due))
+    )
+    assert report.checked == 6
+    assert seen == [(0, 6), (2, 6), (4, 6), (6, 6)]

@@ -4,6 +4,13 @@
 <context>
     <name>SocialDesk</name>
     <message numerus="yes">
+        <source>{done} of %Ln due connection(s) checked</source>
+        <translation>
+            <numerusform>{done} of %Ln due connection checked</numerusform>
+            <numerusform>{done} of %Ln due connections checked</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%Ln connection(s) checked</source>
         <translation>
             <numerusform>%Ln connection checked</numerusform>

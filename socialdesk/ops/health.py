@@ -125,6 +125,7 @@ def run_check(
     force: bool = False,
     service: OAuthService | None = None,
     yield_to_user: Callable[[], object] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Done[CheckSummary]:
     """Check the due connections now (``force`` ignores the back-off); stops between calls on ``cancelled``.
 
@@ -132,7 +133,8 @@ def run_check(
     ``ProvidersFileError`` before anything is checked. ``yield_to_user`` is called at every checkpoint
     (before each network call, between chunks) and may wait there while the user works the window:
     the check's Python work competes with the window's for the one interpreter lock, so a sort or a
-    filter while a chunk is being written took twice its time."""
+    filter while a chunk is being written took twice its time. ``progress(done, due)`` is called (in
+    the worker) when the due grants are known and after each chunk."""
     stop = cancelled or (lambda: False)
 
     def checkpoint() -> bool:
@@ -143,7 +145,9 @@ def run_check(
     base = service or OAuthService(load_providers(workspace.data_dir), tokens or token_store(workspace))
     stoppable = _StoppableService(base, checkpoint)
     try:
-        report = health_service.run_health_check(workspace, stoppable, force=force, cancelled=checkpoint)
+        report = health_service.run_health_check(
+            workspace, stoppable, force=force, cancelled=checkpoint, progress=progress
+        )
     except CheckCancelled:
         summary = CheckSummary(0, 0, 0, 0, 0, 0, 0, 0.0, True, (), None)
         return Done(summary, NOTHING)

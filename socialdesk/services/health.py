@@ -458,6 +458,7 @@ def run_health_check(
     chunk_tokens: int = CHUNK_TOKENS,
     pause: float = CHUNK_PAUSE_S,
     cancelled: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> HealthReport:
     """Check the due active grants whose tokens are on this computer; ``force`` ignores the back-off.
 
@@ -467,6 +468,8 @@ def run_health_check(
     stays bounded by a chunk whatever the workspace's size, and a long check never holds the
     database. ``cancelled`` (e.g. the window closing) stops it between chunks, keeping what was
     written. Desktop notification hooks are called (from this thread) after each chunk is committed.
+    ``progress(done, due)`` (from this thread) says how many of the due grants are done: once the due
+    ones are known (0 of them), then after each chunk.
     """
     now = now or utcnow()
     started = time.perf_counter()
@@ -477,6 +480,11 @@ def run_health_check(
     with workspace.engine.connect() as conn:
         _count_not_checked(conn, report, now, force=force)
         refs = _due_tokens(conn, now, force=force)
+    due = sum(n for _ref, n in refs)
+    counts = dict(refs)
+    done = 0
+    if progress is not None:
+        progress(done, due)
     if refs:
         # Only now is the keyring touched: a workspace without tokens here needs none.
         report.keyring_warning = None if service.tokens.available else service.tokens.warning
@@ -491,6 +499,9 @@ def run_health_check(
                 with workspace.engine.connect() as conn:
                     grants = _grants_of(conn, chunk, now, force=force)
                 _check_chunk(workspace, service, pool, grants, now, margin, report)
+                done += sum(counts[ref] for ref in chunk)
+                if progress is not None:
+                    progress(done, due)
     with workspace.engine.connect() as conn:
         report.expiring_soon = _expiring(conn, now)
     report.finished_at = utcnow()

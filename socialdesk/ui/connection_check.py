@@ -62,10 +62,13 @@ class ConnectionCheck(QObject):
     finished = Signal(object)
     #: A check could not run (a broken providers file, no keyring...): the exception and its traceback.
     failed = Signal(object, str)
+    #: How far the running check is: (grants done, grants due), once they are known and after each chunk.
+    progress = Signal(int, int)
     # From the check's own thread to this object's (the GUI thread): queued. The one check running
     # (``running``) is the only sender, so no answer can be taken for another's.
     _finished_from_thread = Signal(object)
     _failed_from_thread = Signal(object, str)
+    _progress_from_thread = Signal(int, int)
 
     def __init__(self, parent: QObject, workspace_source: Callable[[], Workspace | None]) -> None:
         super().__init__(parent)
@@ -91,6 +94,7 @@ class ConnectionCheck(QObject):
         self.idle.timeout.connect(self._first_when_idle)
         self._finished_from_thread.connect(self._done)
         self._failed_from_thread.connect(self._failed)
+        self._progress_from_thread.connect(self._progressed)
 
     def tokens(self) -> ops_health.TokenStore:
         workspace = self._workspace()
@@ -164,6 +168,7 @@ class ConnectionCheck(QObject):
         cancel = self._cancel = threading.Event()
         tokens = self.tokens()
         finished, failed = self._finished_from_thread, self._failed_from_thread
+        progressed = self._progress_from_thread
         wait = self._yield_to_user
         self._user_quiet.set()
         self._watch()
@@ -171,7 +176,12 @@ class ConnectionCheck(QObject):
         def work() -> None:
             try:
                 result = ops_health.run_check(
-                    workspace, tokens, cancelled=cancel.is_set, force=force, yield_to_user=wait
+                    workspace,
+                    tokens,
+                    cancelled=cancel.is_set,
+                    force=force,
+                    yield_to_user=wait,
+                    progress=lambda done, due: _emit(progressed, done, due),
                 )
             except BaseException as exc:  # said on the GUI thread, never lost
                 _emit(failed, exc, traceback.format_exc())
@@ -217,6 +227,10 @@ class ConnectionCheck(QObject):
         summary: CheckSummary = result.value
         self.finished.emit(summary)
         changes().publish(result.change)
+
+    def _progressed(self, done: int, due: int) -> None:
+        if self.running and not self._closing:
+            self.progress.emit(done, due)
 
     def _failed(self, exc: BaseException, details: str) -> None:
         self._ended()

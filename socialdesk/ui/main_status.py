@@ -19,7 +19,12 @@ QUIET_RESULT_MS = 8000
 
 
 class CheckProgress(QWidget):
-    """ "Checking connections…" with a busy bar and Cancel, shown while a check runs."""
+    """ "Checking connections…" with how far it is (a bar of the due grants done) and Cancel, shown while
+    a check runs.
+
+    The bar is never a busy indicator: that animates for the whole check (minutes at 100,000 profiles)
+    and its repaints, each through the application's event filter while a check runs, tripled the
+    window's CPU time while idle (55-88 ms per 3 s before it, ~190 ms with it, measured at 100,000)."""
 
     cancelRequested = Signal()
 
@@ -32,7 +37,9 @@ class CheckProgress(QWidget):
         self.label = QLabel(self.tr("Checking connections…"), self)
         self.label.setObjectName("checkProgressLabel")
         self.bar = QProgressBar(self)
-        self.bar.setRange(0, 0)  # busy: the check does not know its length in advance
+        self.bar.setObjectName("checkProgressBar")
+        self.bar.setRange(0, 1)  # empty until the check knows how many grants are due
+        self.bar.setValue(0)
         self.bar.setMaximumWidth(80)
         self.bar.setMaximumHeight(12)
         self.bar.setTextVisible(False)
@@ -49,7 +56,16 @@ class CheckProgress(QWidget):
     def start(self) -> None:
         self.label.setText(self.tr("Checking connections…"))
         self.cancel.setEnabled(True)
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.bar.setToolTip("")
         self.show()
+
+    def set_progress(self, done: int, due: int) -> None:
+        """``done`` of the ``due`` grants checked (none due: the bar is full at once)."""
+        self.bar.setRange(0, max(due, 1))
+        self.bar.setValue(min(done, due) if due else 1)
+        self.bar.setToolTip(plural("{done} of %Ln due connection(s) checked", due, done=f"{done:,}"))
 
     def _cancel(self) -> None:
         self.label.setText(self.tr("Stopping the check…"))

@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self.status = MainStatus(self.statusBar())
         self.status_count, self.selection_label = self.status.count, self.status.selection
         self.status.check.cancelRequested.connect(self.check.cancel)
+        self.check.progress.connect(self.status.check.set_progress)
         self.settings: QSettings | None = None
         self._added_profile: int | None = None  # select it once the reload has it
         changes().changed.connect(self._on_change)
