@@ -1,8 +1,8 @@
 """The main window's status bar: the connection check while it runs, and two permanent places.
 
 ``Showing N of M profiles`` and the selection count are permanent widgets on the right: a passing
-message (``showMessage``, on the left) never hides them. While a connection check runs, a small
-busy bar and its Cancel button sit beside them; its result is a message afterwards.
+message (``showMessage``, on the left) never hides them. While a connection check runs, a small bar
+of the due connections checked and its Cancel button sit beside them; its result is a message afterwards.
 """
 
 from __future__ import annotations
