@@ -25,10 +25,11 @@ def one_malloc_arena() -> bool:
     arena is never reused by another: each worker that ever ran (the workspace's opener, the list's
     loader, the connection check's own thread) keeps its peak in the process's RSS. Measured at
     100,000 profiles (``benchmarks/bench_profile_table.py``): the connection check's thread grew the
-    RSS by 5.4 MB in its first 3 s on an arena of its own and by 0.3 MB on the shared one; the whole
-    process's peak went from 243 to 230 MB; sorts, filters and scrolling took as long. The threads
-    that allocate are Python's, which take turns on the interpreter lock anyway, so one arena's lock
-    costs nothing measurable. Called by ``run_gui`` before the QApplication starts any thread.
+    RSS by 5.4 MB in its first 3 s on an arena of its own and by 0.2 MB on the shared one; the whole
+    process's peak went from 244 to 230 MB. Its cost, 8 runs each way: sorts, most filters and the
+    scroll as fast; the open to first rows (median 559 vs 489 ms), the window's creation (28 vs 24 ms)
+    and the text filter (19.5 vs 14.8 ms) slower in the medians, their runs overlapping (docs/scale.md).
+    Called by ``run_gui`` before the QApplication starts any thread.
     """
     if not sys.platform.startswith("linux"):
         return False
