@@ -357,6 +357,92 @@ def test_page_tokens_of_one_sign_in_live_in_its_one_keyring_entry(
         store.delete(ref)
 
 
+@pytest.fixture
+def sessions_opened(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every Secret Service session this process opens (keyring's reads and the shared one)."""
+    import secretstorage.item
+    import secretstorage.util
+
+    opened: list[int] = []
+    real = secretstorage.util.open_session
+
+    def counting(connection: Any) -> Any:
+        opened.append(1)
+        return real(connection)
+
+    monkeypatch.setattr(secretstorage.util, "open_session", counting)
+    monkeypatch.setattr(secretstorage.item, "open_session", counting)
+    return opened
+
+
+def test_a_batch_of_reads_shares_one_secret_service_session(
+    secret_service: None, workspace: Workspace, sessions_opened: list[int]
+) -> None:
+    """A session per read is a key exchange holding the interpreter lock ~6 ms; a batch opens one."""
+    store = TokenStore(workspace.workspace_id)
+    issued = {store.new_ref(): TokenSet(f"access-{i}-abcdef123456", f"refresh-{i}-abcdef") for i in range(6)}
+    try:
+        for ref, tokens in issued.items():
+            store.save(ref, tokens)
+        store.set_client_secret("x", "client-secret-abcdef")
+        sessions_opened.clear()
+        assert {ref: store.load(ref) for ref in issued} == issued
+        assert len(sessions_opened) == len(issued)  # outside a batch: keyring's own, one per read
+        sessions_opened.clear()
+        with store.reading():
+            with store.reading():  # nested: the same batch
+                assert {ref: store.load(ref) for ref in issued} == issued
+            assert store.client_secret("x") == "client-secret-abcdef"
+            assert store.load(store.new_ref()) is None  # an entry that is not there
+            assert store._shared is not None
+        assert len(sessions_opened) == 1
+        assert store._shared is None  # its connection closed with the batch
+    finally:
+        for ref in issued:
+            store.delete(ref)
+        store.set_client_secret("x", None)
+
+
+def test_a_read_the_shared_session_cannot_answer_goes_through_keyring(
+    secret_service: None, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A locked item or a keyring daemon that restarted: keyring's own read (which asks to unlock)."""
+    import secretstorage
+
+    store = TokenStore(workspace.workspace_id)
+    ref = store.new_ref()
+    issued = TokenSet("access-locked-abcdef123456")
+    tried: list[str] = []
+
+    def locked(self: Any, service: str, name: str) -> str | None:
+        tried.append(name)
+        raise secretstorage.LockedException("Item is locked!")
+
+    monkeypatch.setattr(tokens._SharedSecretService, "get", locked)
+    try:
+        store.save(ref, issued)
+        with store.reading():
+            assert store.load(ref) == issued
+            assert store.load(ref) == issued
+        assert tried == [ref]  # the batch gave the shared session up after its first failure
+        with store.reading():  # a new batch tries it again
+            assert store.load(ref) == issued
+        assert tried == [ref, ref]
+    finally:
+        store.delete(ref)
+
+
+def test_the_check_reads_its_tokens_through_one_keyring_session(
+    secret_service: None, oauth_ws: OAuthWorkspace, sessions_opened: list[int]
+) -> None:
+    for user in ("alice", "bob", "carol"):
+        oauth_ws.connect("x", [PUB], username=user)
+    sessions_opened.clear()
+    report = health.run_health_check(oauth_ws.workspace, oauth_ws.service, max_workers=2)
+    assert (report.checked, report.ok, report.failed) == (3, 3, [])
+    assert len(sessions_opened) == 1
+
+
 def test_providers_list_without_a_keyring_says_so_and_reports_secrets_as_unknown(
     keyring_backend: Any, workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
