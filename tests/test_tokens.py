@@ -7,6 +7,7 @@ keyring the store says so clearly and keeps tokens for this session only.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterator
@@ -359,19 +360,26 @@ def test_page_tokens_of_one_sign_in_live_in_its_one_keyring_entry(
 
 @pytest.fixture
 def sessions_opened(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every Secret Service session this process opens (keyring's reads and the shared one)."""
+    """Every Secret Service session this process opens: keyring's (secretstorage's ``open_session``,
+    1 per call) as 1, the store's quick shared one as 2."""
+    import secretstorage.collection
     import secretstorage.item
     import secretstorage.util
 
     opened: list[int] = []
-    real = secretstorage.util.open_session
+    real, quick = secretstorage.util.open_session, tokens._open_quick_session
 
     def counting(connection: Any) -> Any:
         opened.append(1)
         return real(connection)
 
-    monkeypatch.setattr(secretstorage.util, "open_session", counting)
-    monkeypatch.setattr(secretstorage.item, "open_session", counting)
+    def counting_quick(connection: Any) -> Any:
+        opened.append(2)
+        return quick(connection)
+
+    for module in (secretstorage.util, secretstorage.item, secretstorage.collection):
+        monkeypatch.setattr(module, "open_session", counting)
+    monkeypatch.setattr(tokens, "_open_quick_session", counting_quick)
     return opened
 
 
@@ -387,7 +395,7 @@ def test_a_batch_of_reads_shares_one_secret_service_session(
         store.set_client_secret("x", "client-secret-abcdef")
         sessions_opened.clear()
         assert {ref: store.load(ref) for ref in issued} == issued
-        assert len(sessions_opened) == len(issued)  # outside a batch: keyring's own, one per read
+        assert sessions_opened == [1] * len(issued)  # outside a batch: keyring's own, one per read
         sessions_opened.clear()
         with store.reading():
             with store.reading():  # nested: the same batch
@@ -395,7 +403,7 @@ def test_a_batch_of_reads_shares_one_secret_service_session(
             assert store.client_secret("x") == "client-secret-abcdef"
             assert store.load(store.new_ref()) is None  # an entry that is not there
             assert store._shared is not None
-        assert len(sessions_opened) == 1
+        assert sessions_opened == [2]
         assert store._shared is None  # its connection closed with the batch
     finally:
         for ref in issued:
@@ -440,7 +448,48 @@ def test_the_check_reads_its_tokens_through_one_keyring_session(
     sessions_opened.clear()
     report = health.run_health_check(oauth_ws.workspace, oauth_ws.service, max_workers=2)
     assert (report.checked, report.ok, report.failed) == (3, 3, [])
-    assert len(sessions_opened) == 1
+    assert sessions_opened == [2]
+
+
+def test_the_first_use_probes_the_keyring_in_the_batch_s_one_quick_session(
+    secret_service: None, workspace: Workspace, sessions_opened: list[int]
+) -> None:
+    """The probe write that tells a working keyring from a locked one: through the quick session,
+    which the batch then reads with; nothing of the probe stays in the keyring."""
+    writer = TokenStore(workspace.workspace_id)
+    ref = writer.new_ref()
+    issued = TokenSet("access-probe-abcdef123456")
+    writer.save(ref, issued)
+    try:
+        sessions_opened.clear()
+        store = TokenStore(workspace.workspace_id)
+        with store.reading():
+            assert store.available and store.warning is None
+            assert store.load(ref) == issued
+        assert sessions_opened == [2]
+        assert keyring.get_password(store.service, ref) is not None
+        import secretstorage
+
+        with contextlib.closing(secretstorage.dbus_init()) as bus:
+            left = list(secretstorage.get_default_collection(bus).search_items({"service": store.service}))
+            names = {item.get_attributes().get("username", "") for item in left}
+        assert not [n for n in names if n.startswith(tokens.PROBE_USER)]
+    finally:
+        writer.delete(ref)
+
+
+def test_a_quick_session_decrypts_what_secretstorage_s_own_session_would() -> None:
+    """The 256-bit exponent changes only how long the powers take: with the same server key, the AES
+    key is secretstorage's derivation of the same shared secret."""
+    from secretstorage.dhcrypto import DH_PRIME_1024, Session
+
+    server = Session()  # plays the keyring daemon's side
+    quick = tokens._QuickSession()
+    assert quick.my_private_key.bit_length() <= 8 * tokens.QUICK_EXPONENT_BYTES
+    quick.set_server_public_key(server.my_public_key)
+    server.set_server_public_key(quick.my_public_key)
+    assert quick.aes_key is not None and quick.aes_key == server.aes_key
+    assert 1 < quick.my_public_key < DH_PRIME_1024 - 1
 
 
 def test_providers_list_without_a_keyring_says_so_and_reports_secrets_as_unknown(

@@ -486,26 +486,24 @@ def run_health_check(
     if progress is not None:
         progress(done, due)
     if refs:
-        # Only now is the keyring touched: a workspace without tokens here needs none.
-        report.keyring_warning = None if service.tokens.available else service.tokens.warning
-        # One keyring session for all the reads: a session per read held the interpreter lock ~6 ms.
-        with (
-            service.tokens.reading(),
-            ThreadPoolExecutor(
+        # Only now is the keyring touched: a workspace without tokens here needs none. One keyring
+        # session for the probe and all the reads: a session per read held the interpreter lock ~6 ms.
+        with service.tokens.reading():
+            report.keyring_warning = None if service.tokens.available else service.tokens.warning
+            with ThreadPoolExecutor(
                 max_workers=max(1, max_workers), thread_name_prefix="health", initializer=_background_priority
-            ) as pool,
-        ):
-            for n, chunk in enumerate(_chunks(refs, max(1, chunk_tokens), CHUNK_GRANTS)):
-                if cancelled is not None and cancelled():
-                    break
-                if n:
-                    time.sleep(pause)
-                with workspace.engine.connect() as conn:
-                    grants = _grants_of(conn, chunk, now, force=force)
-                _check_chunk(workspace, service, pool, grants, now, margin, report)
-                done += sum(counts[ref] for ref in chunk)
-                if progress is not None:
-                    progress(done, due)
+            ) as pool:
+                for n, chunk in enumerate(_chunks(refs, max(1, chunk_tokens), CHUNK_GRANTS)):
+                    if cancelled is not None and cancelled():
+                        break
+                    if n:
+                        time.sleep(pause)
+                    with workspace.engine.connect() as conn:
+                        grants = _grants_of(conn, chunk, now, force=force)
+                    _check_chunk(workspace, service, pool, grants, now, margin, report)
+                    done += sum(counts[ref] for ref in chunk)
+                    if progress is not None:
+                        progress(done, due)
     with workspace.engine.connect() as conn:
         report.expiring_soon = _expiring(conn, now)
     report.finished_at = utcnow()
