@@ -10,6 +10,12 @@ While it runs, it gives way to the user: a key, a click or the wheel anywhere in
 it wait at its next checkpoint (before a network call, between chunks) until no input came for
 ``USER_QUIET_MS``. Its Python work competes with the window's for the interpreter lock; measured at
 100,000 profiles, a sort or a filter during a chunk took up to twice its time.
+
+The input is watched on the application's top-level windows (their ``QWindow``, which the platform's
+keys, clicks and wheel reach before any widget does), not with an application-wide event filter: that
+one is called for every event of every object (each timer, each paint), and each call waits for the
+interpreter lock while the check's thread holds it. With it, the window's longest idle stall while a
+check ran was 10-12 ms; without, 3-6 ms (3 runs each, 100,000 profiles).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QWindow
 
 from socialdesk.ops import health as ops_health
 from socialdesk.ops.health import CheckSummary
@@ -123,29 +130,43 @@ class ConnectionCheck(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _INPUT_EVENTS:
-            if self.idle.isActive():
-                self.idle.start()
-            if self.running:  # the check waits at its next checkpoint until the user stops
-                self._user_quiet.clear()
-                self._quiet_again.start()
+            self._user_input()
         return False
 
-    def _watch(self) -> None:
-        """Watch the application's input (before the first check, and while a check runs)."""
-        from PySide6.QtWidgets import QApplication
+    def _user_input(self) -> None:
+        if self.idle.isActive():
+            self.idle.start()
+        if self.running:  # the check waits at its next checkpoint until the user stops
+            self._user_quiet.clear()
+            self._quiet_again.start()
 
-        app = QApplication.instance()
-        if app is not None and not self._watching:
-            app.installEventFilter(self)
-            self._watching = True
+    def _watch(self) -> None:
+        """Watch the user's input (before the first check, and while a check runs) on every top-level
+        window, and on each window that gets the focus meanwhile (a dialog opened)."""
+        app = QGuiApplication.instance()
+        if not isinstance(app, QGuiApplication) or self._watching:
+            return
+        self._watching = True
+        for window in QGuiApplication.topLevelWindows():
+            window.installEventFilter(self)
+        app.focusWindowChanged.connect(self._focus_moved)
+
+    def _focus_moved(self, window: QWindow | None) -> None:
+        """Another window got the focus: the user did something; watch that window too (installing
+        a filter again only moves it first)."""
+        if window is None or not self._watching:
+            return
+        window.installEventFilter(self)
+        self._user_input()
 
     def _stop_watching(self) -> None:
-        from PySide6.QtWidgets import QApplication
-
-        app = QApplication.instance()
-        if app is not None and self._watching:
-            app.removeEventFilter(self)
-            self._watching = False
+        app = QGuiApplication.instance()
+        if not isinstance(app, QGuiApplication) or not self._watching:
+            return
+        self._watching = False
+        app.focusWindowChanged.disconnect(self._focus_moved)
+        for window in QGuiApplication.topLevelWindows():
+            window.removeEventFilter(self)
 
     def _first_when_idle(self) -> None:
         self._stop_watching()
