@@ -34,12 +34,10 @@ class CheckProgress(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        self.label = QLabel(self.tr("Checking connections…"), self)
+        self.label = QLabel(self)
         self.label.setObjectName("checkProgressLabel")
         self.bar = QProgressBar(self)
         self.bar.setObjectName("checkProgressBar")
-        self.bar.setRange(0, 1)  # empty until the check knows how many grants are due
-        self.bar.setValue(0)
         self.bar.setMaximumWidth(80)
         self.bar.setMaximumHeight(12)
         self.bar.setTextVisible(False)
@@ -51,15 +49,21 @@ class CheckProgress(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
         layout.addWidget(self.cancel)
+        self._reset()
         self.hide()
 
     def start(self) -> None:
+        self._reset()
+        self.show()
+
+    def _reset(self) -> None:
+        """A check starting: its label, Cancel enabled, and the bar empty until the check knows how
+        many grants are due."""
         self.label.setText(self.tr("Checking connections…"))
         self.cancel.setEnabled(True)
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.bar.setToolTip("")
-        self.show()
 
     def set_progress(self, done: int, due: int) -> None:
         """``done`` of the ``due`` grants checked (none due: the bar is full at once)."""
