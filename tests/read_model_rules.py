@@ -13,6 +13,7 @@ from collections import defaultdict
 from sqlalchemy import select, text
 
 from socialdesk.models.catalogue import (
+    CONN_STATE_SHIFT,
     ConnectionState,
     ConnectionType,
     Ownership,
@@ -23,7 +24,7 @@ from socialdesk.models.catalogue import (
 )
 from socialdesk.models.schema import Connection, Grant, Profile, ProfileOwner, ProfileShare
 from socialdesk.services import rules
-from socialdesk.services.query import _TYPE_SHIFT, ProfileRows
+from socialdesk.services.query import ProfileRows
 from socialdesk.services.workspace import Workspace
 
 ConnStates = tuple[tuple[ConnectionType, ConnectionState], ...]
@@ -84,7 +85,7 @@ def live_summaries(ws: Workspace) -> dict[int, tuple[str | None, int]]:
         owners = dict(conn.execute(text(_LIVE_OWNERS)).all())
         states: dict[int, int] = dict.fromkeys(owners, 0)
         for pid, ctype, active in conn.execute(text(_LIVE_GRANTS)):
-            states[pid] += (1 + active) << _TYPE_SHIFT[ConnectionType(ctype)]
+            states[pid] += (1 + active) << CONN_STATE_SHIFT[ConnectionType(ctype)]
     return {pid: (owners[pid], states[pid]) for pid in owners}
 
 

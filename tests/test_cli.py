@@ -391,6 +391,19 @@ def test_missing_workspace_exits_1_and_creates_nothing(
     assert not (tmp_path / "none").exists()
 
 
+def test_the_parser_loads_no_read_model_and_no_qt() -> None:
+    """Every command pays for building the parser (all sub-commands register): it imports neither the
+    read model (numpy), the demo builder nor Qt — each command imports what it runs (+245 ms were measured
+    when opening a workspace brought the read model and the demo with it)."""
+    heavy = ["numpy", "socialdesk.services.query", "socialdesk.services.demo", "PySide6", "openpyxl"]
+    probe = (
+        "import sys; from socialdesk.cli import build_parser; build_parser(); "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
+
+
 def test_console_script_in_a_subprocess(tmp_path: Path) -> None:
     """The installed entry point: no traceback for a user error, and exit codes as promised."""
     exe = Path(sys.executable).with_name("socialdesk")

@@ -1,5 +1,5 @@
-"""The desk's operations (ops.workspace, ops.profiles, ops.health) on a real workspace: they return records
-and plain values, never ORM rows, and their changes name the right kind and profiles."""
+"""The desk's operations (ops.workspace, ops.profile_list, ops.profiles, ops.health) on a real workspace:
+they return records and plain values, never ORM rows, and their changes name the right kind and profiles."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from socialdesk.models.catalogue import Ownership
 from socialdesk.ops import health as ops_health
+from socialdesk.ops import profile_list as ops_profile_list
 from socialdesk.ops import profiles as ops_profiles
 from socialdesk.ops import workspace as ops_workspace
 from socialdesk.ops.changes import Done, Kind
@@ -40,7 +41,7 @@ def no_orm(value: Any, depth: int = 0) -> None:
 
 
 def owned_profile(ws: Workspace) -> int:
-    state = ops_workspace.load_list(ws)
+    state = ops_profile_list.load_list(ws)
     rows = state.rows
     for r in range(len(rows)):
         pid = rows.ids[r]
@@ -51,14 +52,14 @@ def owned_profile(ws: Workspace) -> int:
 
 
 def test_workspace_operations_return_records(demo_ws: Workspace, tmp_path: Path) -> None:
-    state = ops_workspace.load_list(demo_ws)
-    assert isinstance(state, ops_workspace.ListState) and isinstance(state.rows, ProfileRows)
+    state = ops_profile_list.load_list(demo_ws)
+    assert isinstance(state, ops_profile_list.ListState) and isinstance(state.rows, ProfileRows)
     assert not state.empty and state.groups and state.members and state.me_id == demo_ws.me_id
     assert all(isinstance(n, str) for n in (*state.groups, *state.members))
     assert state.unread == ops_workspace.unread_count(demo_ws) > 0
-    trash = ops_workspace.load_list(demo_ws, trash=True)
+    trash = ops_profile_list.load_list(demo_ws, trash=True)
     assert len(trash.rows) < len(state.rows)
-    assert ops_workspace.refresh_rows(demo_ws, state.rows, [state.rows.ids[0]]) == [0]
+    assert ops_profile_list.refresh_rows(demo_ws, state.rows, [state.rows.ids[0]]) == [0]
     refused = ops_workspace.can_load_demo(demo_ws)
     assert not refused and "empty workspace" in refused.reason
     assert rules.can_load_demo(True) and not rules.can_load_demo(False)
@@ -124,7 +125,7 @@ def test_the_check_operation_returns_a_summary_record(demo_ws: Workspace) -> Non
     assert done.value.checked == 0 and done.value.not_checked > 0 and not done.change
 
 
-@pytest.mark.parametrize("module", [ops_workspace, ops_profiles, ops_health])
+@pytest.mark.parametrize("module", [ops_workspace, ops_profile_list, ops_profiles, ops_health])
 def test_every_public_operation_is_annotated_with_records(module: Any) -> None:
     """No public function of these modules says it returns an ORM row."""
     for name in module.__all__:

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, text
 
-from socialdesk.models.catalogue import ConnectionType, GrantState, Role, Visibility
+from socialdesk.models.catalogue import CONN_STATE_SHIFT, ConnectionType, GrantState, Role, Visibility
 from socialdesk.models.schema import Connection, Grant, Member, Profile, ProfileOwner
 from socialdesk.services import demo, health, importer, members, profiles, query, summaries
 from socialdesk.services.query import ProfileRows
@@ -57,8 +57,8 @@ def test_the_head_schema_has_every_summary_trigger_and_the_read_model_their_bit_
         indexes = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))}
     assert found == set(migration.TRIGGERS)
     assert {"ix_grants_connection_state", "ix_grants_token_ref", "ix_grants_expiring"} <= indexes
-    assert {t.value: s for t, s in query._TYPE_SHIFT.items()} == migration.TYPE_SHIFT
-    assert set(query._TYPE_SHIFT) == set(ConnectionType)  # a new type needs a shift and a migration
+    assert {t.value: s for t, s in CONN_STATE_SHIFT.items()} == migration.TYPE_SHIFT
+    assert set(CONN_STATE_SHIFT) == set(ConnectionType)  # a new type needs a shift and a migration
 
 
 def test_the_demo_comes_with_right_summaries(demo_ws: Workspace) -> None:
@@ -174,7 +174,7 @@ def test_removing_connections_and_grants_keeps_the_summaries(demo_ws: Workspace)
         other = s.scalars(select(Grant.id).where(Grant.state == GrantState.EXPIRED.value)).first()
         s.execute(delete(Grant).where(Grant.id == other))
     assert_read_model_right(demo_ws)
-    assert stored_summaries(demo_ws)[pid][1] & (3 << query._TYPE_SHIFT[PUB]) in (0, 1, 2, 3)
+    assert stored_summaries(demo_ws)[pid][1] & (3 << CONN_STATE_SHIFT[PUB]) in (0, 1, 2, 3)
 
 
 def test_an_import_keeps_the_summaries(demo_ws: Workspace, tmp_path: Path) -> None:
@@ -201,7 +201,7 @@ def test_sign_ins_and_the_connection_check_keep_the_summaries(oauth_ws: OAuthWor
     assert [c.change for c in report.changes].count("expired") >= 1
     assert_read_model_right(ws)
     expired_bits = {states for _o, states in stored_summaries(ws).values() if states}
-    assert all(((bits >> query._TYPE_SHIFT[PUB]) & 3) == 1 for bits in expired_bits)
+    assert all(((bits >> CONN_STATE_SHIFT[PUB]) & 3) == 1 for bits in expired_bits)
 
 
 # -- any write, by any path ----------------------------------------------------------------------

@@ -20,15 +20,15 @@ def register(commands: Any) -> None:
 
 
 def run(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.ops.workspace import DEFAULT_PROFILES, DEFAULT_SEED, build_demo
+    from socialdesk.ops.workspace import build_demo
 
     started = time.perf_counter()
     workspace = open_workspace(data_dir, create=True)
     try:
         counts = build_demo(
             workspace,
-            profiles=args.profiles or DEFAULT_PROFILES,
-            seed=DEFAULT_SEED if args.seed is None else args.seed,
+            profiles=args.profiles,
+            seed=args.seed,
             progress=progress_bar(sys.stderr),
         ).value
     finally:

@@ -125,6 +125,18 @@ CONNECTION_TYPE_SHORT = {
     ConnectionType.PRODUCT_TAGS: "Tag",
     ConnectionType.SHARED_INSIGHTS: "Shr",
 }
+#: Connection states per profile as one integer (``profiles.conn_states``): two bits per connection type
+#: (0: not established, 1: expired, 2: active) at this shift; a connection without grants is not
+#: established. Written by the triggers of migration 0007, whose layout this must be (a test compares
+#: them): a new connection type takes a new shift and a migration that backfills it.
+CONN_STATE_SHIFT: dict[ConnectionType, int] = {
+    ConnectionType.PUBLISHING: 0,
+    ConnectionType.INSIGHTS: 2,
+    ConnectionType.ADS_POSTS: 4,
+    ConnectionType.MESSAGING: 6,
+    ConnectionType.PRODUCT_TAGS: 8,
+    ConnectionType.SHARED_INSIGHTS: 10,
+}
 
 #: Connection types that let others act as the profile; sharing needs one of them active.
 INTERACTION_TYPES = frozenset({ConnectionType.PUBLISHING, ConnectionType.MESSAGING})

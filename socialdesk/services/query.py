@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection as DbConnection
 
 from socialdesk.models.catalogue import (
+    CONN_STATE_SHIFT,
     FACEBOOK_INSIGHTS_MIN_LIKES,
     PLATFORMS,
     ConnectionState,
@@ -210,19 +211,7 @@ class TimeColumn(Sequence[datetime]):
 
 
 _EPOCH = datetime(1970, 1, 1)
-#: Connection states per profile as one integer: two bits per connection type (0: not established,
-#: 1: expired, 2: active), at ``_TYPE_SHIFT[type]``; a connection without grants is not established.
-#: Stored in ``profiles.conn_states`` by the triggers of migration 0007, whose layout this must be (a
-#: test compares them): a new connection type takes a new shift and a migration that backfills it.
-_TYPE_SHIFT: dict[ConnectionType, int] = {
-    ConnectionType.PUBLISHING: 0,
-    ConnectionType.INSIGHTS: 2,
-    ConnectionType.ADS_POSTS: 4,
-    ConnectionType.MESSAGING: 6,
-    ConnectionType.PRODUCT_TAGS: 8,
-    ConnectionType.SHARED_INSIGHTS: 10,
-}
-_STATE_SPAN = 1 << (max(_TYPE_SHIFT.values()) + 2)
+_STATE_SPAN = 1 << (max(CONN_STATE_SHIFT.values()) + 2)
 _STATE_OF_BITS = (
     ConnectionState.NOT_ESTABLISHED,
     ConnectionState.EXPIRED,
@@ -713,7 +702,7 @@ class ProfileRows:
                 likes_ = FACEBOOK_INSIGHTS_MIN_LIKES if like else None
                 facts = ProfileFacts(platform.values[p], kind.values[k], Visibility(vis.values[v]), likes_)
                 types = types_cache[(p, k, v, like)] = supported_types(facts)
-            states = tuple((t, _STATE_OF_BITS[(bits >> _TYPE_SHIFT[t]) & 3]) for t in types)
+            states = tuple((t, _STATE_OF_BITS[(bits >> CONN_STATE_SHIFT[t]) & 3]) for t in types)
             status = profile_status(vis.values[v], dict(states))
             conn_lut[i] = conn_values.setdefault(states, len(conn_values))
             status_lut[i] = status_values.setdefault(status, len(status_values))

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from socialdesk.services.query import _TYPE_SHIFT
+from socialdesk.models.catalogue import CONN_STATE_SHIFT
 
 _TYPE_BIT = (
-    "CASE c.type " + " ".join(f"WHEN '{t.value}' THEN {1 << s}" for t, s in _TYPE_SHIFT.items()) + " END"
+    "CASE c.type " + " ".join(f"WHEN '{t.value}' THEN {1 << s}" for t, s in CONN_STATE_SHIFT.items()) + " END"
 )
 
 #: Every profile's summaries from the tables, as migration 0007's backfill computes them.

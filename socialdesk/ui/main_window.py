@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialdesk.ops import profile_list as ops_profile_list
 from socialdesk.ops import workspace as ops_workspace
 from socialdesk.ops.changes import Change, Kind
 from socialdesk.ops.health import CheckSummary, HealthReport, TokenStore
-from socialdesk.ops.workspace import ListState, Workspace
+from socialdesk.ops.profile_list import ListState
+from socialdesk.ops.workspace import Workspace
 from socialdesk.services import rules
 from socialdesk.services.errors import WorkspaceError
 from socialdesk.services.query import ProfileFilter
@@ -266,7 +268,7 @@ class MainWindow(QMainWindow):
         # list is shown sorted by name or searched at once.
         now = bool(self.model.filter.search.strip()) or self.model.sort_state()[0] == "name"
         run_in_thread(
-            lambda: ops_workspace.load_list(workspace, trash=trash, prepare=now),
+            lambda: ops_profile_list.load_list(workspace, trash=trash, prepare=now),
             self._on_loaded,
             self._on_load_failed,
         )
@@ -478,7 +480,7 @@ class MainWindow(QMainWindow):
             self.reload()
             return
         snapshot = self.table.selection_snapshot()
-        changed = ops_workspace.refresh_rows(self.workspace, self.model.rows, ids)
+        changed = ops_profile_list.refresh_rows(self.workspace, self.model.rows, ids)
         self.model.refresh_rows(changed)
         self.table.restore_selection(snapshot)
         self._update_status()
@@ -508,9 +510,7 @@ class MainWindow(QMainWindow):
 
     def _set_unread(self, unread: int) -> None:
         self.notification_button.setText(f"{unread:,}" if unread else "")
-        self.notification_button.setToolTip(
-            plural("%Ln unread notification(s)", unread)
-        )
+        self.notification_button.setToolTip(plural("%Ln unread notification(s)", unread))
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)

@@ -41,7 +41,8 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-#: The bit shift of each connection type in ``conn_states``: frozen (``query._TYPE_SHIFT`` must agree).
+#: The bit shift of each connection type in ``conn_states``: frozen (``catalogue.CONN_STATE_SHIFT``
+#: must agree).
 TYPE_SHIFT = {
     "publishing": 0,
     "insights": 2,
