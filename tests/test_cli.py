@@ -391,17 +391,33 @@ def test_missing_workspace_exits_1_and_creates_nothing(
     assert not (tmp_path / "none").exists()
 
 
-def test_the_parser_loads_no_read_model_and_no_qt() -> None:
-    """Every command pays for building the parser (all sub-commands register): it imports neither the
-    read model (numpy), the demo builder nor Qt — each command imports what it runs (+245 ms were measured
-    when opening a workspace brought the read model and the demo with it)."""
-    heavy = ["numpy", "socialdesk.services.query", "socialdesk.services.demo", "PySide6", "openpyxl"]
+def loaded_after(argv: list[str], modules: list[str]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after running ``socialdesk ARGV`` (exit 0)."""
     probe = (
-        "import sys; from socialdesk.cli import build_parser; build_parser(); "
-        f"print([m for m in {heavy!r} if m in sys.modules])"
+        "import sys; from socialdesk.cli import main; code = main(sys.argv[1:]); "
+        f"print(code, [m for m in {modules!r} if m in sys.modules])"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]", done.stdout
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True)
+    code, _, loaded = done.stdout.strip().splitlines()[-1].partition(" ")
+    assert code == "0", done.stdout + done.stderr
+    result: list[str] = json.loads(loaded.replace("'", '"'))
+    return result
+
+
+def test_commands_load_only_what_they_run(demo_dir: Path, tmp_path: Path) -> None:
+    """Every command pays for building the parser (all sub-commands register): that imports neither the
+    read model (numpy), the demo builder, the sign-in stack (requests) nor Qt; and a command imports what
+    it runs only (+0.2-0.5 s a command were measured when opening a workspace brought the read model and
+    the demo, and the profile import brought the list and the sign-in stack)."""
+    heavy = ["numpy", "socialdesk.services.query", "socialdesk.services.demo", "requests", "PySide6"]
+    heavy.append("openpyxl")
+    assert loaded_after(["--help"], heavy) == []
+    listing = tmp_path / "list.csv"
+    listing.write_text("Platform,Handle\nx,first\nx,second\n", encoding="utf-8")
+    data = ["--data-dir", str(demo_dir)]
+    assert loaded_after([*data, "profiles", "import", str(listing)], heavy) == []
+    assert loaded_after([*data, "groups", "list"], ["requests", "PySide6", "socialdesk.services.demo"]) == []
+    assert "numpy" in loaded_after([*data, "profiles", "--format", "json"], heavy)  # the list: the read model
 
 
 def test_console_script_in_a_subprocess(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from socialdesk.models.catalogue import ConnectionType, GrantState, Role, Visibility
 from socialdesk.models.schema import AuditEntry, Connection, Grant, Member, Profile, ProfileOwner
-from socialdesk.services import reconnect
+from socialdesk.services import reconnect, rules
 from socialdesk.services.oauth import StateMismatchError
 from socialdesk.services.tokens import TokenSet
 from socialdesk.ui.account_picker import AccountPickerDialog, PlatformChoiceDialog
@@ -667,10 +667,10 @@ def test_flows_refuse_with_the_rule_reason_before_any_sign_in(qtbot: QtBot, ws: 
         view = reconnect.profiles_service.view(s, pid)
         me = reconnect.members_service.me_actor(s)
         lena = factory.member(s, "Lena Analyst", Role.ANALYST)
-    assert reconnect.can_connect(None, view).reason == "Choose who you are in the team first"
-    assert reconnect.can_connect(factory.actor(lena), view).reason == "Analysts have read-only access"
-    assert reconnect.can_connect(me, view) and not reconnect.can_reconnect(me, view)
-    assert reconnect.can_reconnect(me, view).reason == "The profile has no expired connection to re-connect"
+    assert rules.can_connect(None, view).reason == "Choose who you are in the team first"
+    assert rules.can_connect(factory.actor(lena), view).reason == "Analysts have read-only access"
+    assert rules.can_connect(me, view) and not rules.can_reconnect(me, view)
+    assert rules.can_reconnect(me, view).reason == "The profile has no expired connection to re-connect"
 
 
 def test_qtwebengine_is_imported_only_when_a_sign_in_starts() -> None:

@@ -78,7 +78,7 @@ def register(commands: Any) -> None:
 
 
 def run(data_dir: Path, args: argparse.Namespace) -> int:
-    from socialdesk.ops import profiles as ops
+    from socialdesk.ops import profile_list as ops
     from socialdesk.services.query import ProfileFilter
 
     flt = ProfileFilter(

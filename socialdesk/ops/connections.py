@@ -53,7 +53,14 @@ from socialdesk.services.reconnect import (
     TypeChoice,
     addable_types,
 )
-from socialdesk.services.rules import READ_ONLY, Actor, can_claim, claim_needs_sign_in
+from socialdesk.services.rules import (
+    READ_ONLY,
+    Actor,
+    can_claim,
+    can_connect,
+    claim_needs_sign_in,
+    expired_types,
+)
 from socialdesk.services.tokens import TokenSet, TokenStore
 from socialdesk.services.workspace import Workspace
 
@@ -225,14 +232,14 @@ def connect_target(
     workspace: Workspace, profile_id: int, types: Sequence[ConnectionType] | None = None
 ) -> ConnectTarget:
     """Re-connect (``types=None``: the expired ones) or connect the given types: refused with the reason
-    when I may not (``reconnect.can_connect``), a type does not exist for the profile, or nothing expired."""
+    when I may not (``rules.can_connect``), a type does not exist for the profile, or nothing expired."""
     actor = me_writer(workspace)
     with workspace.reading() as s:
         view = profiles_service.view(s, profile_id)
         target = reconnect.load_target(s, profile_id)
-    if not (decision := reconnect.can_connect(actor, view)):
+    if not (decision := can_connect(actor, view)):
         raise SocialDeskError(decision.reason)
-    chosen = list(types) if types is not None else reconnect.expired_types(view)
+    chosen = list(types) if types is not None else expired_types(view)
     for ctype in chosen:
         if (reason := unsupported_reason(view.facts, ctype)) is not None:
             raise SocialDeskError(f"{target.name}: {reason}")

@@ -1,21 +1,39 @@
-"""The main window's profile list: its rows and what surrounds them, read together; rows reloaded in place.
+"""The profile list: the main window's (its rows and what surrounds them, read together; rows reloaded
+in place) and the command line's (``socialdesk profiles``: the rows a filter selects; JSON, CSV, table).
 
-The rows are the shared read model (``services.query.ProfileRows``, column arrays); the filter's
-choices (group and member names) and the unread count come with them. No Qt; the window runs these
-in a worker. Apart from ``ops.workspace`` so that opening a workspace (every command) does not load
-the read model and numpy.
+Both read the shared read model (``services.query.ProfileRows``, column arrays); the window's filter
+choices (group and member names) and unread count come with its rows. No Qt; the window runs these in a
+worker. Apart from ``ops.workspace`` and ``ops.profiles`` so that opening a workspace and the other
+commands do not load the read model and numpy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from socialdesk.services import listing as listing_service
 from socialdesk.services import notifications as notifications_service
-from socialdesk.services.query import ProfileRows
+from socialdesk.services.errors import SocialDeskError
+from socialdesk.services.listing import CSV_HEADER, TABLE_HEADER, csv_records, format_table, table_records
+from socialdesk.services.query import ProfileFilter, ProfileRows
 from socialdesk.services.workspace import Workspace, filter_choices
 
-__all__ = ["ListState", "load_list", "refresh_rows"]
+__all__ = [
+    "CSV_HEADER",
+    "TABLE_HEADER",
+    "ListState",
+    "Listing",
+    "csv_records",
+    "format_table",
+    "list_profiles",
+    "listing_json",
+    "load_list",
+    "refresh_rows",
+    "table_records",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +65,53 @@ def refresh_rows(workspace: Workspace, rows: ProfileRows, profile_ids: Iterable[
     """Reload these profiles in ``rows`` in place; the rows that changed (see ``ProfileRows.refresh``)."""
     with workspace.engine.connect() as conn:
         return rows.refresh(conn, profile_ids)
+
+
+# -- the command line's list (``socialdesk profiles``) ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The profile list as the command line prints it: the rows and the selected ones, in order."""
+
+    rows: ProfileRows
+    selected: tuple[int, ...]
+
+
+def list_profiles(
+    workspace: Workspace,
+    flt: ProfileFilter,
+    searches: Sequence[str] = (),
+    sort: tuple[str | None, bool] = (None, False),
+) -> Listing:
+    """The rows a filter selects (several searches are OR'ed like any other repeated filter), sorted.
+
+    A group or member the filter names that does not exist is a typo: ``SocialDeskError`` says so."""
+    with workspace.reading() as s:
+        choices = filter_choices(s)
+    for names, known, what in (
+        (flt.groups, choices.groups, "group"),
+        (flt.owners, choices.members, "team member"),
+    ):
+        folded = {n.casefold() for n in known}
+        for name in sorted(names):
+            if name.casefold() not in folded:
+                raise SocialDeskError(f"There is no {what} named {name!r}")
+    with workspace.engine.connect() as conn:
+        rows = ProfileRows.load(conn, workspace.me_id)
+    column, descending = sort
+    if searches:
+        chosen: set[int] = set()
+        for needle in searches:
+            chosen.update(rows.select(dataclasses.replace(flt, search=needle)))
+        order = rows.order(column, descending) if column else range(len(rows))
+        selected = tuple(r for r in order if r in chosen)
+    else:
+        selected = tuple(rows.select(flt, column, descending))
+    return Listing(rows, selected)
+
+
+def listing_json(workspace: Workspace, listing: Listing) -> list[dict[str, Any]]:
+    """``profiles --format json`` records (docs/interfaces.md), with each profile's grants."""
+    with workspace.engine.connect() as conn:
+        return listing_service.json_records(listing.rows, list(listing.selected), conn)

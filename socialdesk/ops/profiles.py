@@ -9,7 +9,6 @@ process (``ui/bulk_task.py``); a bulk plan and its result are records too.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,6 @@ from socialdesk.ops.changes import Change, Done, Kind
 from socialdesk.services import bulk as bulk_service
 from socialdesk.services import details as details_service
 from socialdesk.services import importer as importer_service
-from socialdesk.services import listing as listing_service
 from socialdesk.services import members as members_service
 from socialdesk.services import profiles as profiles_service
 from socialdesk.services.bulk import (
@@ -34,19 +32,14 @@ from socialdesk.services.bulk import (
     Impact,
 )
 from socialdesk.services.details import AuditLine, ProfileDetails
-from socialdesk.services.errors import SocialDeskError
-from socialdesk.services.listing import CSV_HEADER, TABLE_HEADER, csv_records, format_table, table_records
 from socialdesk.services.profiles import ParsedProfileRef, parse_profile_ref
-from socialdesk.services.query import ProfileFilter, ProfileRows
 from socialdesk.services.rules import Actor, Decision, can_share_with, can_write
 from socialdesk.services.settings import ProfileSettings, SyncState
-from socialdesk.services.workspace import Workspace, filter_choices
+from socialdesk.services.workspace import Workspace
 
 __all__ = [
     "CHUNK",
-    "CSV_HEADER",
     "SHOWN",
-    "TABLE_HEADER",
     "Added",
     "AuditLine",
     "BulkCancelled",
@@ -57,7 +50,6 @@ __all__ = [
     "History",
     "Impact",
     "ImportOutcome",
-    "Listing",
     "ParsedProfileRef",
     "ProfileDetails",
     "ProfileSettings",
@@ -67,15 +59,11 @@ __all__ = [
     "add_public",
     "bulk_job",
     "child_main",
-    "csv_records",
     "decode",
     "details",
     "edit",
-    "format_table",
     "history",
     "import_profiles",
-    "list_profiles",
-    "listing_json",
     "me",
     "parse_profile_ref",
     "plan",
@@ -83,7 +71,6 @@ __all__ = [
     "run_bulk",
     "selection",
     "share_recipients",
-    "table_records",
 ]
 
 
@@ -224,54 +211,7 @@ child_main = bulk_service.child_main
 decode = bulk_service.decode
 
 
-# -- the command line's profile list and import -----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """The profile list as the command line prints it: the rows and the selected ones, in order."""
-
-    rows: ProfileRows
-    selected: tuple[int, ...]
-
-
-def list_profiles(
-    workspace: Workspace,
-    flt: ProfileFilter,
-    searches: Sequence[str] = (),
-    sort: tuple[str | None, bool] = (None, False),
-) -> Listing:
-    """The rows a filter selects (several searches are OR'ed like any other repeated filter), sorted.
-
-    A group or member the filter names that does not exist is a typo: ``SocialDeskError`` says so."""
-    with workspace.reading() as s:
-        choices = filter_choices(s)
-    for names, known, what in (
-        (flt.groups, choices.groups, "group"),
-        (flt.owners, choices.members, "team member"),
-    ):
-        folded = {n.casefold() for n in known}
-        for name in sorted(names):
-            if name.casefold() not in folded:
-                raise SocialDeskError(f"There is no {what} named {name!r}")
-    with workspace.engine.connect() as conn:
-        rows = ProfileRows.load(conn, workspace.me_id)
-    column, descending = sort
-    if searches:
-        chosen: set[int] = set()
-        for needle in searches:
-            chosen.update(rows.select(dataclasses.replace(flt, search=needle)))
-        order = rows.order(column, descending) if column else range(len(rows))
-        selected = tuple(r for r in order if r in chosen)
-    else:
-        selected = tuple(rows.select(flt, column, descending))
-    return Listing(rows, selected)
-
-
-def listing_json(workspace: Workspace, listing: Listing) -> list[dict[str, Any]]:
-    """``profiles --format json`` records (docs/interfaces.md), with each profile's grants."""
-    with workspace.engine.connect() as conn:
-        return listing_service.json_records(listing.rows, list(listing.selected), conn)
+# -- the command line's import ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,15 +19,16 @@ from socialdesk.models.catalogue import (
 )
 from socialdesk.models.schema import AuditEntry, Connection, Grant, Member
 from socialdesk.services import profiles as profiles_service
-from socialdesk.services import reconnect
 from socialdesk.services.rules import (
     Actor,
     Decision,
     ProfileView,
     can_acquire,
     can_claim,
+    can_connect,
     can_delete,
     can_edit,
+    can_reconnect,
     can_remove_ownership,
     can_restore,
     can_share,
@@ -140,8 +141,8 @@ def decisions(actor: Actor | None, view: ProfileView) -> dict[str, Decision]:
         "edit": can_edit(actor, view),
         "acquire_data": can_acquire(view),
         "acquire_messages": can_acquire(view, messages=True),
-        "connect": reconnect.can_connect(actor, view),
-        "actionReconnect": reconnect.can_reconnect(actor, view),
+        "connect": can_connect(actor, view),
+        "actionReconnect": can_reconnect(actor, view),
     }
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -28,7 +28,6 @@ from socialdesk.services import audit
 from socialdesk.services.clock import utcnow
 from socialdesk.services.errors import NotAllowedError, NotFoundError, ValidationError, known_id
 from socialdesk.services.names import control_problem
-from socialdesk.services.query import ProfileRows
 from socialdesk.services.rules import (
     ALLOW,
     GROUP_ITEM_LIMIT,
@@ -39,6 +38,9 @@ from socialdesk.services.rules import (
     deny,
     item_limit_reason,
 )
+
+if TYPE_CHECKING:  # the read model (numpy) is the caller's: the command line's group commands never load it
+    from socialdesk.services.query import ProfileRows
 
 K = TypeVar("K")
 

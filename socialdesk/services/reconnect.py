@@ -45,14 +45,11 @@ from socialdesk.services.discovery import Discovery
 from socialdesk.services.errors import NotAllowedError, SocialDeskError
 from socialdesk.services.providers import Provider
 from socialdesk.services.rules import (
-    ALLOW,
-    READ_ONLY,
     Actor,
-    Decision,
     ProfileView,
+    can_connect,
     claim_needs_sign_in,
     connection_state,
-    deny,
     ownership,
 )
 from socialdesk.services.tokens import TokenSet, TokenStore
@@ -75,39 +72,7 @@ class SignInRefused(SocialDeskError):
         self.kind = kind
 
 
-# -- who may connect --------------------------------------------------------------------------------
-
-
-def can_connect(actor: Actor | None, view: ProfileView) -> Decision:
-    """Connecting adds *my* grant: owners, members it is shared with, anyone for a profile without owners."""
-    if actor is None:
-        return deny("Choose who you are in the team first")
-    if actor.role is Role.ANALYST:
-        return deny(READ_ONLY)
-    if view.deleted:
-        return deny("The profile is deleted; restore it first")
-    info = platform(view.platform)
-    if not info.signs_in or not info.connections:
-        return deny(f"{info.label} has no connections to sign in for")
-    if view.visibility is not Visibility.OWNED:
-        return deny("Public profiles are tracked only: they cannot be connected")
-    if view.relative_to(actor.id) is Ownership.OTHERS:
-        return deny("Only its owners and the members it is shared with can connect this profile")
-    return ALLOW
-
-
-def can_reconnect(actor: Actor | None, view: ProfileView) -> Decision:
-    """``actionReconnect``: I may connect the profile and it has at least one expired connection."""
-    if not (decision := can_connect(actor, view)):
-        return decision
-    if not expired_types(view):
-        return deny("The profile has no expired connection to re-connect")
-    return ALLOW
-
-
-def expired_types(view: ProfileView) -> list[ConnectionType]:
-    """The profile's expired connections (the ones ``Re-connect`` signs in for), in catalogue order."""
-    return [t for t, s in view.supported_connections().items() if s is ConnectionState.EXPIRED]
+# -- what a sign-in is for (who may connect: ``rules.can_connect``) -----------------------------------
 
 
 def claim_types(view: ProfileView) -> list[ConnectionType]:

@@ -281,6 +281,41 @@ def can_acquire(profile: ProfileView, messages: bool = False) -> Decision:
     return ALLOW
 
 
+# -- connecting and re-connecting (the sign-in window, the bulk re-connect) ---------------------------
+
+
+def can_connect(actor: Actor | None, view: ProfileView) -> Decision:
+    """Connecting adds *my* grant: owners, members it is shared with, anyone for a profile without owners."""
+    if actor is None:
+        return deny("Choose who you are in the team first")
+    if actor.role is Role.ANALYST:
+        return deny(READ_ONLY)
+    if view.deleted:
+        return deny("The profile is deleted; restore it first")
+    info = platform(view.platform)
+    if not info.signs_in or not info.connections:
+        return deny(f"{info.label} has no connections to sign in for")
+    if view.visibility is not Visibility.OWNED:
+        return deny("Public profiles are tracked only: they cannot be connected")
+    if view.relative_to(actor.id) is Ownership.OTHERS:
+        return deny("Only its owners and the members it is shared with can connect this profile")
+    return ALLOW
+
+
+def can_reconnect(actor: Actor | None, view: ProfileView) -> Decision:
+    """``actionReconnect``: I may connect the profile and it has at least one expired connection."""
+    if not (decision := can_connect(actor, view)):
+        return decision
+    if not expired_types(view):
+        return deny("The profile has no expired connection to re-connect")
+    return ALLOW
+
+
+def expired_types(view: ProfileView) -> list[ConnectionType]:
+    """The profile's expired connections (the ones ``Re-connect`` signs in for), in catalogue order."""
+    return [t for t, s in view.supported_connections().items() if s is ConnectionState.EXPIRED]
+
+
 # -- the main window (desk) ------------------------------------------------------------------------------
 
 
