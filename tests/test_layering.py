@@ -2,7 +2,7 @@
 
 The contracts live in pyproject.toml and run in scripts/test.sh (so in CI). These tests show that they
 hold on the real tree and that they catch a deliberate violation of each kind, on a copy of the package;
-and that no file under socialdesk/ui grows past 600 lines.
+that no file under socialdesk/ui grows past 600 lines; and that no window opens a unit of work.
 """
 
 from __future__ import annotations
@@ -142,3 +142,48 @@ def test_the_windows_hold_the_sign_in_service_as_a_handle_and_call_operations() 
                 if owner == "service" or owner.endswith(".service"):
                     calls.append(f"{path.name}:{node.lineno} {ast.unparse(node.func)}()")
     assert calls == [], calls
+
+
+#: What opens or runs a unit of work on the database: the workspace's ``session()``/``reading()``, its
+#: ``engine`` (``engine.connect()``), a statement run with ``execute``, or SQLAlchemy's ``select``/``text``
+#: called by name (import-linter already refuses the import; a name could still come through a re-export).
+UNIT_OF_WORK_CALLS = {"session", "reading", "execute", "scalars", "scalar"}
+STATEMENT_NAMES = {"select", "text", "insert", "update", "delete"}
+
+
+def units_of_work(source: str) -> list[str]:
+    """Where ``source`` opens a unit of work or builds a statement (``line: what``)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr == "engine":
+            found.append(f"{node.lineno}: {ast.unparse(node)}")
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in UNIT_OF_WORK_CALLS:
+                found.append(f"{node.lineno}: {ast.unparse(func)}()")
+            if isinstance(func, ast.Name) and func.id in STATEMENT_NAMES:
+                found.append(f"{node.lineno}: {func.id}()")
+    return found
+
+
+def test_no_window_opens_a_unit_of_work() -> None:
+    """No ``session()``, ``reading()``, engine, ``execute`` or ``select(`` under socialdesk/ui: the windows
+    call operations (socialdesk/ops), which own their units of work."""
+    sample = (
+        "def f(ws):\n    with ws.session() as s:\n        s.execute(select(X))\n"
+        "    with ws.engine.connect() as c:\n        pass\n    sel.select(index)\n"
+    )
+    assert units_of_work(sample) == [
+        "2: ws.session()",
+        "3: s.execute()",
+        "3: select()",
+        "4: ws.engine",
+    ], "the walker sees each kind (and not a Qt selection model's select)"
+    found = {
+        path.name: hits
+        for path in sorted((ROOT / "socialdesk" / "ui").glob("*.py"))
+        if (hits := units_of_work(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}, found
