@@ -394,14 +394,13 @@ def test_missing_workspace_exits_1_and_creates_nothing(
 def loaded_after(argv: list[str], modules: list[str]) -> list[str]:
     """Which of ``modules`` a fresh interpreter has loaded after running ``socialdesk ARGV`` (exit 0)."""
     probe = (
-        "import sys; from socialdesk.cli import main; code = main(sys.argv[1:]); "
-        f"print(code, [m for m in {modules!r} if m in sys.modules])"
+        "import json, sys; from socialdesk.cli import main; code = main(sys.argv[1:]); "
+        f"print(json.dumps([code, [m for m in {modules!r} if m in sys.modules]]))"
     )
     done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True)
-    code, _, loaded = done.stdout.strip().splitlines()[-1].partition(" ")
-    assert code == "0", done.stdout + done.stderr
-    result: list[str] = json.loads(loaded.replace("'", '"'))
-    return result
+    code, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert code == 0, done.stdout + done.stderr
+    return list(loaded)
 
 
 def test_commands_load_only_what_they_run(demo_dir: Path, tmp_path: Path) -> None:

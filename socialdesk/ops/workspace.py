@@ -57,8 +57,8 @@ def build_demo(
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Done[dict[str, int]]:
-    """Fill an empty workspace with the demo (``profiles`` and ``seed`` default to the demo's: 60 and 1);
-    the counts of what was made (profiles, members, ...)."""
+    """Fill an empty workspace with the demo (``profiles`` and ``seed`` default to the demo's own,
+    ``services.demo.DEFAULT_PROFILES`` and ``DEFAULT_SEED``); the counts of what was made."""
     from socialdesk.services import demo as demo_service
 
     counts = demo_service.build_demo(
